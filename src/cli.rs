@@ -1,0 +1,341 @@
+//! The command line (design.md §3): `check`, `explain`, `rules`, `dump`.
+//!
+//! Exit status: 0 no error-severity finding, 1 at least one, 2 usage
+//! error, unreadable input or internal error.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::discover::{Scope, find_caddyfiles};
+use crate::load::caddy::{self, sites::sites};
+use crate::model::Environment;
+use crate::report;
+use crate::syntax::caddyfile::token::Env;
+use crate::syntax::source::SourceMap;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "isolint",
+    version,
+    about = "Proves CIAM/IAM isolation from deployment configs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint platform trees (or single files).
+    Check(CheckArgs),
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (ISO003) or name (crossed-upstream).
+        rule: String,
+    },
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the cross-file model as JSON.
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Trees or files to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    pub format: Format,
+    #[command(flatten)]
+    pub values: ValueArgs,
+    /// Configuration file (default: isolint.toml found upward from PATH).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Only these codes (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never these codes (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// The content of this path comes from standard input (editors).
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DumpArgs {
+    /// A platform tree, or one Caddyfile.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub values: ValueArgs,
+}
+
+/// Where `${VAR}` / `{$VAR}` values come from.
+#[derive(Debug, clap::Args)]
+pub struct ValueArgs {
+    /// A file of KEY=VALUE lines with deploy-time values (repeatable).
+    #[arg(long = "env-file")]
+    pub env_files: Vec<PathBuf>,
+    /// One deploy-time value, KEY=VALUE (repeatable).
+    #[arg(long = "var", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got '{s}'")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Pretty,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A failure that ends the run with exit status 2.
+struct Fatal(String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Fatal {
+        Fatal(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Explain { rule } => explain(&rule),
+        Command::Rules { format } => rules(format),
+        Command::Dump(args) => dump(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(message)) => {
+            let _ = writeln!(std::io::stderr(), "isolint: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn write_stdout(text: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`isolint ... | head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn env_from(values: &ValueArgs) -> Result<Env, Fatal> {
+    let mut env = Env::new();
+    for file in &values.env_files {
+        let iter = dotenvy::from_path_iter(file)
+            .map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
+        for item in iter {
+            let (k, v) = item.map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
+            env.insert(k, v);
+        }
+    }
+    for (k, v) in &values.vars {
+        env.insert(k.clone(), v.clone());
+    }
+    Ok(env)
+}
+
+fn not_yet(what: &str) -> Fatal {
+    Fatal(format!("{what} is not yet available"))
+}
+
+/// Loads every top-level Caddyfile under `path`: a Caddyfile imported by
+/// another is checked as part of it, not on its own.
+fn load_caddyfiles(
+    sources: &mut SourceMap,
+    path: &Path,
+    env: &Env,
+) -> Result<Vec<(caddy::CaddyConfig, Vec<crate::load::caddy::sites::Site>)>, Fatal> {
+    if !path.exists() {
+        return Err(Fatal(format!(
+            "{}: no such file or directory",
+            path.display()
+        )));
+    }
+    let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+    let mut configs = Vec::new();
+    for file in find_caddyfiles(path) {
+        let config = caddy::load(sources, &scope, &file, env);
+        configs.push(config);
+    }
+    let imported: Vec<_> = configs
+        .iter()
+        .flat_map(|c| c.files.iter().skip(1).copied())
+        .collect();
+    Ok(configs
+        .into_iter()
+        .filter(|c| c.file.is_none_or(|f| !imported.contains(&f)))
+        .map(|c| {
+            let (s, diags) = sites(&c, env);
+            let mut c = c;
+            c.diagnostics.extend(diags);
+            (c, s)
+        })
+        .collect())
+}
+
+fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
+    match args.format {
+        Format::Sarif => return Err(not_yet("--format sarif")),
+        Format::Github => return Err(not_yet("--format github")),
+        _ => {}
+    }
+    if args.config.is_some() {
+        return Err(not_yet("--config"));
+    }
+    if args.stdin_filename.is_some() {
+        let mut sink = String::new();
+        let _ = std::io::stdin().read_to_string(&mut sink);
+        return Err(not_yet("--stdin-filename"));
+    }
+    for code in args.select.iter().chain(&args.ignore) {
+        if crate::rules::find(code).is_none() {
+            return Err(Fatal(format!(
+                "unknown rule code '{code}' (see `isolint rules`)"
+            )));
+        }
+    }
+    let env = env_from(&args.values)?;
+    let mut sources = SourceMap::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for path in &args.paths {
+        for (config, _) in load_caddyfiles(&mut sources, path, &env)? {
+            diagnostics.extend(config.diagnostics);
+        }
+    }
+    let selected = |code: &str| {
+        (args.select.is_empty() || args.select.iter().any(|s| s.eq_ignore_ascii_case(code)))
+            && !args.ignore.iter().any(|s| s.eq_ignore_ascii_case(code))
+    };
+    diagnostics.retain(|d| selected(d.code));
+    diagnostics.dedup();
+    report::sort(&sources, &mut diagnostics);
+    let text = match args.format {
+        Format::Pretty => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let mut text = report::pretty::render(&sources, &diagnostics, color);
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            text.push_str(&format!(
+                "{} finding(s), {} error(s), in {} file(s) read\n",
+                diagnostics.len(),
+                errors,
+                sources.len()
+            ));
+            text
+        }
+        Format::Concise => report::concise::render(&sources, &diagnostics),
+        _ => report::json::render(&sources, &diagnostics, None),
+    };
+    write_stdout(&text)?;
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn explain(rule: &str) -> Result<ExitCode, Fatal> {
+    let meta = crate::rules::find(rule)
+        .ok_or_else(|| Fatal(format!("unknown rule '{rule}' (see `isolint rules`)")))?;
+    write_stdout(meta.doc)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
+    let text = match format {
+        ListFormat::Json => {
+            let mut t = serde_json::to_string_pretty(crate::rules::RULES)?;
+            t.push('\n');
+            t
+        }
+        ListFormat::Text => crate::rules::RULES
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {:<24} {:<8} {}\n",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.summary
+                )
+            })
+            .collect(),
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
+    if args.path.is_dir() {
+        return Err(not_yet("dump of a platform tree (give one Caddyfile)"));
+    }
+    let env = env_from(&args.values)?;
+    let mut sources = SourceMap::new();
+    let mut environments = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (config, site_list) in load_caddyfiles(&mut sources, &args.path, &env)? {
+        diagnostics.extend(config.diagnostics);
+        environments.push(Environment {
+            name: None,
+            profile: None,
+            sites: site_list,
+        });
+    }
+    write_stdout(&report::dump::render(&sources, &environments))?;
+    if diagnostics.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    report::sort(&sources, &mut diagnostics);
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        report::pretty::render(&sources, &diagnostics, color)
+    );
+    Ok(ExitCode::from(2))
+}

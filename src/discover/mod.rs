@@ -1,0 +1,153 @@
+//! Finding and reading the files of a platform tree.
+//!
+//! Every read goes through a [`Scope`]: isolint never reads outside the
+//! roots it was given, so an import or mount that points elsewhere is
+//! reported, not followed.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused rather than read.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The tree being checked.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    root: PathBuf,
+}
+
+impl Scope {
+    /// A scope rooted at `path` (a directory, or the folder of a file).
+    pub fn for_path(path: &Path) -> std::io::Result<Scope> {
+        let canonical = path.canonicalize()?;
+        let root = if canonical.is_dir() {
+            canonical
+        } else {
+            canonical
+                .parent()
+                .map_or_else(|| canonical.clone(), Path::to_path_buf)
+        };
+        Ok(Scope { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether `path` (after resolving links) lies inside the root.
+    pub fn contains(&self, path: &Path) -> bool {
+        match path.canonicalize() {
+            Ok(p) => p.starts_with(&self.root),
+            Err(_) => lexically_inside(&self.root, path),
+        }
+    }
+}
+
+/// Containment for a path that does not exist (yet): judged on its
+/// components, `..` included.
+fn lexically_inside(root: &Path, path: &Path) -> bool {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out.starts_with(root)
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("file is {0} bytes, over the {MAX_FILE_BYTES}-byte limit")]
+    TooLarge(u64),
+    #[error("not valid UTF-8 (first bad byte at offset {0})")]
+    NotUtf8(usize),
+    #[error("is a directory")]
+    Directory,
+}
+
+/// Reads a config file as UTF-8 text within the size limit.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+fn caddyfile_names() -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for pattern in ["Caddyfile", "Caddyfile.*", "*.Caddyfile", "*.caddyfile"] {
+        if let Ok(g) = Glob::new(pattern) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Whether a file name is one of a Caddyfile's conventional names.
+pub fn is_caddyfile_name(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| caddyfile_names().is_match(Path::new(n)))
+}
+
+/// Every Caddyfile under `root`, in a stable order. Links are not
+/// followed and hidden folders (`.git`) are skipped.
+pub fn find_caddyfiles(root: &Path) -> Vec<PathBuf> {
+    if root.is_file() {
+        return vec![root.to_path_buf()];
+    }
+    let names = caddyfile_names();
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_name().to_string_lossy().starts_with('.')
+                || e.file_type().is_file()
+        })
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && names.is_match(Path::new(e.file_name())))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caddyfile_names_are_recognised() {
+        for name in [
+            "Caddyfile",
+            "Caddyfile.prod",
+            "site.caddyfile",
+            "x/Caddyfile",
+        ] {
+            assert!(is_caddyfile_name(Path::new(name)), "{name}");
+        }
+        for name in ["caddy.json", "Caddyfilex", "compose.yml"] {
+            assert!(!is_caddyfile_name(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn lexical_containment_handles_parent_components() {
+        let root = Path::new("/srv/tree");
+        assert!(lexically_inside(root, Path::new("/srv/tree/a/../b")));
+        assert!(!lexically_inside(root, Path::new("/srv/tree/../other")));
+    }
+}

@@ -1,0 +1,449 @@
+//! A Caddyfile and everything it imports, resolved into site blocks.
+//!
+//! [`load`] reads a Caddyfile, expands `import` (snippets, files, globs,
+//! arguments, blocks) and collects snippets, named routes and sites in
+//! Caddy's order. Import cycles, missing files and files outside the
+//! checked tree become CFG001 diagnostics at the `import` line; the rest of
+//! the Caddyfile is still loaded. [`sites`] then turns the expanded sites
+//! into addresses and upstreams.
+
+pub mod address;
+mod imports;
+pub mod shorthand;
+pub mod sites;
+pub mod upstream;
+
+use crate::diag::Diagnostic;
+use crate::discover::{Scope, read_text};
+use crate::syntax::caddyfile::ast::{Body, Directive, Entry, EntryKind, TopItem};
+use crate::syntax::caddyfile::lexer::lex;
+use crate::syntax::caddyfile::parser::{parse_directives, parse_file};
+use crate::syntax::caddyfile::token::{Env, Token};
+use crate::syntax::source::{FileId, SourceMap, Span};
+use imports::{BlockArgs, ImportLine, Target, glob_files, set_via, substitute};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Imports nested deeper than this are refused (a runaway recursion that
+/// is not a cycle, e.g. through ever-longer arguments).
+const MAX_IMPORT_DEPTH: usize = 64;
+/// Directives one Caddyfile may expand to; bounds exponential imports.
+const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
+
+/// A loaded Caddyfile.
+#[derive(Debug, Clone, Default)]
+pub struct CaddyConfig {
+    /// The file that was loaded.
+    pub file: Option<FileId>,
+    pub global_options: Option<Entry>,
+    /// Site blocks, imports expanded, in file order.
+    pub sites: Vec<Entry>,
+    /// Named routes by name, imports expanded.
+    pub named_routes: BTreeMap<String, Entry>,
+    /// Every file read, the Caddyfile first.
+    pub files: Vec<FileId>,
+    /// CFG001 diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads `path` and its imports, reading only inside `scope`.
+pub fn load(sources: &mut SourceMap, scope: &Scope, path: &Path, env: &Env) -> CaddyConfig {
+    let mut loader = Loader::new(sources, scope, env);
+    match loader.read(path, None) {
+        Ok(file) => loader.run(file, path),
+        Err(d) => loader.config.diagnostics.push(d),
+    }
+    loader.config
+}
+
+/// Like [`load`], with the Caddyfile's own text given (an editor's
+/// unsaved buffer, or a benchmark's input); imports are still read from
+/// disk relative to `path`.
+pub fn load_text(
+    sources: &mut SourceMap,
+    scope: &Scope,
+    path: &Path,
+    text: &str,
+    env: &Env,
+) -> CaddyConfig {
+    let mut loader = Loader::new(sources, scope, env);
+    let file = loader.sources.add(path, text);
+    loader.config.files.push(file);
+    loader.run(file, path);
+    loader.config
+}
+
+struct Snippet {
+    body: Vec<Directive>,
+}
+
+pub(crate) struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    scope: &'a Scope,
+    env: &'a Env,
+    snippets: HashMap<String, Snippet>,
+    token_cache: HashMap<FileId, Result<Vec<Token>, Diagnostic>>,
+    config: CaddyConfig,
+    /// Import nodes being expanded (file paths, `file:snippet`), for cycles.
+    stack: Vec<String>,
+    expanded: usize,
+}
+
+impl<'a> Loader<'a> {
+    fn new(sources: &'a mut SourceMap, scope: &'a Scope, env: &'a Env) -> Loader<'a> {
+        Loader {
+            sources,
+            scope,
+            env,
+            snippets: HashMap::new(),
+            token_cache: HashMap::new(),
+            config: CaddyConfig::default(),
+            stack: Vec::new(),
+            expanded: 0,
+        }
+    }
+
+    /// Parses the top-level file and expands everything it imports.
+    fn run(&mut self, file: FileId, path: &Path) {
+        self.config.file = Some(file);
+        match self.tokens(file).and_then(|tokens| parse_file(&tokens)) {
+            Ok(parsed) => {
+                let node = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+                self.stack.push(node.to_string_lossy().to_string());
+                self.top_items(parsed.items);
+            }
+            Err(d) => self.config.diagnostics.push(d),
+        }
+    }
+
+    pub(crate) fn env(&self) -> &Env {
+        self.env
+    }
+
+    /// Reads a file into the source map (once). `at` is the import line
+    /// that asked for it, for the diagnostic when it cannot be read.
+    fn read(&mut self, path: &Path, at: Option<Span>) -> Result<FileId, Diagnostic> {
+        if let Some(id) = self.sources.find(path) {
+            if !self.config.files.contains(&id) {
+                self.config.files.push(id);
+            }
+            return Ok(id);
+        }
+        match read_text(path) {
+            Ok(text) => {
+                let id = self.sources.add(path, text);
+                self.config.files.push(id);
+                Ok(id)
+            }
+            Err(e) => {
+                let shown = crate::syntax::source::display_path(path);
+                let message = format!("{shown}: {e}");
+                Err(match at {
+                    Some(span) => {
+                        Diagnostic::parse_error(span, format!("Could not import {message}"))
+                    }
+                    None => {
+                        let id = self.sources.add(path, "");
+                        Diagnostic::parse_error(Span::new(id, 0, 0), message)
+                    }
+                })
+            }
+        }
+    }
+
+    fn tokens(&mut self, file: FileId) -> Result<Vec<Token>, Diagnostic> {
+        if let Some(cached) = self.token_cache.get(&file) {
+            return cached.clone();
+        }
+        let lexed = lex(file, self.sources.text(file));
+        self.token_cache.insert(file, lexed.clone());
+        lexed
+    }
+
+    fn top_items(&mut self, items: Vec<TopItem>) {
+        for item in items {
+            match item {
+                TopItem::Import(d) => {
+                    if let Err(e) = self.import_top(&d) {
+                        self.config.diagnostics.push(e);
+                    }
+                }
+                TopItem::Entry(e) => {
+                    if let Err(e) = self.entry(e) {
+                        self.config.diagnostics.push(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn entry(&mut self, mut entry: Entry) -> Result<(), Diagnostic> {
+        match entry.kind() {
+            EntryKind::Snippet => {
+                let name = entry.defined_name().unwrap_or_default();
+                if self.snippets.contains_key(&name) {
+                    let span = entry.head_span().unwrap_or(Span::new(FileId(0), 0, 0));
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        format!("redeclaration of previously declared snippet {name}"),
+                    ));
+                }
+                let body = entry.directives().to_vec();
+                self.snippets.insert(name, Snippet { body });
+            }
+            EntryKind::NamedRoute => {
+                let name = entry.defined_name().unwrap_or_default();
+                let body = std::mem::take(entry.directives_mut());
+                *entry.directives_mut() = self.body(body);
+                self.config.named_routes.insert(name, entry);
+            }
+            EntryKind::GlobalOptions => {
+                let body = std::mem::take(entry.directives_mut());
+                *entry.directives_mut() = self.body(body);
+                self.config.global_options = Some(entry);
+            }
+            EntryKind::Site => {
+                let body = std::mem::take(entry.directives_mut());
+                *entry.directives_mut() = self.body(body);
+                self.config.sites.push(entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// Expands the imports of a block body, recursively.
+    fn body(&mut self, dirs: Vec<Directive>) -> Vec<Directive> {
+        let mut out = Vec::with_capacity(dirs.len());
+        for mut d in dirs {
+            if d.tokens.first().is_some_and(|t| t.text() == "import") {
+                match self.import_body(&d) {
+                    Ok(mut spliced) => out.append(&mut spliced),
+                    Err(e) => self.config.diagnostics.push(e),
+                }
+                continue;
+            }
+            if let Some(b) = d.block.as_mut() {
+                b.body = self.body(std::mem::take(&mut b.body));
+            }
+            out.push(d);
+        }
+        out
+    }
+
+    /// Resolves what an import line names, guarding against cycles.
+    fn target(&mut self, line: &ImportLine) -> Result<(Target, String), Diagnostic> {
+        if self.snippets.contains_key(&line.pattern) {
+            let node = format!("snippet:{}", line.pattern);
+            return Ok((Target::Snippet(line.pattern.clone()), node));
+        }
+        let dir = self
+            .sources
+            .path(line.span.file)
+            .parent()
+            .map_or_else(PathBuf::new, Path::to_path_buf);
+        let files: Vec<PathBuf> = glob_files(&dir, &line.pattern)
+            .map_err(|m| Diagnostic::parse_error(line.span, m).with_label("this import"))?
+            .into_iter()
+            .map(|f| f.canonicalize().unwrap_or(f))
+            .collect();
+        for f in &files {
+            if !self.scope.contains(f) {
+                return Err(Diagnostic::parse_error(
+                    line.span,
+                    format!(
+                        "import of {} leaves the checked tree; isolint does not read outside {}",
+                        line.pattern,
+                        crate::syntax::source::display_path(self.scope.root())
+                    ),
+                )
+                .with_label("imports a file outside the tree"));
+            }
+        }
+        let node = files
+            .iter()
+            .map(|f| f.to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok((Target::Files(files), node))
+    }
+
+    /// Enters an import node, or reports the cycle it would close.
+    fn enter(&mut self, line: &ImportLine, node: &str) -> Result<(), Diagnostic> {
+        if self.stack.iter().any(|n| n == node) {
+            let mut d = Diagnostic::parse_error(
+                line.span,
+                format!(
+                    "a cycle of imports exists: importing {} here leads back to itself",
+                    line.pattern
+                ),
+            )
+            .with_label("this import closes the cycle");
+            if let Some(first) = line.directive.tokens.first() {
+                for s in first.via.iter() {
+                    d = d.with_related(*s, "imported through here");
+                }
+            }
+            return Err(d);
+        }
+        if self.stack.len() >= MAX_IMPORT_DEPTH {
+            return Err(Diagnostic::parse_error(
+                line.span,
+                format!("imports nested deeper than {MAX_IMPORT_DEPTH} levels"),
+            ));
+        }
+        self.stack.push(node.to_string());
+        Ok(())
+    }
+
+    fn charge(&mut self, line: &ImportLine, n: usize) -> Result<(), Diagnostic> {
+        self.expanded += n;
+        if self.expanded > MAX_EXPANDED_DIRECTIVES {
+            return Err(Diagnostic::parse_error(
+                line.span,
+                format!(
+                    "imports expand to more than {MAX_EXPANDED_DIRECTIVES} directives; refusing to expand further"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The directives an import brings, before its own imports are expanded.
+    fn imported(
+        &mut self,
+        line: &ImportLine,
+        target: &Target,
+        top: bool,
+    ) -> Result<Imported, Diagnostic> {
+        match target {
+            Target::Snippet(name) => Ok(Imported::Directives(
+                self.snippets
+                    .get(name)
+                    .map(|s| s.body.clone())
+                    .unwrap_or_default(),
+            )),
+            Target::Files(files) => {
+                let mut dirs = Vec::new();
+                let mut items = Vec::new();
+                for f in files {
+                    let id = self.read(f, Some(line.span))?;
+                    let tokens = self.tokens(id)?;
+                    if top {
+                        items.extend(parse_file(&tokens)?.items);
+                    } else {
+                        dirs.extend(parse_directives(&tokens)?);
+                    }
+                }
+                Ok(if top {
+                    Imported::Items(items)
+                } else {
+                    Imported::Directives(dirs)
+                })
+            }
+        }
+    }
+
+    fn import_body(&mut self, d: &Directive) -> Result<Vec<Directive>, Diagnostic> {
+        let line = ImportLine::read(self, d)?;
+        let (target, node) = self.target(&line)?;
+        let blocks = BlockArgs::from_block(d.block.as_ref())?;
+        let Imported::Directives(mut dirs) = self.imported(&line, &target, false)? else {
+            return Ok(Vec::new());
+        };
+        self.charge(&line, dirs.len())?;
+        set_via(&mut dirs, &line.chain());
+        let dirs = substitute(dirs, line.args, &blocks);
+        self.enter(&line, &node)?;
+        let out = self.body(dirs);
+        self.stack.pop();
+        Ok(out)
+    }
+
+    fn import_top(&mut self, d: &Directive) -> Result<(), Diagnostic> {
+        let line = ImportLine::read(self, d)?;
+        let (target, node) = self.target(&line)?;
+        let blocks = BlockArgs::from_block(d.block.as_ref())?;
+        let chain = line.chain();
+        let items = match self.imported(&line, &target, true)? {
+            Imported::Items(items) => items,
+            // A snippet imported at the top level holds whole entries.
+            Imported::Directives(dirs) => {
+                let mut dirs = dirs;
+                set_via(&mut dirs, &chain);
+                substitute(dirs, line.args, &blocks)
+                    .into_iter()
+                    .map(directive_to_item)
+                    .collect()
+            }
+        };
+        self.charge(&line, items.len())?;
+        let items = if matches!(target, Target::Files(_)) {
+            items
+                .into_iter()
+                .map(|item| retag_item(item, &chain, line.args, &blocks))
+                .collect()
+        } else {
+            items
+        };
+        self.enter(&line, &node)?;
+        self.top_items(items);
+        self.stack.pop();
+        Ok(())
+    }
+}
+
+enum Imported {
+    Directives(Vec<Directive>),
+    Items(Vec<TopItem>),
+}
+
+/// A line of a snippet imported at the top level, read as an entry.
+fn directive_to_item(d: Directive) -> TopItem {
+    if d.tokens.first().is_some_and(|t| t.text() == "import") {
+        return TopItem::Import(d);
+    }
+    let body = match d.block {
+        Some(b) => Body::Braced(b),
+        None => Body::Unbraced(Vec::new()),
+    };
+    TopItem::Entry(Entry {
+        keys: d.tokens,
+        body,
+    })
+}
+
+/// Marks the tokens of a top-level item of an imported file and applies
+/// the import's arguments to them.
+fn retag_item(item: TopItem, chain: &Arc<[Span]>, args: &[Token], blocks: &BlockArgs) -> TopItem {
+    match item {
+        TopItem::Import(d) => {
+            let mut v = vec![d];
+            set_via(&mut v, chain);
+            substitute(v, args, blocks)
+                .pop()
+                .map_or(TopItem::Entry(empty_entry()), TopItem::Import)
+        }
+        TopItem::Entry(mut e) => {
+            let mut keys = vec![Directive {
+                tokens: std::mem::take(&mut e.keys),
+                block: None,
+            }];
+            set_via(&mut keys, chain);
+            let keys = substitute(keys, args, blocks);
+            e.keys = keys.into_iter().flat_map(|d| d.tokens).collect();
+            let body = std::mem::take(e.directives_mut());
+            let mut body = body;
+            set_via(&mut body, chain);
+            *e.directives_mut() = substitute(body, args, blocks);
+            TopItem::Entry(e)
+        }
+    }
+}
+
+fn empty_entry() -> Entry {
+    Entry {
+        keys: Vec::new(),
+        body: Body::Unbraced(Vec::new()),
+    }
+}

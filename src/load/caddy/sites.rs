@@ -1,0 +1,389 @@
+//! Sites and their upstreams: every proxy target reachable in a site.
+//!
+//! An upstream is reachable when a `reverse_proxy` (or `php_fastcgi`,
+//! `forward_auth`, which Caddy compiles to a reverse proxy) sits in the
+//! site directly, inside `handle`, `handle_path`, `route`, `handle_errors`,
+//! a `handle_response` block, or a named route the site `invoke`s, at any
+//! depth; snippets and imported files are already spliced in by the
+//! loader. Both positional upstreams and `to` lines count. Each upstream
+//! keeps the span of the token it came from and, when a named matcher with
+//! a `host` condition scopes it, those hosts.
+
+use super::CaddyConfig;
+use super::address::{Address, AddressError};
+use super::shorthand;
+use super::upstream::dial_addresses;
+use crate::diag::Diagnostic;
+use crate::syntax::caddyfile::ast::{Directive, Entry};
+use crate::syntax::caddyfile::token::{Env, Token};
+use crate::syntax::source::Span;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A site block's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub addresses: Vec<SiteAddress>,
+    pub upstreams: Vec<Upstream>,
+    /// The span of the site's keys.
+    pub span: Span,
+}
+
+/// One site address; the parts are `None` while a `{$VAR}` in it is
+/// unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteAddress {
+    /// As written, placeholders included.
+    pub raw: String,
+    pub text: Option<String>,
+    pub vars: Vec<String>,
+    pub parsed: Option<Address>,
+    pub span: Span,
+    pub via: Arc<[Span]>,
+}
+
+/// One proxy target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// The directive that proxies (`reverse_proxy`, `php_fastcgi`,
+    /// `forward_auth`).
+    pub directive: String,
+    /// As written, placeholders included.
+    pub raw: String,
+    /// Normalised like Caddy's JSON; `None` while a `{$VAR}` is unknown.
+    pub dial: Option<String>,
+    pub vars: Vec<String>,
+    /// Hosts of the nearest enclosing named matcher with a `host`
+    /// condition, when there is one.
+    pub hosts: Option<Vec<String>>,
+    pub span: Span,
+    pub via: Arc<[Span]>,
+}
+
+/// The sites of a loaded Caddyfile. Address and upstream errors that Caddy
+/// would refuse to load are CFG001 diagnostics.
+pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut out = Vec::new();
+    for entry in &config.sites {
+        let mut walker = Walker {
+            env,
+            named_routes: &config.named_routes,
+            upstreams: Vec::new(),
+            diagnostics: &mut diagnostics,
+            invoking: Vec::new(),
+        };
+        walker.walk(entry.directives(), &Scope::default());
+        let addresses = entry
+            .keys
+            .iter()
+            .map(|k| site_address(k, env, walker.diagnostics))
+            .collect();
+        let upstreams = walker.upstreams;
+        out.push(Site {
+            addresses,
+            upstreams,
+            span: entry
+                .head_span()
+                .unwrap_or(Span::new(crate::syntax::source::FileId(0), 0, 0)),
+        });
+    }
+    (out, diagnostics)
+}
+
+fn site_address(key: &Token, env: &Env, diagnostics: &mut Vec<Diagnostic>) -> SiteAddress {
+    let resolved = key.resolve(env);
+    let parsed = resolved
+        .text
+        .as_deref()
+        .and_then(|t| match Address::parse(t) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                diagnostics.push(address_error(key, &e));
+                None
+            }
+        });
+    SiteAddress {
+        raw: key.text(),
+        text: resolved.text,
+        vars: resolved.vars,
+        parsed,
+        span: key.span,
+        via: key.via.clone(),
+    }
+}
+
+fn address_error(key: &Token, e: &AddressError) -> Diagnostic {
+    Diagnostic::parse_error(
+        key.span,
+        format!("invalid site address '{}': {e}", key.text()),
+    )
+    .with_label("Caddy refuses this address")
+}
+
+/// Named matchers visible at a point, and the host restriction in force.
+#[derive(Clone, Default)]
+struct Scope {
+    matchers: BTreeMap<String, Vec<String>>,
+    hosts: Option<Vec<String>>,
+}
+
+struct Walker<'a> {
+    env: &'a Env,
+    named_routes: &'a BTreeMap<String, Entry>,
+    upstreams: Vec<Upstream>,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    /// Named routes being walked, so a route invoking itself stops.
+    invoking: Vec<String>,
+}
+
+/// Directives whose block holds routes, and whether their first argument
+/// may be a matcher.
+fn container(name: &str) -> Option<bool> {
+    match name {
+        "handle" | "handle_path" | "route" => Some(true),
+        "handle_errors" | "handle_response" => Some(false),
+        _ => None,
+    }
+}
+
+fn is_proxy(name: &str) -> bool {
+    matches!(name, "reverse_proxy" | "php_fastcgi" | "forward_auth")
+}
+
+/// `*`, `/path` or `@name` as a directive's first argument.
+fn is_matcher_token(t: &Token) -> bool {
+    let text = t.text();
+    text == "*" || text.starts_with('/') || text.starts_with('@')
+}
+
+impl Walker<'_> {
+    fn walk(&mut self, dirs: &[Directive], outer: &Scope) {
+        let mut scope = outer.clone();
+        for d in dirs {
+            let name = d.name();
+            if name.starts_with('@') {
+                if let Some(hosts) = matcher_hosts(d, self.env) {
+                    scope.matchers.insert(name, hosts);
+                } else {
+                    scope.matchers.remove(&name);
+                }
+            }
+        }
+        for d in dirs {
+            let name = d.name();
+            if is_proxy(&name) {
+                self.proxy(d, &name, &scope);
+            } else if let Some(takes_matcher) = container(&name) {
+                let inner = if takes_matcher {
+                    scoped(&scope, d.args().first())
+                } else {
+                    scope.clone()
+                };
+                if let Some(b) = &d.block {
+                    self.walk(&b.body, &inner);
+                }
+            } else if name == "invoke" {
+                self.invoke(d, &scope);
+            } else if name == "intercept"
+                && let Some(b) = &d.block
+            {
+                let inner = scoped(&scope, d.args().first());
+                let responses: Vec<Directive> = b
+                    .body
+                    .iter()
+                    .filter(|s| s.name() == "handle_response")
+                    .cloned()
+                    .collect();
+                self.walk(&responses, &inner);
+            }
+        }
+    }
+
+    fn invoke(&mut self, d: &Directive, scope: &Scope) {
+        let Some(route) = d.args().iter().find(|t| !is_matcher_token(t)) else {
+            return;
+        };
+        let name = route.text();
+        if self.invoking.contains(&name) {
+            return;
+        }
+        let Some(entry) = self.named_routes.get(&name) else {
+            return;
+        };
+        let inner = scoped(scope, d.args().first());
+        self.invoking.push(name);
+        self.walk(entry.directives(), &inner);
+        self.invoking.pop();
+    }
+
+    fn proxy(&mut self, d: &Directive, name: &str, scope: &Scope) {
+        let args = d.args();
+        let (scope, upstream_args) = match args.first() {
+            Some(first) if is_matcher_token(first) => {
+                (scoped(scope, Some(first)), args.get(1..).unwrap_or(&[]))
+            }
+            _ => (scope.clone(), args),
+        };
+        for t in upstream_args {
+            self.upstream(t, name, &scope);
+        }
+        let Some(b) = &d.block else {
+            return;
+        };
+        let mut responses = Vec::new();
+        for sub in &b.body {
+            match sub.name().as_str() {
+                "to" => {
+                    for t in sub.args() {
+                        self.upstream(t, name, &scope);
+                    }
+                }
+                "handle_response" => responses.push(sub.clone()),
+                _ => {}
+            }
+        }
+        self.walk(&responses, &scope);
+    }
+
+    fn upstream(&mut self, t: &Token, directive: &str, scope: &Scope) {
+        let resolved = t.resolve(self.env);
+        let mut dials = vec![None];
+        if let Some(text) = &resolved.text {
+            match dial_addresses(&shorthand::expand(text)) {
+                Ok(d) => dials = d.into_iter().map(Some).collect(),
+                Err(e) => {
+                    self.diagnostics.push(
+                        Diagnostic::parse_error(
+                            t.span,
+                            format!("invalid upstream '{}': {e}", t.text()),
+                        )
+                        .with_label("Caddy refuses this upstream"),
+                    );
+                    return;
+                }
+            }
+        }
+        for dial in dials {
+            self.upstreams.push(Upstream {
+                directive: directive.to_string(),
+                raw: t.text(),
+                dial,
+                vars: resolved.vars.clone(),
+                hosts: scope.hosts.clone(),
+                span: t.span,
+                via: t.via.clone(),
+            });
+        }
+    }
+}
+
+/// The scope inside a directive whose first argument may be a matcher.
+fn scoped(scope: &Scope, first: Option<&Token>) -> Scope {
+    let mut inner = scope.clone();
+    if let Some(t) = first
+        && let Some(hosts) = scope.matchers.get(&t.text())
+    {
+        inner.hosts = Some(hosts.clone());
+    }
+    inner
+}
+
+/// The hosts of a named matcher's `host` condition(s): `@m host a b` or
+/// `@m { host a b }`. `None` when it has none.
+fn matcher_hosts(d: &Directive, env: &Env) -> Option<Vec<String>> {
+    let mut hosts = Vec::new();
+    let mut found = false;
+    let mut take = |tokens: &[Token]| {
+        found = true;
+        for t in tokens {
+            let text = t.resolve(env).text.unwrap_or_else(|| t.text());
+            hosts.push(super::address::lower_except_placeholders(
+                &shorthand::expand(&text),
+            ));
+        }
+    };
+    if d.args().first().is_some_and(|t| t.text() == "host") {
+        take(d.args().get(1..).unwrap_or(&[]));
+    }
+    if let Some(b) = &d.block {
+        for sub in &b.body {
+            if sub.name() == "host" {
+                take(sub.args());
+            }
+        }
+    }
+    found.then_some(hosts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Scope as FsScope;
+    use crate::syntax::source::SourceMap;
+
+    fn load_str(src: &str) -> (Vec<Site>, Vec<Diagnostic>) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("Caddyfile");
+        std::fs::write(&path, src).unwrap_or_else(|e| panic!("{e}"));
+        let scope = FsScope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let mut map = SourceMap::new();
+        let config = super::super::load(&mut map, &scope, &path, &Env::new());
+        let (sites, mut diags) = sites(&config, &Env::new());
+        diags.extend(config.diagnostics);
+        (sites, diags)
+    }
+
+    fn dials(src: &str) -> Vec<(String, Option<Vec<String>>)> {
+        let (sites, diags) = load_str(src);
+        assert!(diags.is_empty(), "{diags:?}");
+        sites
+            .iter()
+            .flat_map(|s| s.upstreams.iter())
+            .map(|u| (u.dial.clone().unwrap_or_default(), u.hosts.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn upstreams_in_every_route_container() {
+        let src = "a.com {\n\treverse_proxy /api/* api:1\n\thandle /x {\n\t\troute {\n\t\t\treverse_proxy x:2 {\n\t\t\t\tto y:3\n\t\t\t}\n\t\t}\n\t}\n\thandle_errors {\n\t\tforward_auth auth:4\n\t}\n\theader {\n\t\treverse_proxy not-a-directive\n\t}\n}\n";
+        let got: Vec<String> = dials(src).into_iter().map(|(d, _)| d).collect();
+        assert_eq!(got, vec!["api:1", "x:2", "y:3", "auth:4"]);
+    }
+
+    #[test]
+    fn host_matchers_scope_upstreams() {
+        let src = "*.example.com {\n\t@ciam host ciam.example.com\n\t@iam {\n\t\thost IAM.example.com\n\t}\n\thandle @ciam {\n\t\treverse_proxy ciam-hera:3000\n\t}\n\treverse_proxy @iam iam-hera:4000\n}\n";
+        assert_eq!(
+            dials(src),
+            vec![
+                (
+                    "ciam-hera:3000".to_string(),
+                    Some(vec!["ciam.example.com".to_string()])
+                ),
+                (
+                    "iam-hera:4000".to_string(),
+                    Some(vec!["iam.example.com".to_string()])
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn invoked_named_routes_are_followed_once() {
+        let src = "&(r) {\n\treverse_proxy r:1\n\tinvoke r\n}\na.com {\n\tinvoke r\n}\n";
+        assert_eq!(dials(src), vec![("r:1".to_string(), None)]);
+    }
+
+    #[test]
+    fn unknown_variables_stay_symbolic() {
+        let (sites, _) =
+            load_str("{$CIAM_URL} {\n\treverse_proxy {$BACKEND:ciam-hera:3000} {$OTHER}\n}\n");
+        let site = &sites[0];
+        assert_eq!(site.addresses[0].vars, vec!["CIAM_URL"]);
+        assert_eq!(site.addresses[0].text, None);
+        assert_eq!(site.upstreams[0].dial.as_deref(), Some("ciam-hera:3000"));
+        assert_eq!(site.upstreams[1].dial, None);
+        assert_eq!(site.upstreams[1].vars, vec!["OTHER"]);
+    }
+}

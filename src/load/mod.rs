@@ -1,0 +1,4 @@
+//! Syntax trees → typed facts: Caddy sites and upstreams (compose, Ory
+//! and seed loaders join them as the platform grows).
+
+pub mod caddy;

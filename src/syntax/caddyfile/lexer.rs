@@ -1,0 +1,421 @@
+//! Tokens from the pest grammar, with Caddy's line numbering.
+//!
+//! The grammar (`grammar/caddyfile.pest`) recognises every token and the
+//! malformed constructs; this module turns its pairs into [`Token`]s,
+//! applies each kind's escapes, strips heredoc indentation, and counts
+//! lines the way Caddy's lexer does so that the parser can tell which
+//! tokens share a (logical) line.
+
+use super::token::{Part, Token, TokenKind, split_env};
+use crate::diag::Diagnostic;
+use crate::syntax::source::{FileId, Span};
+use pest::Parser;
+use pest::iterators::Pair;
+use std::sync::Arc;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/caddyfile.pest"]
+struct CaddyfileGrammar;
+
+/// Lexes a whole file. `text` may start with a byte order mark, which is
+/// skipped as Caddy does.
+pub fn lex(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let body = text.get(bom..).unwrap_or("");
+    let pairs = CaddyfileGrammar::parse(Rule::file, body).map_err(|e| {
+        // The grammar accepts every input; this is a defect, reported as a
+        // parse error at the position pest gives rather than a panic.
+        let at = match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+        Diagnostic::parse_error(
+            Span::new(file, bom + at, bom + at),
+            format!("cannot tokenize this Caddyfile: {}", e.variant.message()),
+        )
+    })?;
+    let mut lx = Lexer {
+        file,
+        base: bom,
+        line: 1,
+        skipped: 0,
+        tokens: Vec::new(),
+        via: Arc::from(Vec::new()),
+    };
+    for pair in pairs.flatten() {
+        lx.pair(pair)?;
+    }
+    Ok(lx.tokens)
+}
+
+struct Lexer {
+    file: FileId,
+    base: usize,
+    line: u32,
+    skipped: u32,
+    tokens: Vec<Token>,
+    via: Arc<[Span]>,
+}
+
+impl Lexer {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, self.base + start, self.base + end)
+    }
+
+    fn pair_span(&self, pair: &Pair<Rule>) -> Span {
+        self.span(pair.as_span().start(), pair.as_span().end())
+    }
+
+    /// Handles one pair of the flattened parse; inner pairs of tokens are
+    /// visited too and ignored here (their parents read them).
+    fn pair(&mut self, pair: Pair<Rule>) -> Result<(), Diagnostic> {
+        match pair.as_rule() {
+            Rule::newline => {
+                self.line += 1 + self.skipped;
+                self.skipped = 0;
+            }
+            Rule::continuation => self.skipped += 1,
+            Rule::bare => {
+                let text = pair.as_str();
+                let span = self.pair_span(&pair);
+                if text == "<<" {
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        "heredoc marker missing: `<<` must be followed directly by a marker such as <<END and a newline",
+                    )
+                    .with_label("`<<` followed by a space")
+                    .with_help("write `<<END`, the text on the next lines, then `END`; quote the token (\"<<\") if you meant two angle brackets"));
+                }
+                let parts = split_env(text, self.file, span.start as usize, unescape_bare);
+                self.push(TokenKind::Bare, parts, span, 0);
+            }
+            Rule::open_brace | Rule::close_brace => {
+                let span = self.pair_span(&pair);
+                self.push(
+                    TokenKind::Bare,
+                    vec![Part::Lit(pair.as_str().to_string())],
+                    span,
+                    0,
+                );
+            }
+            Rule::quoted => {
+                let span = self.pair_span(&pair);
+                let inner = pair.into_inner().next();
+                let (raw, at) = inner.map_or(("", span.start as usize + 1), |p| {
+                    (p.as_str(), self.base + p.as_span().start())
+                });
+                let breaks = count_newlines(raw);
+                let parts = split_env(raw, self.file, at, unescape_quoted);
+                self.push(TokenKind::Quoted, parts, span, breaks);
+                self.advance_lines(breaks);
+            }
+            Rule::backtick => {
+                let span = self.pair_span(&pair);
+                let inner = pair.into_inner().next();
+                let (raw, at) = inner.map_or(("", span.start as usize + 1), |p| {
+                    (p.as_str(), self.base + p.as_span().start())
+                });
+                let breaks = count_newlines(raw);
+                let parts = split_env(raw, self.file, at, str::to_string);
+                self.push(TokenKind::Backtick, parts, span, breaks);
+                self.advance_lines(breaks);
+            }
+            Rule::heredoc => self.heredoc(pair)?,
+            Rule::quoted_unclosed | Rule::backtick_unclosed => {
+                let span = self.pair_span(&pair);
+                let quote = if pair.as_rule() == Rule::quoted_unclosed {
+                    "\""
+                } else {
+                    "`"
+                };
+                return Err(Diagnostic::parse_error(
+                    Span::new(self.file, span.start as usize, span.start as usize + 1),
+                    format!("unclosed quote: this {quote} is never closed"),
+                )
+                .with_label("the quoted token starts here and runs to the end of the file"));
+            }
+            Rule::heredoc_unclosed => {
+                let span = self.pair_span(&pair);
+                let marker = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::heredoc_marker)
+                    .map_or("", |p| p.as_str());
+                let open = Span::new(
+                    self.file,
+                    span.start as usize,
+                    span.start as usize + 2 + marker.len(),
+                );
+                return Err(Diagnostic::parse_error(
+                    open,
+                    format!(
+                        "incomplete heredoc <<{marker}: the ending marker {marker} never appears"
+                    ),
+                )
+                .with_label("heredoc opened here"));
+            }
+            Rule::heredoc_bad_marker => {
+                let span = self.pair_span(&pair);
+                let marker = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::heredoc_bad_text)
+                    .map_or("", |p| p.as_str());
+                let open = Span::new(
+                    self.file,
+                    span.start as usize,
+                    span.start as usize + 2 + marker.len(),
+                );
+                let message = if marker.is_empty() {
+                    "missing opening heredoc marker: `<<` must be followed by a marker of letters, digits, dashes and underscores".to_string()
+                } else if marker.starts_with('<') {
+                    "too many '<' for heredoc; only use two, for example <<END".to_string()
+                } else {
+                    format!(
+                        "heredoc marker must contain only alphanumeric characters, dashes and underscores; got '{marker}'"
+                    )
+                };
+                return Err(Diagnostic::parse_error(open, message).with_label("bad heredoc marker"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, kind: TokenKind, parts: Vec<Part>, span: Span, breaks: u32) {
+        self.tokens.push(Token {
+            kind,
+            parts,
+            span,
+            line: self.line,
+            end_line: self.line + breaks,
+            via: self.via.clone(),
+        });
+    }
+
+    fn advance_lines(&mut self, breaks: u32) {
+        if breaks > 0 {
+            self.line += breaks + self.skipped;
+            self.skipped = 0;
+        }
+    }
+
+    /// A closed heredoc: strips the closing marker's indentation from every
+    /// line, as Caddy's `finalizeHeredoc` does, and reports a line that does
+    /// not start with it.
+    fn heredoc(&mut self, pair: Pair<Rule>) -> Result<(), Diagnostic> {
+        let span = self.pair_span(&pair);
+        let mut marker = "";
+        let mut body = "";
+        let mut body_start = span.start as usize;
+        for inner in pair.into_inner() {
+            match inner.as_rule() {
+                Rule::heredoc_marker => marker = inner.as_str(),
+                Rule::heredoc_body => {
+                    body = inner.as_str();
+                    body_start = self.base + inner.as_span().start();
+                }
+                _ => {}
+            }
+        }
+        let (content, padding) = match body.rfind('\n') {
+            Some(i) => (
+                body.get(..=i).unwrap_or(""),
+                body.get(i + 1..).unwrap_or(""),
+            ),
+            None => ("", body),
+        };
+        let mut out = String::new();
+        let mut offset = body_start;
+        let mut lines: Vec<&str> = content.split('\n').collect();
+        lines.pop(); // the piece after the last newline belongs to the marker line
+        for (n, line) in lines.iter().enumerate() {
+            let line_span = Span::new(self.file, offset, offset + line.len());
+            offset += line.len() + 1;
+            if line.is_empty() || *line == "\r" {
+                out.push('\n');
+                continue;
+            }
+            let Some(rest) = line.strip_prefix(padding) else {
+                let shown = line.trim_end_matches(['\r', '\n']);
+                return Err(Diagnostic::parse_error(
+                    line_span,
+                    format!(
+                        "mismatched leading whitespace in heredoc <<{marker}: line #{} ({shown:?}) does not start with {padding:?}, the indentation of the closing marker",
+                        self.line as usize + n + 1
+                    ),
+                )
+                .with_label("this line does not start with the closing marker's indentation")
+                .with_related(
+                    Span::new(self.file, offset_of_marker(body_start, body), offset_of_marker(body_start, body) + padding.len() + marker.len()),
+                    "the closing marker, whose indentation every line must share",
+                ));
+            };
+            out.push_str(&rest.replace('\r', ""));
+            out.push('\n');
+        }
+        if out.ends_with('\n') {
+            out.pop();
+        }
+        // Caddy counts the newline after the marker and every newline of
+        // the body; the next token's line follows the closing marker.
+        let breaks = 1 + count_newlines(body);
+        self.push(TokenKind::Heredoc, vec![Part::Lit(out)], span, breaks);
+        self.skipped += breaks;
+        self.line += self.skipped;
+        self.skipped = 0;
+        Ok(())
+    }
+}
+
+fn offset_of_marker(body_start: usize, body: &str) -> usize {
+    body_start + body.rfind('\n').map_or(0, |i| i + 1)
+}
+
+fn count_newlines(s: &str) -> u32 {
+    u32::try_from(s.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u32::MAX)
+}
+
+/// Outside quotes a backslash stays in the text, except before `<` (where
+/// it only stops a heredoc from starting). `\\` is a pair.
+fn unescape_bare(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('<') => out.push('<'),
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// In double quotes only `\"` is an escape; other backslashes stay.
+fn unescape_quoted(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('"') => out.push('"'),
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(src: &str) -> Vec<(String, u32)> {
+        match lex(FileId(0), src) {
+            Ok(tokens) => tokens.iter().map(|t| (t.text(), t.line)).collect(),
+            Err(d) => panic!("unexpected error: {}", d.message),
+        }
+    }
+
+    fn error(src: &str) -> Diagnostic {
+        match lex(FileId(0), src) {
+            Ok(tokens) => panic!("expected an error, got {} tokens", tokens.len()),
+            Err(d) => d,
+        }
+    }
+
+    fn t(s: &str, line: u32) -> (String, u32) {
+        (s.to_string(), line)
+    }
+
+    #[test]
+    fn whitespace_separates_and_lines_count() {
+        assert_eq!(
+            texts("a b\n\tc  d\r\n"),
+            vec![t("a", 1), t("b", 1), t("c", 2), t("d", 2)]
+        );
+    }
+
+    #[test]
+    fn quotes_keep_spaces_and_only_escape_quotes() {
+        assert_eq!(
+            texts(r#"respond "a \"b\" \d" `x "y" \z`"#),
+            vec![t("respond", 1), t(r#"a "b" \d"#, 1), t(r#"x "y" \z"#, 1)]
+        );
+    }
+
+    #[test]
+    fn comments_start_only_at_token_start() {
+        assert_eq!(texts("a#b # comment\nc"), vec![t("a#b", 1), t("c", 2)]);
+    }
+
+    #[test]
+    fn backslash_newline_continues_the_line() {
+        assert_eq!(texts("a \\\n  b\nc"), vec![t("a", 1), t("b", 1), t("c", 3)]);
+    }
+
+    #[test]
+    fn braces_are_structural_only_as_whole_tokens() {
+        let tokens = lex(FileId(0), "{host} { {$VAR} }").unwrap_or_default();
+        let kinds: Vec<bool> = tokens.iter().map(Token::is_open_brace).collect();
+        assert_eq!(kinds, vec![false, true, false, false]);
+        assert_eq!(
+            tokens.get(2).map(Token::vars),
+            Some(vec!["VAR".to_string()])
+        );
+    }
+
+    #[test]
+    fn heredoc_strips_the_closing_marker_indentation() {
+        assert_eq!(
+            texts("respond <<END\n    line1\n      line2\n    END\nnext"),
+            vec![t("respond", 1), t("line1\n  line2", 1), t("next", 5)]
+        );
+    }
+
+    #[test]
+    fn heredoc_errors_match_caddy() {
+        assert!(error("a <<<END\nx\nEND\n").message.contains("too many '<'"));
+        assert!(error("a <<END!\nx\nEND!\n").message.contains("got 'END!'"));
+        assert!(
+            error("a <<\nx\n")
+                .message
+                .contains("missing opening heredoc marker")
+        );
+        assert!(error("a <<END\nx\n").message.contains("incomplete heredoc"));
+        let e = error("a <<END\n\tx\n  END\n");
+        assert!(e.message.contains("mismatched leading whitespace"));
+        assert_eq!((e.primary.span.start, e.primary.span.end), (8, 10));
+    }
+
+    #[test]
+    fn escaped_angle_bracket_is_not_a_heredoc() {
+        assert_eq!(texts("a \\<<END\n"), vec![t("a", 1), t("<<END", 1)]);
+    }
+
+    #[test]
+    fn unclosed_quote_is_an_error_at_the_quote() {
+        let e = error("a \"b c\n");
+        assert_eq!((e.primary.span.start, e.primary.span.end), (2, 3));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped_and_offsets_stay_true() {
+        let tokens = lex(FileId(0), "\u{feff}abc").unwrap_or_default();
+        assert_eq!(
+            tokens.first().map(|t| (t.span.start, t.span.end)),
+            Some((3, 6))
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! Caddyfile tokens and the `{$VAR}` environment placeholders inside them.
+//!
+//! Caddy substitutes `{$VAR}` / `{$VAR:default}` before it lexes. isolint
+//! cannot know the deploy-time environment, so a token keeps its text as
+//! written, split into literal parts and placeholder parts; a resolved text
+//! is computed on demand from whatever environment is supplied, and a token
+//! whose variables are unknown stays symbolic and remembers their names.
+
+use crate::syntax::source::Span;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How a token was written; quoting matters because a quoted `{` is text,
+/// not a brace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Bare,
+    Quoted,
+    Backtick,
+    Heredoc,
+}
+
+/// One piece of a token's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Literal text (escapes already applied).
+    Lit(String),
+    /// `{$NAME}` or `{$NAME:default}`, with the span where it is written.
+    Env {
+        name: String,
+        default: Option<String>,
+        span: Span,
+    },
+}
+
+/// A token with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub parts: Vec<Part>,
+    /// Where the token is written.
+    pub span: Span,
+    /// Caddy's logical line: a `\` continuation keeps the line number, so
+    /// tokens on a continued line belong to the same directive.
+    pub line: u32,
+    /// Logical line on which the token ends (multi-line quotes, heredocs).
+    pub end_line: u32,
+    /// The `import` lines this token was brought in through, innermost
+    /// last. Empty for a token read where it is written.
+    pub via: Arc<[Span]>,
+}
+
+impl Token {
+    /// The token's text as written, placeholders included.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Env { name, default, .. } => {
+                    out.push_str("{$");
+                    out.push_str(name);
+                    if let Some(d) = default {
+                        out.push(':');
+                        out.push_str(d);
+                    }
+                    out.push('}');
+                }
+            }
+        }
+        out
+    }
+
+    /// True for an unquoted token whose whole text is `s`.
+    pub fn is_bare(&self, s: &str) -> bool {
+        self.kind == TokenKind::Bare && matches!(self.parts.as_slice(), [Part::Lit(t)] if t == s)
+    }
+
+    pub fn is_open_brace(&self) -> bool {
+        self.is_bare("{")
+    }
+
+    pub fn is_close_brace(&self) -> bool {
+        self.is_bare("}")
+    }
+
+    /// The literal text when the token has no placeholder.
+    pub fn literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Lit(s)] => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The variable names this token depends on, in order of appearance.
+    pub fn vars(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for part in &self.parts {
+            if let Part::Env { name, .. } = part
+                && !out.contains(name)
+            {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+
+    /// Resolves the placeholders from `env`. A variable missing from `env`
+    /// takes its default when it has one; the text is `None` only when some
+    /// variable has neither.
+    pub fn resolve(&self, env: &Env) -> Resolved {
+        let mut text = String::new();
+        let mut known = true;
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => text.push_str(s),
+                Part::Env { name, default, .. } => match (env.get(name), default) {
+                    (Some(v), _) => text.push_str(v),
+                    (None, Some(d)) => text.push_str(d),
+                    (None, None) => known = false,
+                },
+            }
+        }
+        Resolved {
+            text: known.then_some(text),
+            vars: self.vars(),
+        }
+    }
+
+    /// The span to show for this token: where it is written.
+    pub fn origin(&self) -> Span {
+        self.span
+    }
+}
+
+/// A token's value under a given environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// `None` when a variable without default is unknown.
+    pub text: Option<String>,
+    /// Every variable the value depends on.
+    pub vars: Vec<String>,
+}
+
+/// Known variable values (from `--var`, `--env-file`, or the environment
+/// of the compose service that runs Caddy).
+pub type Env = BTreeMap<String, String>;
+
+/// Splits `raw` (source text of a token's content starting at byte
+/// `offset` of `file`) into literal and `{$VAR}` parts, as Caddy's
+/// `replaceEnvVars` finds them: `{$` up to the first `}`, the name before
+/// the first `:` and the default after it. Literal pieces go through
+/// `unescape`.
+pub fn split_env(
+    raw: &str,
+    file: crate::syntax::source::FileId,
+    offset: usize,
+    unescape: impl Fn(&str) -> String,
+) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut lit_start = 0;
+    let mut search = 0;
+    while let Some(found) = raw.get(search..).and_then(|s| s.find("{$")) {
+        let begin = search + found;
+        let Some(close) = raw.get(begin + 2..).and_then(|s| s.find('}')) else {
+            break;
+        };
+        let end = begin + 2 + close; // index of '}'
+        let inner = raw.get(begin + 2..end).unwrap_or("");
+        if inner.is_empty() {
+            search = end + 1;
+            continue;
+        }
+        if begin > lit_start {
+            parts.push(Part::Lit(unescape(raw.get(lit_start..begin).unwrap_or(""))));
+        }
+        let (name, default) = match inner.split_once(':') {
+            Some((n, d)) => (n.to_string(), Some(d.to_string())),
+            None => (inner.to_string(), None),
+        };
+        parts.push(Part::Env {
+            name,
+            default,
+            span: Span::new(file, offset + begin, offset + end + 1),
+        });
+        lit_start = end + 1;
+        search = end + 1;
+    }
+    if lit_start < raw.len() || parts.is_empty() {
+        parts.push(Part::Lit(unescape(raw.get(lit_start..).unwrap_or(""))));
+    }
+    merge_literals(parts)
+}
+
+/// Joins adjacent literal parts (after substitutions) into one.
+pub fn merge_literals(parts: Vec<Part>) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match (out.last_mut(), part) {
+            (Some(Part::Lit(prev)), Part::Lit(next)) => prev.push_str(&next),
+            (_, part) => out.push(part),
+        }
+    }
+    if out.len() > 1 {
+        out.retain(|p| !matches!(p, Part::Lit(s) if s.is_empty()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::source::FileId;
+
+    fn tok(raw: &str) -> Token {
+        Token {
+            kind: TokenKind::Bare,
+            parts: split_env(raw, FileId(0), 0, str::to_string),
+            span: Span::new(FileId(0), 0, raw.len()),
+            line: 1,
+            end_line: 1,
+            via: Arc::from(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn env_placeholders_are_split_out_with_spans() {
+        let t = tok("https://{$HOST}:{$PORT:8080}/x");
+        assert_eq!(t.vars(), vec!["HOST", "PORT"]);
+        assert_eq!(t.text(), "https://{$HOST}:{$PORT:8080}/x");
+        match &t.parts[1] {
+            Part::Env { span, .. } => assert_eq!((span.start, span.end), (8, 15)),
+            other => panic!("unexpected part {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resolution_uses_env_then_default_else_stays_symbolic() {
+        let t = tok("{$HOST}:{$PORT:8080}");
+        assert_eq!(t.resolve(&Env::new()).text, None);
+        let mut env = Env::new();
+        env.insert("HOST".into(), "ciam.example.com".into());
+        assert_eq!(
+            t.resolve(&env).text.as_deref(),
+            Some("ciam.example.com:8080")
+        );
+        env.insert("PORT".into(), "9".into());
+        assert_eq!(t.resolve(&env).text.as_deref(), Some("ciam.example.com:9"));
+    }
+
+    #[test]
+    fn runtime_placeholders_and_empty_names_stay_literal() {
+        let t = tok("{host}{$}{http.request.uri}");
+        assert_eq!(t.literal(), Some("{host}{$}{http.request.uri}"));
+        assert!(t.vars().is_empty());
+    }
+}

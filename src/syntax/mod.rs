@@ -1,0 +1,4 @@
+//! Front ends that know text, not platforms: every node carries its span.
+
+pub mod caddyfile;
+pub mod source;

@@ -1,0 +1,227 @@
+//! Source files and spans.
+//!
+//! Every node the front ends build carries a [`Span`]: a file id and a byte
+//! range into that file's text. The [`SourceMap`] owns the texts, so spans
+//! stay small and `Copy`, and turns them into 1-based lines and columns only
+//! when a report is written.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: clamp_u32(start),
+            end: clamp_u32(end.max(start)),
+        }
+    }
+
+    /// The smallest span covering both (they must be in the same file;
+    /// otherwise `self` is returned unchanged).
+    pub fn to(self, other: Span) -> Span {
+        if self.file != other.file {
+            return self;
+        }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A 1-based position range, as reports print it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// One loaded file: the path as it should be shown, and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(path: PathBuf, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line, column + 1)
+    }
+
+    /// Byte range of a 1-based line, without its newline.
+    pub fn line_range(&self, line: usize) -> (usize, usize) {
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next.saturating_sub(1));
+        (start, end.max(start))
+    }
+}
+
+/// All files read in one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file; a leading UTF-8 byte order mark is kept in the text (so
+    /// offsets match the bytes on disk) and skipped by the lexers.
+    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(clamp_u32(self.files.len()));
+        self.files.push(SourceFile::new(path.into(), text.into()));
+        id
+    }
+
+    /// How many files have been read.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// The id of a file already loaded under this path.
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(clamp_u32(i)))
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        self.get(id).map_or("", |f| &f.text)
+    }
+
+    pub fn path(&self, id: FileId) -> &Path {
+        self.get(id).map_or(Path::new(""), |f| &f.path)
+    }
+
+    /// The source text a span covers ("" for a span that does not fit).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text(span.file)
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+
+    pub fn position(&self, span: Span) -> Position {
+        match self.get(span.file) {
+            Some(f) => {
+                let (line, column) = f.line_col(span.start as usize);
+                let (end_line, end_column) = f.line_col(span.end as usize);
+                Position {
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                }
+            }
+            None => Position {
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+        }
+    }
+
+    /// Shows a path as reports do: relative to the current directory when
+    /// it lies below it, always with `/`.
+    pub fn display_path(&self, id: FileId) -> String {
+        display_path(self.path(id))
+    }
+}
+
+/// A path relative to the current directory (when below it), with `/`.
+pub fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let shown = rel.to_string_lossy().replace('\\', "/");
+    shown
+        .strip_prefix("./")
+        .map_or(shown.clone(), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_are_one_based_and_count_characters() {
+        let mut map = SourceMap::new();
+        let id = map.add("a", "ab\nçd e\n");
+        let span = Span::new(id, 7, 8); // byte offsets: "ç" takes two
+        assert_eq!(map.slice(span), "e");
+        let pos = map.position(span);
+        assert_eq!((pos.line, pos.column), (2, 4));
+        assert_eq!(map.get(id).map(|f| f.line_range(2)), Some((3, 8)));
+    }
+}
