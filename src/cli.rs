@@ -243,8 +243,9 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             && !args.ignore.iter().any(|s| s.eq_ignore_ascii_case(code))
     };
     diagnostics.retain(|d| selected(d.code));
-    diagnostics.dedup();
     report::sort(&sources, &mut diagnostics);
+    // A file imported by two Caddyfiles reports its errors once.
+    diagnostics.dedup();
     let text = match args.format {
         Format::Pretty => {
             let color = match args.color {

@@ -200,9 +200,17 @@ impl SourceMap {
 
 /// A path relative to the current directory (when below it), with `/`.
 pub fn display_path(path: &Path) -> String {
+    // Imported files are known by their canonical path; the current
+    // directory may be spelt through a link, so both forms are tried.
     let rel = std::env::current_dir()
         .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .and_then(|cwd| {
+            let canonical = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
+            path.strip_prefix(&cwd)
+                .or_else(|_| path.strip_prefix(&canonical))
+                .ok()
+                .map(Path::to_path_buf)
+        })
         .unwrap_or_else(|| path.to_path_buf());
     let shown = rel.to_string_lossy().replace('\\', "/");
     shown

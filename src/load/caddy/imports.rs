@@ -177,7 +177,7 @@ impl BlockArgs {
             if let Some(b) = &d.block {
                 content.extend(b.body.iter().cloned());
             }
-            named.insert(first.text(), content);
+            named.insert(first.text().into_owned(), content);
         }
         Ok(BlockArgs { whole, named })
     }
@@ -348,7 +348,7 @@ mod tests {
 
     fn texts(dirs: &[Directive]) -> Vec<Vec<String>> {
         dirs.iter()
-            .map(|d| d.tokens.iter().map(Token::text).collect())
+            .map(|d| d.tokens.iter().map(|t| t.text().into_owned()).collect())
             .collect()
     }
 

@@ -104,7 +104,7 @@ fn site_address(key: &Token, env: &Env, diagnostics: &mut Vec<Diagnostic>) -> Si
             }
         });
     SiteAddress {
-        raw: key.text(),
+        raw: key.text().into_owned(),
         text: resolved.text,
         vars: resolved.vars,
         parsed,
@@ -161,7 +161,7 @@ impl Walker<'_> {
     fn walk(&mut self, dirs: &[Directive], outer: &Scope) {
         let mut scope = outer.clone();
         for d in dirs {
-            let name = d.name();
+            let name = d.name().into_owned();
             if name.starts_with('@') {
                 if let Some(hosts) = matcher_hosts(d, self.env) {
                     scope.matchers.insert(name, hosts);
@@ -204,7 +204,7 @@ impl Walker<'_> {
         let Some(route) = d.args().iter().find(|t| !is_matcher_token(t)) else {
             return;
         };
-        let name = route.text();
+        let name = route.text().into_owned();
         if self.invoking.contains(&name) {
             return;
         }
@@ -233,7 +233,7 @@ impl Walker<'_> {
         };
         let mut responses = Vec::new();
         for sub in &b.body {
-            match sub.name().as_str() {
+            match sub.name().as_ref() {
                 "to" => {
                     for t in sub.args() {
                         self.upstream(t, name, &scope);
@@ -267,7 +267,7 @@ impl Walker<'_> {
         for dial in dials {
             self.upstreams.push(Upstream {
                 directive: directive.to_string(),
-                raw: t.text(),
+                raw: t.text().into_owned(),
                 dial,
                 vars: resolved.vars.clone(),
                 hosts: scope.hosts.clone(),
@@ -282,7 +282,7 @@ impl Walker<'_> {
 fn scoped(scope: &Scope, first: Option<&Token>) -> Scope {
     let mut inner = scope.clone();
     if let Some(t) = first
-        && let Some(hosts) = scope.matchers.get(&t.text())
+        && let Some(hosts) = scope.matchers.get(t.text().as_ref())
     {
         inner.hosts = Some(hosts.clone());
     }
@@ -297,7 +297,7 @@ fn matcher_hosts(d: &Directive, env: &Env) -> Option<Vec<String>> {
     let mut take = |tokens: &[Token]| {
         found = true;
         for t in tokens {
-            let text = t.resolve(env).text.unwrap_or_else(|| t.text());
+            let text = t.resolve(env).text.unwrap_or_else(|| t.text().into_owned());
             hosts.push(super::address::lower_except_placeholders(
                 &shorthand::expand(&text),
             ));

@@ -22,7 +22,7 @@ pub struct Directive {
 impl Directive {
     /// The directive's name as written (`""` never happens for a parsed
     /// directive, but expansion code may build one).
-    pub fn name(&self) -> String {
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
         self.tokens.first().map(Token::text).unwrap_or_default()
     }
 

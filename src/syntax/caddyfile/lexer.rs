@@ -323,7 +323,10 @@ mod tests {
 
     fn texts(src: &str) -> Vec<(String, u32)> {
         match lex(FileId(0), src) {
-            Ok(tokens) => tokens.iter().map(|t| (t.text(), t.line)).collect(),
+            Ok(tokens) => tokens
+                .iter()
+                .map(|t| (t.text().into_owned(), t.line))
+                .collect(),
             Err(d) => panic!("unexpected error: {}", d.message),
         }
     }

@@ -309,7 +309,7 @@ mod tests {
             .filter_map(|i| match i {
                 TopItem::Entry(e) => Some((
                     e.kind(),
-                    e.keys.iter().map(Token::text).collect(),
+                    e.keys.iter().map(|t| t.text().into_owned()).collect(),
                     e.directives().len(),
                 )),
                 TopItem::Import(_) => None,

@@ -7,6 +7,7 @@
 //! whose variables are unknown stays symbolic and remembers their names.
 
 use crate::syntax::source::Span;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -51,8 +52,12 @@ pub struct Token {
 }
 
 impl Token {
-    /// The token's text as written, placeholders included.
-    pub fn text(&self) -> String {
+    /// The token's text as written, placeholders included (borrowed for
+    /// the common token without placeholders).
+    pub fn text(&self) -> Cow<'_, str> {
+        if let [Part::Lit(s)] = self.parts.as_slice() {
+            return Cow::Borrowed(s);
+        }
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -68,7 +73,7 @@ impl Token {
                 }
             }
         }
-        out
+        Cow::Owned(out)
     }
 
     /// True for an unquoted token whose whole text is `s`.

@@ -1,0 +1,165 @@
+//! The command line as users and integrations meet it: exit codes and
+//! snapshots of every output format on the fixture trees.
+
+use assert_cmd::Command;
+
+fn isolint() -> Command {
+    let mut cmd = Command::cargo_bin("isolint").unwrap_or_else(|e| panic!("binary: {e}"));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs isolint, checks the exit code, returns stdout.
+fn run(args: &[&str], code: i32) -> String {
+    let out = isolint()
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "isolint {args:?}\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn healthy_tree_passes_quietly() {
+    let out = run(&["check", "fixtures/olympus", "--format", "concise"], 0);
+    assert_eq!(out, "");
+    let out = run(&["check", "fixtures/olympus"], 0);
+    assert!(out.contains("0 finding(s)"), "{out}");
+}
+
+#[test]
+fn broken_trees_fail_in_every_format() {
+    insta::assert_snapshot!(
+        "check_concise",
+        run(&["check", "fixtures/broken", "--format", "concise"], 1)
+    );
+    insta::assert_snapshot!(
+        "check_pretty",
+        run(&["check", "fixtures/broken", "--color", "never"], 1)
+    );
+    let json = run(&["check", "fixtures/broken", "--format", "json"], 1);
+    let value: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("json: {e}\n{json}"));
+    insta::assert_json_snapshot!("check_json", value);
+}
+
+#[test]
+fn select_and_ignore_filter_codes() {
+    let out = run(
+        &[
+            "check",
+            "fixtures/broken",
+            "--format",
+            "concise",
+            "--ignore",
+            "CFG001",
+        ],
+        0,
+    );
+    assert_eq!(out, "");
+    let out = run(
+        &[
+            "check",
+            "fixtures/broken",
+            "--format",
+            "concise",
+            "--select",
+            "cfg001",
+        ],
+        1,
+    );
+    assert_eq!(out.lines().count(), 5, "{out}");
+    run(&["check", "fixtures/broken", "--select", "NOPE999"], 2);
+}
+
+#[test]
+fn dump_of_one_caddyfile() {
+    let json = run(
+        &[
+            "dump",
+            "fixtures/olympus/platform/prod/Caddyfile",
+            "--var",
+            "IAM_HERA_PUBLIC_URL=https://id.olympus.example",
+        ],
+        0,
+    );
+    let value: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("json: {e}\n{json}"));
+    insta::assert_json_snapshot!("dump_prod_caddyfile", value);
+}
+
+#[test]
+fn dump_of_a_broken_caddyfile_exits_2_with_the_diagnostic() {
+    let out = isolint()
+        .args([
+            "dump",
+            "fixtures/broken/cfg001-heredoc/platform/dev/Caddyfile",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("mismatched leading whitespace in heredoc <<HTML"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Caddyfile:7:1"), "{stderr}");
+}
+
+#[test]
+fn rules_and_explain() {
+    insta::assert_snapshot!("rules_text", run(&["rules"], 0));
+    let json = run(&["rules", "--format", "json"], 0);
+    let value: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("json: {e}\n{json}"));
+    insta::assert_json_snapshot!("rules_json", value);
+    let doc = run(&["explain", "parse-error"], 0);
+    assert!(doc.starts_with("# CFG001 parse-error"), "{doc}");
+    assert_eq!(run(&["explain", "CFG001"], 0), doc);
+    run(&["explain", "ISO999"], 2);
+}
+
+#[test]
+fn usage_errors_and_missing_input_exit_2() {
+    run(&["check", "fixtures/does-not-exist"], 2);
+    run(&["check", "fixtures/olympus", "--format", "sarif"], 2);
+    run(&["check", "fixtures/olympus", "--var", "NOEQUALS"], 2);
+    run(&["dump", "fixtures/olympus"], 2);
+    run(&["frobnicate"], 2);
+}
+
+#[test]
+fn env_file_and_var_resolve_placeholders() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = dir.path().join("deploy.env");
+    std::fs::write(&env, "CIAM_HERA_PUBLIC_URL=https://login.shop.example\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let env_arg = env.to_string_lossy().into_owned();
+    let json = run(
+        &[
+            "dump",
+            "fixtures/olympus/platform/prod/Caddyfile",
+            "--env-file",
+            &env_arg,
+            "--var",
+            "IAM_HERA_PUBLIC_URL=https://id.olympus.example",
+        ],
+        0,
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    let hosts: Vec<&str> = value
+        .pointer("/environments/0/sites")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.pointer("/addresses/0/host").and_then(|h| h.as_str()))
+        .collect();
+    assert!(hosts.contains(&"login.shop.example"), "{hosts:?}");
+    assert!(hosts.contains(&"id.olympus.example"), "{hosts:?}");
+}

@@ -1,0 +1,71 @@
+//! Fixture trees with their expected findings: every `fixtures/broken/*`
+//! folder holds an `expected.txt` of `CODE path/inside/the/fixture LINE`
+//! lines, and the healthy `fixtures/olympus` tree has none.
+
+use assert_cmd::Command;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+type Findings = BTreeSet<(String, String, u64)>;
+
+fn findings(root: &Path) -> Findings {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: bad json ({e})", root.display()));
+    let prefix = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
+    value["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let file = f["primary"]["file"].as_str().unwrap_or("");
+            (
+                f["code"].as_str().unwrap_or("").to_string(),
+                file.strip_prefix(&prefix).unwrap_or(file).to_string(),
+                f["primary"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn expected(dir: &Path) -> Findings {
+    let text = std::fs::read_to_string(dir.join("expected.txt"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            let code = parts.next().unwrap_or("").to_string();
+            let file = parts.next().unwrap_or("").to_string();
+            let line = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            (code, file, line)
+        })
+        .collect()
+}
+
+#[test]
+fn broken_fixtures_give_exactly_their_expected_findings() {
+    let mut dirs: Vec<_> = std::fs::read_dir("fixtures/broken")
+        .unwrap_or_else(|e| panic!("fixtures/broken: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 5, "fixtures missing");
+    for dir in dirs {
+        let want = expected(&dir);
+        assert!(!want.is_empty(), "{}: expected.txt is empty", dir.display());
+        assert_eq!(findings(&dir), want, "{}", dir.display());
+    }
+}
+
+#[test]
+fn healthy_tree_has_no_findings() {
+    assert_eq!(findings(Path::new("fixtures/olympus")), Findings::new());
+}
