@@ -5,8 +5,9 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use isolint::discover::Scope;
 use isolint::load::caddy::{load_text, sites::sites};
+use isolint::syntax::caddyfile::lexer::lex;
 use isolint::syntax::caddyfile::token::Env;
-use isolint::syntax::source::SourceMap;
+use isolint::syntax::source::{FileId, SourceMap};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
@@ -72,6 +73,9 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(big[0].len() as u64));
     group.bench_function("large_2000_sites", |b| {
         b.iter(|| black_box(run(&big, &scope, &path)))
+    });
+    group.bench_function("large_2000_sites_lex_only", |b| {
+        b.iter(|| black_box(lex(FileId(0), &big[0]).map(|t| t.len()).unwrap_or(0)))
     });
     group.finish();
 }

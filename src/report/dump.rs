@@ -72,6 +72,7 @@ fn address(sources: &SourceMap, a: &SiteAddress) -> Value {
 
 fn upstream(sources: &SourceMap, u: &Upstream) -> Value {
     let (file, line) = location(sources, u.span);
+    let (directive_file, directive_line) = location(sources, u.directive_span);
     json!({
         "dial": u.dial,
         "raw": u.raw,
@@ -81,6 +82,7 @@ fn upstream(sources: &SourceMap, u: &Upstream) -> Value {
         "domain": null,
         "file": file,
         "line": line,
+        "directive_at": {"file": directive_file, "line": directive_line},
         "via": via(sources, &u.via),
     })
 }

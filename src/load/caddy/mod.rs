@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 /// Imports nested deeper than this are refused (a runaway recursion that
 /// is not a cycle, e.g. through ever-longer arguments).
-const MAX_IMPORT_DEPTH: usize = 64;
+const MAX_IMPORT_DEPTH: usize = 32;
 /// Directives one Caddyfile may expand to; bounds exponential imports.
 const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
 
@@ -83,7 +83,7 @@ pub(crate) struct Loader<'a> {
     scope: &'a Scope,
     env: &'a Env,
     snippets: HashMap<String, Snippet>,
-    token_cache: HashMap<FileId, Result<Vec<Token>, Diagnostic>>,
+    token_cache: HashMap<FileId, Result<Arc<[Token]>, Diagnostic>>,
     config: CaddyConfig,
     /// Import nodes being expanded (file paths, `file:snippet`), for cycles.
     stack: Vec<String>,
@@ -152,11 +152,12 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn tokens(&mut self, file: FileId) -> Result<Vec<Token>, Diagnostic> {
+    /// A file's tokens, lexed once however often it is imported.
+    fn tokens(&mut self, file: FileId) -> Result<Arc<[Token]>, Diagnostic> {
         if let Some(cached) = self.token_cache.get(&file) {
             return cached.clone();
         }
-        let lexed = lex(file, self.sources.text(file));
+        let lexed = lex(file, self.sources.text(file)).map(Arc::from);
         self.token_cache.insert(file, lexed.clone());
         lexed
     }

@@ -56,7 +56,11 @@ pub struct Upstream {
     /// Hosts of the nearest enclosing named matcher with a `host`
     /// condition, when there is one.
     pub hosts: Option<Vec<String>>,
+    /// Where the value is written (an import's argument, when it came
+    /// through `{args[N]}`).
     pub span: Span,
+    /// The proxy directive's name token: in a snippet, the definition.
+    pub directive_span: Span,
     pub via: Arc<[Span]>,
 }
 
@@ -225,8 +229,14 @@ impl Walker<'_> {
             }
             _ => (scope.clone(), args),
         };
+        let at = d
+            .tokens
+            .first()
+            .map_or(Span::new(crate::syntax::source::FileId(0), 0, 0), |t| {
+                t.span
+            });
         for t in upstream_args {
-            self.upstream(t, name, &scope);
+            self.upstream(t, name, at, &scope);
         }
         let Some(b) = &d.block else {
             return;
@@ -236,7 +246,7 @@ impl Walker<'_> {
             match sub.name().as_ref() {
                 "to" => {
                     for t in sub.args() {
-                        self.upstream(t, name, &scope);
+                        self.upstream(t, name, at, &scope);
                     }
                 }
                 "handle_response" => responses.push(sub.clone()),
@@ -246,7 +256,7 @@ impl Walker<'_> {
         self.walk(&responses, &scope);
     }
 
-    fn upstream(&mut self, t: &Token, directive: &str, scope: &Scope) {
+    fn upstream(&mut self, t: &Token, directive: &str, at: Span, scope: &Scope) {
         let resolved = t.resolve(self.env);
         let mut dials = vec![None];
         if let Some(text) = &resolved.text {
@@ -272,6 +282,7 @@ impl Walker<'_> {
                 vars: resolved.vars.clone(),
                 hosts: scope.hosts.clone(),
                 span: t.span,
+                directive_span: at,
                 via: t.via.clone(),
             });
         }

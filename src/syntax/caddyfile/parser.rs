@@ -18,6 +18,7 @@ pub fn parse_file(tokens: &[Token]) -> Result<CaddyFile, Diagnostic> {
     let mut p = Parser {
         toks: tokens,
         pos: 0,
+        depth: 0,
     };
     let mut items = Vec::new();
     while p.pos < tokens.len() {
@@ -31,6 +32,7 @@ pub fn parse_directives(tokens: &[Token]) -> Result<Vec<Directive>, Diagnostic> 
     let mut p = Parser {
         toks: tokens,
         pos: 0,
+        depth: 0,
     };
     let mut body = Vec::new();
     while let Some(t) = p.peek() {
@@ -50,9 +52,14 @@ enum Level {
     Nested,
 }
 
+/// Blocks nested deeper than this are refused: no real Caddyfile comes
+/// near it, and every later stage walks blocks recursively.
+pub const MAX_NESTING: usize = 100;
+
 struct Parser<'a> {
     toks: &'a [Token],
     pos: usize,
+    depth: usize,
 }
 
 fn on_new_line(prev: &Token, next: &Token) -> bool {
@@ -186,6 +193,20 @@ impl<'a> Parser<'a> {
     fn block(&mut self, level: Level) -> Result<Block, Diagnostic> {
         let open = self.peek().map(|t| t.span);
         let open = open.unwrap_or(Span::new(crate::syntax::source::FileId(0), 0, 0));
+        if self.depth >= MAX_NESTING {
+            return Err(Diagnostic::parse_error(
+                open,
+                format!("blocks nested deeper than {MAX_NESTING} levels"),
+            )
+            .with_label("this block is too deep"));
+        }
+        self.depth += 1;
+        let result = self.block_body(open, level);
+        self.depth -= 1;
+        result
+    }
+
+    fn block_body(&mut self, open: Span, level: Level) -> Result<Block, Diagnostic> {
         self.pos += 1;
         let mut body = Vec::new();
         loop {
@@ -388,6 +409,14 @@ mod tests {
         assert_eq!(error_line("a.com {\n\trespond x\n").1, 1);
         assert_eq!(error_line("@m {\n\tpath /x\n}\n").1, 1);
         assert!(error_line("a.com, {\n}\n").0.contains("extra comma"));
+    }
+
+    #[test]
+    fn very_deep_nesting_is_an_error_not_a_crash() {
+        let src = "a {\n".repeat(10_000) + &"}\n".repeat(10_000);
+        let (message, line) = error_line(&src);
+        assert!(message.contains("nested deeper"), "{message}");
+        assert_eq!(line as usize, MAX_NESTING + 1);
     }
 
     #[test]
