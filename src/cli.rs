@@ -193,13 +193,20 @@ fn load_caddyfiles(
         let config = caddy::load(sources, &scope, &file, env);
         configs.push(config);
     }
-    let imported: Vec<_> = configs
+    // The same file may be known by two spellings (`./a/x` found by the
+    // walk, `/abs/a/x` reached by an import): compare canonical paths.
+    let canonical = |f: crate::syntax::source::FileId| {
+        let p = sources.path(f);
+        p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+    };
+    let imported: std::collections::HashSet<PathBuf> = configs
         .iter()
         .flat_map(|c| c.files.iter().skip(1).copied())
+        .map(canonical)
         .collect();
     Ok(configs
         .into_iter()
-        .filter(|c| c.file.is_none_or(|f| !imported.contains(&f)))
+        .filter(|c| c.file.is_none_or(|f| !imported.contains(&canonical(f))))
         .map(|c| {
             let (s, diags) = sites(&c, env);
             let mut c = c;

@@ -183,35 +183,39 @@ impl BlockArgs {
     }
 }
 
+/// The budget of directives an expansion may still produce ran out.
+pub(super) struct OverBudget;
+
 /// Replaces `{args[N]}`, `{args.N}`, variadic `{args[a:b]}`, `{block}` and
-/// `{blocks.NAME}` in imported directives.
+/// `{blocks.NAME}` in imported directives. Every directive produced costs
+/// one unit of `budget`, so nested and repeated imports stay bounded.
+/// Snippet definitions inside the imported text are left alone, as Caddy
+/// does: their placeholders belong to their own imports.
 pub(super) fn substitute(
     dirs: Vec<Directive>,
     args: &[Token],
     blocks: &BlockArgs,
-) -> Vec<Directive> {
+    budget: &mut usize,
+) -> Result<Vec<Directive>, OverBudget> {
     let mut out = Vec::with_capacity(dirs.len());
     for mut d in dirs {
+        if is_snippet_definition(&d) {
+            spend(budget, 1)?;
+            out.push(d);
+            continue;
+        }
         if let [only] = d.tokens.as_slice()
-            && only.kind == crate::syntax::caddyfile::token::TokenKind::Bare
+            && let Some(spliced) = block_placeholder(only, blocks)
         {
-            let text = only.text();
-            if text == "{block}" {
-                out.extend(blocks.whole.iter().cloned());
-                continue;
-            }
-            if let Some(name) = text
-                .strip_prefix("{blocks.")
-                .and_then(|r| r.strip_suffix('}'))
-            {
-                out.extend(blocks.named.get(name).into_iter().flatten().cloned());
-                continue;
-            }
+            spend(budget, spliced.len())?;
+            out.extend(spliced.iter().cloned());
+            continue;
         }
         let mut tokens = Vec::with_capacity(d.tokens.len());
         for t in d.tokens {
-            let text = t.text();
-            if text == "{block}" || (text.starts_with("{blocks.") && text.ends_with('}')) {
+            if let Some(spliced) = block_placeholder(&t, blocks) {
+                // In the middle of a line the block's lines join this one.
+                tokens.extend(spliced.iter().flat_map(|s| s.tokens.iter().cloned()));
                 continue;
             }
             if let Some((start, end)) = variadic(&t, args.len()) {
@@ -228,13 +232,42 @@ pub(super) fn substitute(
         }
         d.tokens = tokens;
         if let Some(b) = d.block.as_mut() {
-            b.body = substitute(std::mem::take(&mut b.body), args, blocks);
+            b.body = substitute(std::mem::take(&mut b.body), args, blocks, budget)?;
         }
         if !d.tokens.is_empty() {
+            spend(budget, 1)?;
             out.push(d);
         }
     }
-    out
+    Ok(out)
+}
+
+fn spend(budget: &mut usize, n: usize) -> Result<(), OverBudget> {
+    *budget = budget.checked_sub(n).ok_or(OverBudget)?;
+    Ok(())
+}
+
+/// `(name) { ... }`
+fn is_snippet_definition(d: &Directive) -> bool {
+    d.block.is_some()
+        && matches!(d.tokens.as_slice(), [t] if {
+            let text = t.text();
+            text.len() >= 2 && text.starts_with('(') && text.ends_with(')')
+        })
+}
+
+/// What `{block}` or `{blocks.NAME}` stands for (nothing when the import
+/// gave no such block); `None` for any other token.
+fn block_placeholder<'b>(t: &Token, blocks: &'b BlockArgs) -> Option<&'b [Directive]> {
+    if t.kind != crate::syntax::caddyfile::token::TokenKind::Bare {
+        return None;
+    }
+    let text = t.literal()?;
+    if text == "{block}" {
+        return Some(&blocks.whole);
+    }
+    let name = text.strip_prefix("{blocks.")?.strip_suffix('}')?;
+    Some(blocks.named.get(name).map_or(&[], Vec::as_slice))
 }
 
 /// `{args[a:b]}` as a whole token, with bounds Caddy accepts.
@@ -356,11 +389,8 @@ mod tests {
     fn args_are_substituted_by_index_range_and_inside_tokens() {
         let args: Vec<Token> = dirs("a b c").remove(0).tokens;
         let body = dirs("x {args[0]} {args.1}-y\nz {args[1:]}\nw {args[:]} {args[7]}\n");
-        let out = substitute(
-            body,
-            &args,
-            &BlockArgs::from_block(None).unwrap_or_else(|_| unreachable!()),
-        );
+        let blocks = BlockArgs::from_block(None).unwrap_or_else(|_| unreachable!());
+        let out = substitute(body, &args, &blocks, &mut 100).unwrap_or_default();
         assert_eq!(
             texts(&out),
             vec![
@@ -377,7 +407,7 @@ mod tests {
         let blocks =
             BlockArgs::from_block(import.block.as_ref()).unwrap_or_else(|_| unreachable!());
         let body = dirs("{block}\nhead {\n\t{blocks.foo}\n}\n{blocks.none}\n");
-        let out = substitute(body, &[], &blocks);
+        let out = substitute(body, &[], &blocks, &mut 100).unwrap_or_default();
         assert_eq!(
             texts(&out),
             vec![vec!["foo"], vec!["baz", "2"], vec!["head"]]
@@ -387,6 +417,27 @@ mod tests {
             .and_then(|d| d.block.as_ref())
             .map(|b| texts(&b.body));
         assert_eq!(inner, Some(vec![vec!["bar".to_string(), "1".to_string()]]));
+    }
+
+    #[test]
+    fn snippet_definitions_keep_their_placeholders_and_budget_is_enforced() {
+        let body = dirs("(inner) {\n\treverse_proxy {args[:]}\n\t{block}\n}\nx {args[0]}\n");
+        let blocks = BlockArgs::from_block(None).unwrap_or_else(|_| unreachable!());
+        let args: Vec<Token> = dirs("a").remove(0).tokens;
+        let out = substitute(body.clone(), &args, &blocks, &mut 100).unwrap_or_default();
+        let inner = out
+            .first()
+            .and_then(|d| d.block.as_ref())
+            .map(|b| texts(&b.body));
+        assert_eq!(
+            inner,
+            Some(vec![
+                vec!["reverse_proxy".to_string(), "{args[:]}".to_string()],
+                vec!["{block}".to_string()],
+            ])
+        );
+        assert_eq!(texts(&out[1..]), vec![vec!["x", "a"]]);
+        assert!(substitute(body, &args, &blocks, &mut 1).is_err());
     }
 
     #[test]

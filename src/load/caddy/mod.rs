@@ -297,109 +297,134 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
-    fn charge(&mut self, line: &ImportLine, n: usize) -> Result<(), Diagnostic> {
-        self.expanded += n;
-        if self.expanded > MAX_EXPANDED_DIRECTIVES {
-            return Err(Diagnostic::parse_error(
+    /// Marks imported directives with their import chain and substitutes
+    /// the import's arguments and blocks, within the expansion budget.
+    fn prepare(
+        &mut self,
+        line: &ImportLine,
+        mut dirs: Vec<Directive>,
+    ) -> Result<Vec<Directive>, Diagnostic> {
+        // The import's own block is expanded where it is written, before it
+        // is spliced into the snippet (so `import s { import s }` is fine).
+        let block = line.directive.block.clone().map(|mut b| {
+            b.body = self.body(std::mem::take(&mut b.body));
+            b
+        });
+        let blocks = BlockArgs::from_block(block.as_ref())?;
+        set_via(&mut dirs, &line.chain());
+        let mut budget = MAX_EXPANDED_DIRECTIVES.saturating_sub(self.expanded);
+        let before = budget;
+        let out = substitute(dirs, line.args, &blocks, &mut budget).map_err(|_| {
+            Diagnostic::parse_error(
                 line.span,
                 format!(
                     "imports expand to more than {MAX_EXPANDED_DIRECTIVES} directives; refusing to expand further"
                 ),
-            ));
-        }
-        Ok(())
+            )
+        })?;
+        self.expanded += before - budget;
+        Ok(out)
     }
 
-    /// The directives an import brings, before its own imports are expanded.
+    /// The directives an import brings, before its own imports are
+    /// expanded. A file imported at the top level is read as entries, each
+    /// entry as one directive whose tokens are its keys.
     fn imported(
         &mut self,
         line: &ImportLine,
         target: &Target,
         top: bool,
-    ) -> Result<Imported, Diagnostic> {
-        match target {
-            Target::Snippet(name) => Ok(Imported::Directives(
-                self.snippets
+    ) -> Result<Vec<Directive>, Diagnostic> {
+        let files = match target {
+            Target::Snippet(name) => {
+                return Ok(self
+                    .snippets
                     .get(name)
                     .map(|s| s.body.clone())
-                    .unwrap_or_default(),
-            )),
-            Target::Files(files) => {
-                let mut dirs = Vec::new();
-                let mut items = Vec::new();
-                for f in files {
-                    let id = self.read(f, Some(line.span))?;
-                    let tokens = self.tokens(id)?;
-                    if top {
-                        items.extend(parse_file(&tokens)?.items);
-                    } else {
-                        dirs.extend(parse_directives(&tokens)?);
-                    }
-                }
-                Ok(if top {
-                    Imported::Items(items)
-                } else {
-                    Imported::Directives(dirs)
-                })
+                    .unwrap_or_default());
             }
+            Target::Files(files) => files,
+        };
+        let mut dirs = Vec::new();
+        for f in files {
+            let id = self.read(f, Some(line.span))?;
+            let parsed = self.tokens(id).and_then(|tokens| {
+                if top {
+                    Ok(parse_file(&tokens)?
+                        .items
+                        .into_iter()
+                        .map(item_to_directive)
+                        .collect())
+                } else {
+                    parse_directives(&tokens)
+                }
+            });
+            dirs.extend(parsed.map_err(|e| e.with_related(line.span, "imported here"))?);
         }
+        Ok(dirs)
+    }
+
+    /// The directives an import line brings, arguments substituted. A
+    /// cycle is refused before anything is read. On success the import's
+    /// node stays on the stack until the caller has expanded the result.
+    fn expand_import(&mut self, d: &Directive, top: bool) -> Result<Vec<Directive>, Diagnostic> {
+        let line = ImportLine::read(self, d)?;
+        let (target, node) = self.target(&line)?;
+        self.enter(&line, &node)?;
+        let dirs = self
+            .imported(&line, &target, top)
+            .and_then(|dirs| self.prepare(&line, dirs));
+        if dirs.is_err() {
+            self.stack.pop();
+        }
+        dirs
     }
 
     fn import_body(&mut self, d: &Directive) -> Result<Vec<Directive>, Diagnostic> {
-        let line = ImportLine::read(self, d)?;
-        let (target, node) = self.target(&line)?;
-        let blocks = BlockArgs::from_block(d.block.as_ref())?;
-        let Imported::Directives(mut dirs) = self.imported(&line, &target, false)? else {
-            return Ok(Vec::new());
-        };
-        self.charge(&line, dirs.len())?;
-        set_via(&mut dirs, &line.chain());
-        let dirs = substitute(dirs, line.args, &blocks);
-        self.enter(&line, &node)?;
+        let dirs = self.expand_import(d, false)?;
         let out = self.body(dirs);
         self.stack.pop();
         Ok(out)
     }
 
     fn import_top(&mut self, d: &Directive) -> Result<(), Diagnostic> {
-        let line = ImportLine::read(self, d)?;
-        let (target, node) = self.target(&line)?;
-        let blocks = BlockArgs::from_block(d.block.as_ref())?;
-        let chain = line.chain();
-        let items = match self.imported(&line, &target, true)? {
-            Imported::Items(items) => items,
-            // A snippet imported at the top level holds whole entries.
-            Imported::Directives(dirs) => {
-                let mut dirs = dirs;
-                set_via(&mut dirs, &chain);
-                substitute(dirs, line.args, &blocks)
-                    .into_iter()
-                    .map(directive_to_item)
-                    .collect()
-            }
-        };
-        self.charge(&line, items.len())?;
-        let items = if matches!(target, Target::Files(_)) {
-            items
-                .into_iter()
-                .map(|item| retag_item(item, &chain, line.args, &blocks))
-                .collect()
-        } else {
-            items
-        };
-        self.enter(&line, &node)?;
-        self.top_items(items);
+        let dirs = self.expand_import(d, true)?;
+        self.top_items(dirs.into_iter().map(directive_to_item).collect());
         self.stack.pop();
         Ok(())
     }
 }
 
-enum Imported {
-    Directives(Vec<Directive>),
-    Items(Vec<TopItem>),
+/// A top-level item as one directive: its keys are the tokens, its body
+/// the block.
+fn item_to_directive(item: TopItem) -> Directive {
+    match item {
+        TopItem::Import(d) => d,
+        TopItem::Entry(e) => {
+            let block = match e.body {
+                Body::Braced(b) => Some(b),
+                Body::Unbraced(body) => {
+                    let at = e
+                        .keys
+                        .first()
+                        .map_or(Span::new(FileId(0), 0, 0), |t| t.span);
+                    Some(crate::syntax::caddyfile::ast::Block {
+                        open: at,
+                        close: at,
+                        body,
+                    })
+                }
+            };
+            Directive {
+                tokens: e.keys,
+                block,
+            }
+        }
+    }
 }
 
-/// A line of a snippet imported at the top level, read as an entry.
+/// A line of imported top-level text, read as an entry (site addresses
+/// lose a trailing comma, as in the parser).
 fn directive_to_item(d: Directive) -> TopItem {
     if d.tokens.first().is_some_and(|t| t.text() == "import") {
         return TopItem::Import(d);
@@ -408,43 +433,15 @@ fn directive_to_item(d: Directive) -> TopItem {
         Some(b) => Body::Braced(b),
         None => Body::Unbraced(Vec::new()),
     };
-    TopItem::Entry(Entry {
-        keys: d.tokens,
-        body,
-    })
-}
-
-/// Marks the tokens of a top-level item of an imported file and applies
-/// the import's arguments to them.
-fn retag_item(item: TopItem, chain: &Arc<[Span]>, args: &[Token], blocks: &BlockArgs) -> TopItem {
-    match item {
-        TopItem::Import(d) => {
-            let mut v = vec![d];
-            set_via(&mut v, chain);
-            substitute(v, args, blocks)
-                .pop()
-                .map_or(TopItem::Entry(empty_entry()), TopItem::Import)
-        }
-        TopItem::Entry(mut e) => {
-            let mut keys = vec![Directive {
-                tokens: std::mem::take(&mut e.keys),
-                block: None,
-            }];
-            set_via(&mut keys, chain);
-            let keys = substitute(keys, args, blocks);
-            e.keys = keys.into_iter().flat_map(|d| d.tokens).collect();
-            let body = std::mem::take(e.directives_mut());
-            let mut body = body;
-            set_via(&mut body, chain);
-            *e.directives_mut() = substitute(body, args, blocks);
-            TopItem::Entry(e)
-        }
-    }
-}
-
-fn empty_entry() -> Entry {
-    Entry {
-        keys: Vec::new(),
-        body: Body::Unbraced(Vec::new()),
-    }
+    let keys = d
+        .tokens
+        .into_iter()
+        .filter_map(|mut t| {
+            if t.text().ends_with(',') {
+                crate::syntax::caddyfile::parser::strip_trailing_comma(&mut t);
+            }
+            (!t.text().is_empty()).then_some(t)
+        })
+        .collect();
+    TopItem::Entry(Entry { keys, body })
 }

@@ -75,13 +75,14 @@ pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
             named_routes: &config.named_routes,
             upstreams: Vec::new(),
             diagnostics: &mut diagnostics,
-            invoking: Vec::new(),
+            invoked: std::collections::HashSet::new(),
+            depth: 0,
         };
         walker.walk(entry.directives(), &Scope::default());
         let addresses = entry
             .keys
             .iter()
-            .map(|k| site_address(k, env, walker.diagnostics))
+            .flat_map(|k| site_addresses(k, env, walker.diagnostics))
             .collect();
         let upstreams = walker.upstreams;
         out.push(Site {
@@ -95,26 +96,42 @@ pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
     (out, diagnostics)
 }
 
-fn site_address(key: &Token, env: &Env, diagnostics: &mut Vec<Diagnostic>) -> SiteAddress {
+/// The addresses a key stands for: one, or several when a `{$VAR}` value
+/// holds a list (`a.example.com, b.example.com`), since Caddy substitutes
+/// before it splits tokens.
+fn site_addresses(key: &Token, env: &Env, diagnostics: &mut Vec<Diagnostic>) -> Vec<SiteAddress> {
     let resolved = key.resolve(env);
-    let parsed = resolved
-        .text
-        .as_deref()
-        .and_then(|t| match Address::parse(t) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                diagnostics.push(address_error(key, &e));
-                None
-            }
-        });
-    SiteAddress {
+    let make = |text: Option<String>, parsed: Option<Address>| SiteAddress {
         raw: key.text().into_owned(),
-        text: resolved.text,
-        vars: resolved.vars,
+        text,
+        vars: resolved.vars.clone(),
         parsed,
         span: key.span,
         via: key.via.clone(),
-    }
+    };
+    let Some(text) = resolved.text.as_deref() else {
+        return vec![make(None, None)];
+    };
+    words(text, true)
+        .into_iter()
+        .map(|word| match Address::parse(word) {
+            Ok(a) => make(Some(word.to_string()), Some(a)),
+            Err(e) => {
+                diagnostics.push(address_error(key, &e));
+                make(Some(word.to_string()), None)
+            }
+        })
+        .collect()
+}
+
+/// A resolved value split as Caddy's lexer would split it (and, for site
+/// addresses, at commas). A value with no words stays one empty word.
+fn words(text: &str, commas: bool) -> Vec<&str> {
+    let split: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || (commas && c == ','))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if split.is_empty() { vec![text] } else { split }
 }
 
 fn address_error(key: &Token, e: &AddressError) -> Diagnostic {
@@ -137,9 +154,16 @@ struct Walker<'a> {
     named_routes: &'a BTreeMap<String, Entry>,
     upstreams: Vec<Upstream>,
     diagnostics: &'a mut Vec<Diagnostic>,
-    /// Named routes being walked, so a route invoking itself stops.
-    invoking: Vec<String>,
+    /// Named routes already walked in this site, with the host scope they
+    /// were walked under: Caddy compiles a named route once, so a route
+    /// invoked again (or by itself) adds nothing new.
+    invoked: std::collections::HashSet<(String, Option<Vec<String>>)>,
+    /// Current depth of nested `invoke`s.
+    depth: usize,
 }
+
+/// `invoke` chains deeper than this are not followed.
+const MAX_INVOKE_DEPTH: usize = 64;
 
 /// Directives whose block holds routes, and whether their first argument
 /// may be a matcher.
@@ -209,16 +233,28 @@ impl Walker<'_> {
             return;
         };
         let name = route.text().into_owned();
-        if self.invoking.contains(&name) {
-            return;
-        }
         let Some(entry) = self.named_routes.get(&name) else {
             return;
         };
         let inner = scoped(scope, d.args().first());
-        self.invoking.push(name);
+        if !self.invoked.insert((name, inner.hosts.clone())) {
+            return;
+        }
+        if self.depth >= MAX_INVOKE_DEPTH {
+            self.diagnostics.push(
+                Diagnostic::parse_error(
+                    route.span,
+                    format!(
+                        "named routes invoke each other more than {MAX_INVOKE_DEPTH} levels deep"
+                    ),
+                )
+                .with_label("this invoke is too deep"),
+            );
+            return;
+        }
+        self.depth += 1;
         self.walk(entry.directives(), &inner);
-        self.invoking.pop();
+        self.depth -= 1;
     }
 
     fn proxy(&mut self, d: &Directive, name: &str, scope: &Scope) {
@@ -260,17 +296,14 @@ impl Walker<'_> {
         let resolved = t.resolve(self.env);
         let mut dials = vec![None];
         if let Some(text) = &resolved.text {
-            match dial_addresses(&shorthand::expand(text)) {
-                Ok(d) => dials = d.into_iter().map(Some).collect(),
-                Err(e) => {
-                    self.diagnostics.push(
-                        Diagnostic::parse_error(
-                            t.span,
-                            format!("invalid upstream '{}': {e}", t.text()),
-                        )
-                        .with_label("Caddy refuses this upstream"),
-                    );
-                    return;
+            dials.clear();
+            for word in words(text, false) {
+                match dial_addresses(&shorthand::expand(word)) {
+                    Ok(d) => dials.extend(d.into_iter().map(Some)),
+                    Err(e) => self.diagnostics.push(
+                        Diagnostic::parse_error(t.span, format!("invalid upstream '{word}': {e}"))
+                            .with_label("Caddy refuses this upstream"),
+                    ),
                 }
             }
         }
@@ -384,6 +417,39 @@ mod tests {
     fn invoked_named_routes_are_followed_once() {
         let src = "&(r) {\n\treverse_proxy r:1\n\tinvoke r\n}\na.com {\n\tinvoke r\n}\n";
         assert_eq!(dials(src), vec![("r:1".to_string(), None)]);
+    }
+
+    #[test]
+    fn variable_values_holding_lists_split_like_caddy() {
+        let (sites, diags) =
+            load_str("{$HOSTS:a.example, b.example} {\n\treverse_proxy {$UP:a:80 b:80}\n}\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let hosts: Vec<_> = sites[0]
+            .addresses
+            .iter()
+            .filter_map(|a| a.parsed.as_ref().map(|p| p.host.clone()))
+            .collect();
+        assert_eq!(hosts, vec!["a.example", "b.example"]);
+        let dials: Vec<_> = sites[0]
+            .upstreams
+            .iter()
+            .filter_map(|u| u.dial.clone())
+            .collect();
+        assert_eq!(dials, vec!["a:80", "b:80"]);
+    }
+
+    #[test]
+    fn a_diamond_of_invokes_is_walked_once() {
+        let mut src = String::new();
+        for i in 1..40 {
+            src.push_str(&format!(
+                "&(r{i}) {{\n\tinvoke r{}\n\tinvoke r{}\n}}\n",
+                i + 1,
+                i + 1
+            ));
+        }
+        src.push_str("&(r40) {\n\treverse_proxy a:1\n}\na.com {\n\tinvoke r1\n}\n");
+        assert_eq!(dials(&src), vec![("a:1".to_string(), None)]);
     }
 
     #[test]

@@ -98,28 +98,8 @@ impl Lexer {
                     0,
                 );
             }
-            Rule::quoted => {
-                let span = self.pair_span(&pair);
-                let inner = pair.into_inner().next();
-                let (raw, at) = inner.map_or(("", span.start as usize + 1), |p| {
-                    (p.as_str(), self.base + p.as_span().start())
-                });
-                let breaks = count_newlines(raw);
-                let parts = split_env(raw, self.file, at, unescape_quoted);
-                self.push(TokenKind::Quoted, parts, span, breaks);
-                self.advance_lines(breaks);
-            }
-            Rule::backtick => {
-                let span = self.pair_span(&pair);
-                let inner = pair.into_inner().next();
-                let (raw, at) = inner.map_or(("", span.start as usize + 1), |p| {
-                    (p.as_str(), self.base + p.as_span().start())
-                });
-                let breaks = count_newlines(raw);
-                let parts = split_env(raw, self.file, at, str::to_string);
-                self.push(TokenKind::Backtick, parts, span, breaks);
-                self.advance_lines(breaks);
-            }
+            Rule::quoted => self.quoted(pair, TokenKind::Quoted, unescape_quoted),
+            Rule::backtick => self.quoted(pair, TokenKind::Backtick, str::to_string),
             Rule::heredoc => self.heredoc(pair)?,
             Rule::quoted_unclosed | Rule::backtick_unclosed => {
                 let span = self.pair_span(&pair);
@@ -178,6 +158,19 @@ impl Lexer {
             _ => {}
         }
         Ok(())
+    }
+
+    /// A closed `"..."` or `` `...` `` token, which may span lines.
+    fn quoted(&mut self, pair: Pair<Rule>, kind: TokenKind, unescape: fn(&str) -> String) {
+        let span = self.pair_span(&pair);
+        let inner = pair.into_inner().next();
+        let (raw, at) = inner.map_or(("", span.start as usize + 1), |p| {
+            (p.as_str(), self.base + p.as_span().start())
+        });
+        let breaks = count_newlines(raw);
+        let parts = split_env(raw, self.file, at, unescape);
+        self.push(kind, parts, span, breaks);
+        self.advance_lines(breaks);
     }
 
     fn push(&mut self, kind: TokenKind, parts: Vec<Part>, span: Span, breaks: u32) {
@@ -274,47 +267,36 @@ fn count_newlines(s: &str) -> u32 {
     u32::try_from(s.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u32::MAX)
 }
 
-/// Outside quotes a backslash stays in the text, except before `<` (where
-/// it only stops a heredoc from starting). `\\` is a pair.
-fn unescape_bare(raw: &str) -> String {
+/// Applies a backslash escape that only matters before `escaped`: `\` +
+/// `escaped` becomes `escaped`, every other backslash stays, and `\\` is a
+/// pair. Outside quotes that character is `<` (the escape only stops a
+/// heredoc from starting); inside double quotes it is `"`.
+fn unescape(raw: &str, escaped: char) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('<') => out.push('<'),
-                Some(next) => {
-                    out.push('\\');
-                    out.push(next);
-                }
-                None => out.push('\\'),
-            }
-        } else {
+        if c != '\\' {
             out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(next) if next == escaped => out.push(next),
+            Some(next) => {
+                out.push('\\');
+                out.push(next);
+            }
+            None => out.push('\\'),
         }
     }
     out
 }
 
-/// In double quotes only `\"` is an escape; other backslashes stay.
+fn unescape_bare(raw: &str) -> String {
+    unescape(raw, '<')
+}
+
 fn unescape_quoted(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('"') => out.push('"'),
-                Some(next) => {
-                    out.push('\\');
-                    out.push(next);
-                }
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    unescape(raw, '"')
 }
 
 #[cfg(test)]

@@ -96,12 +96,13 @@ impl<'a> Parser<'a> {
         let keys = self.addresses()?;
         let body = match self.peek() {
             Some(t) if t.is_open_brace() => {
-                if let Some(next) = self.toks.get(self.pos + 1)
-                    && !on_new_line(t, next)
-                {
-                    return Err(same_line_after_brace(next));
-                }
-                Body::Braced(self.block(Level::Site)?)
+                // Caddy reads a snippet's or named route's body by counting
+                // braces only; a site's lines follow the directive rules.
+                // Unlike a directive's block, a site block may start on the
+                // line of its `{`.
+                let defines = matches!(keys.as_slice(), [k] if k.text().ends_with(')'));
+                let level = if defines { Level::Nested } else { Level::Site };
+                Body::Braced(self.block(level)?)
             }
             Some(_) if !keys.is_empty() => {
                 // Keys followed by directives without braces: Caddy reads
@@ -155,13 +156,19 @@ impl<'a> Parser<'a> {
             }
             if !text.is_empty() {
                 let mut key = t.clone();
-                if text.ends_with(',') {
+                // Commas inside a `{$VAR}` belong to its value, which may
+                // list several addresses.
+                if matches!(t.parts.last(), Some(Part::Lit(s)) if s.ends_with(',')) {
                     strip_trailing_comma(&mut key);
                     expecting_another = true;
                 } else {
                     expecting_another = false;
                 }
-                if key.text().contains(',') {
+                let literal_comma = key
+                    .parts
+                    .iter()
+                    .any(|p| matches!(p, Part::Lit(s) if s.contains(',')));
+                if literal_comma {
                     return Err(Diagnostic::parse_error(
                         t.span,
                         format!(
@@ -302,7 +309,8 @@ fn same_line_after_brace(next: &Token) -> Diagnostic {
         .with_label("a block's first line must start on the line after its '{'")
 }
 
-fn strip_trailing_comma(token: &mut Token) {
+/// Drops a site address's trailing comma (it separates addresses).
+pub(crate) fn strip_trailing_comma(token: &mut Token) {
     if let Some(Part::Lit(s)) = token.parts.last_mut() {
         s.pop();
     }
@@ -417,6 +425,13 @@ mod tests {
         let (message, line) = error_line(&src);
         assert!(message.contains("nested deeper"), "{message}");
         assert_eq!(line as usize, MAX_NESTING + 1);
+    }
+
+    #[test]
+    fn top_level_blocks_may_start_on_the_brace_line() {
+        assert!(parse("a.com { reverse_proxy b:80\n}\n").is_ok());
+        assert!(parse("(cors) { header X y }\n").is_ok());
+        assert!(parse("a.com { respond x }\n").is_err());
     }
 
     #[test]
