@@ -12,9 +12,11 @@ use crate::syntax::source::SourceMap;
 
 /// Orders findings by file, then position, then code, so output is stable.
 pub fn sort(sources: &SourceMap, diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        let pa = sources.display_path(a.primary.span.file);
-        let pb = sources.display_path(b.primary.span.file);
-        (pa, a.primary.span.start, a.code).cmp(&(pb, b.primary.span.start, b.code))
+    diagnostics.sort_by_cached_key(|d| {
+        (
+            sources.display_path(d.primary.span.file),
+            d.primary.span.start,
+            d.code,
+        )
     });
 }

@@ -25,6 +25,8 @@ pub enum DialError {
     Scheme(String),
     #[error("invalid port range '{0}'")]
     Range(String),
+    #[error("invalid port '{0}'")]
+    Port(String),
 }
 
 fn is_unix(network: &str) -> bool {
@@ -109,7 +111,13 @@ pub fn dial_addresses(upstream: &str) -> Result<Vec<String>, DialError> {
         join_host_port(&host, &port)
     };
     let replaceable_port = port.contains('{') && port.contains('}');
-    if replaceable_port || is_unix(&network) || !port.contains('-') {
+    if replaceable_port || is_unix(&network) || is_fd(&network) {
+        return Ok(vec![dial]);
+    }
+    if !port.contains('-') {
+        if !port.is_empty() && port.parse::<u16>().is_err() {
+            return Err(DialError::Port(port));
+        }
         return Ok(vec![dial]);
     }
     let (start, end) = port
@@ -145,8 +153,10 @@ fn parse_url(upstream: &str) -> Result<(String, String, String), DialError> {
         }
     };
     let scheme = parsed.scheme().to_string();
-    if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() || parsed.fragment().is_some()
-    {
+    // `url` normalises an empty path to `/`; Caddy refuses any path, even
+    // a lone slash, so look at the text itself.
+    let authority = upstream.split_once("://").map_or("", |(_, rest)| rest);
+    if authority.contains(['/', '?', '#']) {
         return Err(DialError::UrlHasPath);
     }
     // `url` drops a port that is the scheme's default; Caddy would then
@@ -168,12 +178,12 @@ fn parse_url(upstream: &str) -> Result<(String, String, String), DialError> {
             _ => "80".to_string(),
         };
     }
-    let host = parsed
-        .host_str()
-        .unwrap_or("")
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
+    // The host as written (`url` would lower-case it; Caddy does not).
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match split_host_port(hostport) {
+        Ok((h, _)) => h,
+        Err(_) => hostport.trim_matches(|c| c == '[' || c == ']').to_string(),
+    };
     Ok((scheme, host, port))
 }
 
@@ -191,6 +201,7 @@ mod tests {
         assert_eq!(dial("app:3000"), vec!["app:3000"]);
         assert_eq!(dial("https://x"), vec!["x:443"]);
         assert_eq!(dial("https://local:8080"), vec!["local:8080"]);
+        assert_eq!(dial("http://App:81"), vec!["App:81"]);
         assert_eq!(dial("http://x:80"), vec!["x:80"]);
         assert_eq!(dial("h2c://localhost:8080"), vec!["localhost:8080"]);
         assert_eq!(dial("unix//path/to/socket"), vec!["unix//path/to/socket"]);
@@ -229,5 +240,8 @@ mod tests {
         assert!(dial_addresses("http://x:443").is_err());
         assert!(dial_addresses("https://x/path").is_err());
         assert!(dial_addresses("ws://x").is_err());
+        assert!(dial_addresses("http://a:8080/").is_err());
+        assert!(dial_addresses("a:abc").is_err());
+        assert!(dial_addresses("a:99999").is_err());
     }
 }

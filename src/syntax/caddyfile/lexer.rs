@@ -251,7 +251,20 @@ impl Lexer {
         // Caddy counts the newline after the marker and every newline of
         // the body; the next token's line follows the closing marker.
         let breaks = 1 + count_newlines(body);
-        self.push(TokenKind::Heredoc, vec![Part::Lit(out)], span, breaks);
+        // Placeholders are found in the dedented text; each points at the
+        // whole heredoc, since dedenting moved them from their bytes.
+        let parts = split_env(&out, self.file, 0, str::to_string)
+            .into_iter()
+            .map(|p| match p {
+                Part::Env { name, default, .. } => Part::Env {
+                    name,
+                    default,
+                    span,
+                },
+                lit => lit,
+            })
+            .collect();
+        self.push(TokenKind::Heredoc, parts, span, breaks);
         self.skipped += breaks;
         self.line += self.skipped;
         self.skipped = 0;
@@ -366,6 +379,15 @@ mod tests {
         assert_eq!(
             texts("respond <<END\n    line1\n      line2\n    END\nnext"),
             vec![t("respond", 1), t("line1\n  line2", 1), t("next", 5)]
+        );
+    }
+
+    #[test]
+    fn heredoc_keeps_env_placeholders_symbolic() {
+        let tokens = lex(FileId(0), "respond <<END\n  hi {$WHO}\n  END\n").unwrap_or_default();
+        assert_eq!(
+            tokens.get(1).map(Token::vars),
+            Some(vec!["WHO".to_string()])
         );
     }
 
