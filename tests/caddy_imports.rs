@@ -83,6 +83,25 @@ fn glob_imports_are_relative_skip_hidden_files_and_take_arguments() {
 }
 
 #[test]
+fn snippets_defined_in_an_imported_file_keep_their_placeholders() {
+    let dir = tree();
+    let d = dir.path();
+    write(
+        d,
+        "Caddyfile",
+        "import snippets.caddy\na.example {\n\timport proxy a:80 b:80 {\n\t\tlb_policy first\n\t}\n}\n",
+    );
+    write(
+        d,
+        "snippets.caddy",
+        "(proxy) {\n\treverse_proxy {args[:]} {\n\t\t{block}\n\t}\n}\n",
+    );
+    let r = check(d, &d.join("Caddyfile"));
+    assert_eq!(r.errors, vec![]);
+    assert_eq!(r.dials, vec!["a:80", "b:80"]);
+}
+
+#[test]
 fn a_glob_that_matches_itself_is_a_cycle_at_the_import_line() {
     let dir = tree();
     let d = dir.path();

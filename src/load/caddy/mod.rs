@@ -303,18 +303,12 @@ impl<'a> Loader<'a> {
         &mut self,
         line: &ImportLine,
         mut dirs: Vec<Directive>,
+        blocks: &BlockArgs,
     ) -> Result<Vec<Directive>, Diagnostic> {
-        // The import's own block is expanded where it is written, before it
-        // is spliced into the snippet (so `import s { import s }` is fine).
-        let block = line.directive.block.clone().map(|mut b| {
-            b.body = self.body(std::mem::take(&mut b.body));
-            b
-        });
-        let blocks = BlockArgs::from_block(block.as_ref())?;
         set_via(&mut dirs, &line.chain());
         let mut budget = MAX_EXPANDED_DIRECTIVES.saturating_sub(self.expanded);
         let before = budget;
-        let out = substitute(dirs, line.args, &blocks, &mut budget).map_err(|_| {
+        let out = substitute(dirs, line.args, blocks, &mut budget).map_err(|_| {
             Diagnostic::parse_error(
                 line.span,
                 format!(
@@ -370,10 +364,17 @@ impl<'a> Loader<'a> {
     fn expand_import(&mut self, d: &Directive, top: bool) -> Result<Vec<Directive>, Diagnostic> {
         let line = ImportLine::read(self, d)?;
         let (target, node) = self.target(&line)?;
+        // The import's own block is expanded where it is written, before
+        // the import is entered (so `import s { import s }` is no cycle).
+        let block = d.block.clone().map(|mut b| {
+            b.body = self.body(std::mem::take(&mut b.body));
+            b
+        });
+        let blocks = BlockArgs::from_block(block.as_ref())?;
         self.enter(&line, &node)?;
         let dirs = self
             .imported(&line, &target, top)
-            .and_then(|dirs| self.prepare(&line, dirs));
+            .and_then(|dirs| self.prepare(&line, dirs, &blocks));
         if dirs.is_err() {
             self.stack.pop();
         }

@@ -439,6 +439,13 @@ mod tests {
     }
 
     #[test]
+    fn an_import_block_may_import_the_same_snippet() {
+        let src = "(s) {\n\t{block}\n\treverse_proxy s:1\n}\na.com {\n\timport s {\n\t\timport s\n\t}\n}\n";
+        let got: Vec<String> = dials(src).into_iter().map(|(d, _)| d).collect();
+        assert_eq!(got, vec!["s:1", "s:1"]);
+    }
+
+    #[test]
     fn a_diamond_of_invokes_is_walked_once() {
         let mut src = String::new();
         for i in 1..40 {
