@@ -56,61 +56,59 @@ fn tree() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Writes `files` into a fresh tree and loads its `Caddyfile`.
+fn run_tree(files: &[(&str, &str)]) -> Outcome {
+    let dir = tree();
+    for (name, text) in files {
+        write(dir.path(), name, text);
+    }
+    check(dir.path(), &dir.path().join("Caddyfile"))
+}
+
 #[test]
 fn glob_imports_are_relative_skip_hidden_files_and_take_arguments() {
-    let dir = tree();
-    let d = dir.path();
-    write(d, "Caddyfile", "import sites/*.caddy ciam\n");
-    write(
-        d,
-        "sites/a.caddy",
-        "a.example {\n\treverse_proxy {args[0]}-a:1\n}\n",
-    );
-    write(
-        d,
-        "sites/b.caddy",
-        "b.example {\n\timport ../snippets/proxy.caddy {args[0]}-b:2\n}\n",
-    );
-    write(
-        d,
-        "sites/.hidden.caddy",
-        "h.example {\n\treverse_proxy hidden:3\n}\n",
-    );
-    write(d, "snippets/proxy.caddy", "reverse_proxy {args[0]}\n");
-    let r = check(d, &d.join("Caddyfile"));
+    let r = run_tree(&[
+        ("Caddyfile", "import sites/*.caddy ciam\n"),
+        (
+            "sites/a.caddy",
+            "a.example {\n\treverse_proxy {args[0]}-a:1\n}\n",
+        ),
+        (
+            "sites/b.caddy",
+            "b.example {\n\timport ../snippets/proxy.caddy {args[0]}-b:2\n}\n",
+        ),
+        (
+            "sites/.hidden.caddy",
+            "h.example {\n\treverse_proxy hidden:3\n}\n",
+        ),
+        ("snippets/proxy.caddy", "reverse_proxy {args[0]}\n"),
+    ]);
     assert_eq!(r.errors, vec![]);
     assert_eq!(r.dials, vec!["ciam-a:1", "ciam-b:2"]);
 }
 
 #[test]
 fn snippets_defined_in_an_imported_file_keep_their_placeholders() {
-    let dir = tree();
-    let d = dir.path();
-    write(
-        d,
-        "Caddyfile",
-        "import snippets.caddy\na.example {\n\timport proxy a:80 b:80 {\n\t\tlb_policy first\n\t}\n}\n",
-    );
-    write(
-        d,
-        "snippets.caddy",
-        "(proxy) {\n\treverse_proxy {args[:]} {\n\t\t{block}\n\t}\n}\n",
-    );
-    let r = check(d, &d.join("Caddyfile"));
+    let r = run_tree(&[
+        (
+            "Caddyfile",
+            "import snippets.caddy\na.example {\n\timport proxy a:80 b:80 {\n\t\tlb_policy first\n\t}\n}\n",
+        ),
+        (
+            "snippets.caddy",
+            "(proxy) {\n\treverse_proxy {args[:]} {\n\t\t{block}\n\t}\n}\n",
+        ),
+    ]);
     assert_eq!(r.errors, vec![]);
     assert_eq!(r.dials, vec!["a:80", "b:80"]);
 }
 
 #[test]
 fn a_glob_that_matches_itself_is_a_cycle_at_the_import_line() {
-    let dir = tree();
-    let d = dir.path();
-    write(
-        d,
+    let r = run_tree(&[(
         "Caddyfile",
         ":80 {\n\treverse_proxy a:1\n}\nimport Caddy*\n",
-    );
-    let r = check(d, &d.join("Caddyfile"));
+    )]);
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     assert_eq!((r.errors[0].0.as_str(), r.errors[0].1), ("Caddyfile", 4));
     assert!(r.errors[0].2.contains("cycle"), "{:?}", r.errors);
@@ -147,14 +145,10 @@ fn imports_outside_the_tree_are_refused_also_through_links_and_absolute_paths() 
 
 #[test]
 fn snippet_errors_do_not_hide_the_rest_of_the_file() {
-    let dir = tree();
-    let d = dir.path();
-    write(
-        d,
+    let r = run_tree(&[(
         "Caddyfile",
         "(s) {\n\treverse_proxy s:1\n}\n(s) {\n\treverse_proxy t:1\n}\n:80 {\n\timport s\n\timport missing.caddy\n\treverse_proxy after:2\n}\n",
-    );
-    let r = check(d, &d.join("Caddyfile"));
+    )]);
     let lines: Vec<usize> = r.errors.iter().map(|e| e.1).collect();
     assert_eq!(lines, vec![4, 9], "{:?}", r.errors);
     assert_eq!(r.dials, vec!["s:1", "after:2"]);

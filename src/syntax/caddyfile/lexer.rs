@@ -115,16 +115,7 @@ impl Lexer {
                 .with_label("the quoted token starts here and runs to the end of the file"));
             }
             Rule::heredoc_unclosed => {
-                let span = self.pair_span(&pair);
-                let marker = pair
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::heredoc_marker)
-                    .map_or("", |p| p.as_str());
-                let open = Span::new(
-                    self.file,
-                    span.start as usize,
-                    span.start as usize + 2 + marker.len(),
-                );
+                let (open, marker) = self.heredoc_opening(pair, Rule::heredoc_marker);
                 return Err(Diagnostic::parse_error(
                     open,
                     format!(
@@ -134,16 +125,7 @@ impl Lexer {
                 .with_label("heredoc opened here"));
             }
             Rule::heredoc_bad_marker => {
-                let span = self.pair_span(&pair);
-                let marker = pair
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::heredoc_bad_text)
-                    .map_or("", |p| p.as_str());
-                let open = Span::new(
-                    self.file,
-                    span.start as usize,
-                    span.start as usize + 2 + marker.len(),
-                );
+                let (open, marker) = self.heredoc_opening(pair, Rule::heredoc_bad_text);
                 let message = if marker.is_empty() {
                     "missing opening heredoc marker: `<<` must be followed by a marker of letters, digits, dashes and underscores".to_string()
                 } else if marker.starts_with('<') {
@@ -158,6 +140,18 @@ impl Lexer {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The span of a heredoc's `<<MARKER` and the marker's text, read from
+    /// the inner pair of rule `marker`.
+    fn heredoc_opening<'i>(&self, pair: Pair<'i, Rule>, marker: Rule) -> (Span, &'i str) {
+        let span = self.pair_span(&pair);
+        let text = pair
+            .into_inner()
+            .find(|p| p.as_rule() == marker)
+            .map_or("", |p| p.as_str());
+        let start = span.start as usize;
+        (Span::new(self.file, start, start + 2 + text.len()), text)
     }
 
     /// A closed `"..."` or `` `...` `` token, which may span lines.
