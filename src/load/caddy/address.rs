@@ -26,6 +26,12 @@ pub enum AddressError {
 
 impl Address {
     /// Parses and normalises one address.
+    ///
+    /// ```
+    /// use isolint::load::caddy::address::Address;
+    /// let a = Address::parse("https://Login.Example.com:8443/app").unwrap_or_default();
+    /// assert_eq!((a.host.as_str(), a.port.as_str(), a.path.as_str()), ("login.example.com", "8443", "/app"));
+    /// ```
     pub fn parse(text: &str) -> Result<Address, AddressError> {
         let remaining = text.trim();
         let (scheme, rest) = match remaining.split_once("://") {

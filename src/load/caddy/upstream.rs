@@ -79,6 +79,13 @@ fn join_network_address(network: &str, host: &str, port: &str) -> String {
 
 /// Normalises one upstream as `reverse_proxy` does (after placeholder
 /// shorthands were expanded). Returns every dial address it stands for.
+///
+/// ```
+/// use isolint::load::caddy::upstream::dial_addresses;
+/// assert_eq!(dial_addresses("ciam-hera"), Ok(vec!["ciam-hera:80".to_string()]));
+/// assert_eq!(dial_addresses("https://iam-hydra"), Ok(vec!["iam-hydra:443".to_string()]));
+/// assert_eq!(dial_addresses("app:8001-8002").map(|d| d.len()), Ok(2));
+/// ```
 pub fn dial_addresses(upstream: &str) -> Result<Vec<String>, DialError> {
     let (network, mut scheme, host, port) = if upstream.contains("://") {
         if upstream.contains('{') {
