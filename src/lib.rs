@@ -5,6 +5,10 @@
 //! [`discover`] → [`syntax`] → [`load`] → [`model`] → [`rules`] →
 //! [`report`]; [`cli`] wires it to the command line.
 
+// The pest parser is built without `std` (see Cargo.toml); its generated
+// code names `alloc` directly.
+extern crate alloc;
+
 pub mod cli;
 pub mod diag;
 pub mod discover;
