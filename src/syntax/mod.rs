@@ -2,3 +2,4 @@
 
 pub mod caddyfile;
 pub mod source;
+pub mod yaml;

@@ -1,0 +1,563 @@
+//! YAML with exact spans, anchors, aliases and merge keys.
+//!
+//! `saphyr-parser` (a maintained YAML 1.2 parser) gives events with
+//! positions; this module builds a tree whose every key and value carries
+//! its [`Span`], resolves aliases (a copy keeps the anchored node's spans
+//! and remembers the alias that brought it), applies merge keys (`<<: *x`)
+//! with explicit keys winning, reports duplicate keys, and bounds alias
+//! expansion so a "billion laughs" file is refused at once.
+//!
+//! serde_yaml is not used: it is deprecated, and it deserialises into
+//! values without positions, so a finding could not point at the line.
+
+use crate::diag::Diagnostic;
+use crate::syntax::source::{FileId, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::HashMap;
+
+/// Nodes that aliases may copy into one file, in total.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Collections nested deeper than this are refused.
+pub const MAX_DEPTH: usize = 128;
+
+/// One YAML node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: Kind,
+    /// Where the node is written (for an alias copy: the anchored node).
+    pub span: Span,
+    /// The alias (`*name`) that brought this copy in, if any.
+    pub alias: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// A scalar as written; typed readings are methods, so a quoted `"true"`
+/// stays a string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub value: String,
+    /// Plain (unquoted, not a block scalar).
+    pub plain: bool,
+    /// An explicit tag such as `!!str`, as `handle` + `suffix`.
+    pub tag: Option<String>,
+}
+
+/// A key and its value. `merged` is the span of the `<<` value that
+/// brought the entry in, for entries that come from a merge key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+    pub merged: Option<Span>,
+}
+
+impl Node {
+    /// The scalar text, for scalars.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    /// A real YAML boolean: a plain, untagged (or `!!bool`) `true`/`false`
+    /// in YAML 1.2's core spellings. The string `"true"` is not one.
+    pub fn as_bool(&self) -> Option<bool> {
+        let Kind::Scalar(s) = &self.kind else {
+            return None;
+        };
+        if !s.plain || s.tag.as_deref().is_some_and(|t| t != "!!bool") {
+            return None;
+        }
+        match s.value.as_str() {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A plain `null`, `~` or empty scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar(s) if s.plain && s.tag.is_none()
+            && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        match &self.kind {
+            Kind::Map(e) => e,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.kind {
+            Kind::Seq(i) => i,
+            _ => &[],
+        }
+    }
+
+    /// The entry of a mapping whose key is the scalar `key`.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries().iter().find(|e| e.key.as_str() == Some(key))
+    }
+
+    /// Follows a dotted path: `session.cookie.domain`, with list indices
+    /// as `urls.0` or `urls[0]`.
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        let mut node = self;
+        for segment in path_segments(path) {
+            node = match (&node.kind, segment) {
+                (Kind::Map(_), seg) => &node.entry(seg)?.value,
+                (Kind::Seq(items), seg) => items.get(seg.parse::<usize>().ok()?)?,
+                (Kind::Scalar(_), _) => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// How many nodes this subtree holds (itself included).
+    fn size(&self) -> usize {
+        1 + match &self.kind {
+            Kind::Scalar(_) => 0,
+            Kind::Seq(items) => items.iter().map(Node::size).sum(),
+            Kind::Map(entries) => entries.iter().map(|e| e.key.size() + e.value.size()).sum(),
+        }
+    }
+}
+
+/// `a.b[0].c` → `a`, `b`, `0`, `c`.
+fn path_segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split(['.', '[', ']']).filter(|s| !s.is_empty())
+}
+
+/// Parses every document of a YAML file. Errors are CFG001 diagnostics;
+/// the first one ends the parse, like the YAML loaders of Ory and compose.
+pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    let offsets = CharOffsets::new(text);
+    let mut builder = Builder {
+        file,
+        offsets: &offsets,
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        alias_budget: MAX_ALIAS_NODES,
+        depth: 0,
+    };
+    builder.stream()
+}
+
+/// saphyr counts positions in characters; spans are in bytes.
+struct CharOffsets {
+    /// Byte offset of every character, when the text is not ASCII.
+    bytes: Option<Vec<u32>>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        let bytes = (!text.is_ascii()).then(|| {
+            text.char_indices()
+                .map(|(b, _)| u32::try_from(b).unwrap_or(u32::MAX))
+                .collect()
+        });
+        CharOffsets {
+            bytes,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.bytes {
+            None => char_index.min(self.len),
+            Some(v) => v.get(char_index).map_or(self.len, |&b| b as usize),
+        }
+    }
+}
+
+struct Builder<'a> {
+    file: FileId,
+    offsets: &'a CharOffsets,
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    anchors: HashMap<usize, Node>,
+    alias_budget: usize,
+    depth: usize,
+}
+
+type Next<'a> = (Event<'a>, Span);
+
+impl<'a> Builder<'a> {
+    fn span(&self, s: saphyr_parser::Span) -> Span {
+        Span::new(
+            self.file,
+            self.offsets.byte(s.start.index()),
+            self.offsets.byte(s.end.index()),
+        )
+    }
+
+    fn next(&mut self) -> Result<Next<'a>, Diagnostic> {
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => {
+                let span = self.span(span);
+                Ok((event, span))
+            }
+            Some(Err(e)) => {
+                let at = self.offsets.byte(e.marker().index());
+                Err(Diagnostic::parse_error(
+                    Span::new(self.file, at, at),
+                    format!("invalid YAML: {}", e.info()),
+                ))
+            }
+            None => Err(Diagnostic::parse_error(
+                Span::new(self.file, self.offsets.len, self.offsets.len),
+                "invalid YAML: unexpected end of input",
+            )),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Vec<Node>, Diagnostic> {
+        let mut docs = Vec::new();
+        loop {
+            let (event, span) = self.next()?;
+            match event {
+                Event::StreamEnd => return Ok(docs),
+                Event::DocumentStart(_) => {
+                    self.anchors.clear();
+                    let (first, at) = self.next()?;
+                    let root = self.node(first, at)?;
+                    // DocumentEnd follows the root.
+                    let _ = self.next()?;
+                    docs.push(root);
+                }
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                _ => {
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        "invalid YAML: unexpected event",
+                    ));
+                }
+            }
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+
+    /// Builds the node that starts with `event`.
+    fn node(&mut self, event: Event<'a>, span: Span) -> Result<Node, Diagnostic> {
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = Node {
+                    kind: Kind::Scalar(Scalar {
+                        value: value.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    }),
+                    span,
+                    alias: None,
+                };
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        "invalid YAML: alias to an unknown anchor",
+                    ));
+                };
+                let size = target.size();
+                if size > self.alias_budget {
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        format!(
+                            "aliases in this file expand to more than {MAX_ALIAS_NODES} nodes; refusing to expand (an alias bomb?)"
+                        ),
+                    )
+                    .with_label("this alias is one too many"));
+                }
+                self.alias_budget -= size;
+                let mut copy = target.clone();
+                copy.alias = Some(span);
+                Ok(copy)
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.enter(span)?;
+                let mut items = Vec::new();
+                let end = loop {
+                    let (event, at) = self.next()?;
+                    if let Event::SequenceEnd = event {
+                        break at;
+                    }
+                    items.push(self.node(event, at)?);
+                };
+                self.depth -= 1;
+                let node = Node {
+                    kind: Kind::Seq(items),
+                    span: span.to(end),
+                    alias: None,
+                };
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            Event::MappingStart(anchor, _) => {
+                self.enter(span)?;
+                let mut explicit: Vec<Entry> = Vec::new();
+                let mut merges: Vec<(Node, Span)> = Vec::new();
+                let end = loop {
+                    let (event, at) = self.next()?;
+                    if let Event::MappingEnd = event {
+                        break at;
+                    }
+                    let key = self.node(event, at)?;
+                    let (event, at) = self.next()?;
+                    let value = self.node(event, at)?;
+                    if key.as_str() == Some("<<") && key.alias.is_none() && is_plain(&key) {
+                        let at = value.alias.unwrap_or(value.span);
+                        merges.push((value, at));
+                        continue;
+                    }
+                    if let Some(prev) = explicit.iter().find(|e| same_key(&e.key, &key)) {
+                        return Err(Diagnostic::parse_error(
+                            key.span,
+                            format!(
+                                "duplicate key '{}' in this mapping",
+                                key.as_str().unwrap_or("?")
+                            ),
+                        )
+                        .with_label("defined again here")
+                        .with_related(prev.key.span, "first defined here"));
+                    }
+                    explicit.push(Entry {
+                        key,
+                        value,
+                        merged: None,
+                    });
+                };
+                self.depth -= 1;
+                let entries = merge(explicit, merges, span)?;
+                let node = Node {
+                    kind: Kind::Map(entries),
+                    span: span.to(end),
+                    alias: None,
+                };
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            _ => Err(Diagnostic::parse_error(
+                span,
+                "invalid YAML: unexpected event",
+            )),
+        }
+    }
+
+    fn enter(&mut self, span: Span) -> Result<(), Diagnostic> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Diagnostic::parse_error(
+                span,
+                format!("YAML nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+}
+
+fn is_plain(n: &Node) -> bool {
+    matches!(&n.kind, Kind::Scalar(s) if s.plain)
+}
+
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (Kind::Scalar(x), Kind::Scalar(y)) => x.value == y.value,
+        _ => false,
+    }
+}
+
+/// Applies merge keys: entries of the merged mappings that the mapping
+/// does not set itself, earlier merges winning over later ones.
+fn merge(
+    mut explicit: Vec<Entry>,
+    merges: Vec<(Node, Span)>,
+    at: Span,
+) -> Result<Vec<Entry>, Diagnostic> {
+    for (value, from) in merges {
+        let sources: Vec<&Node> = match &value.kind {
+            Kind::Map(_) => vec![&value],
+            Kind::Seq(items) => items.iter().collect(),
+            Kind::Scalar(_) => {
+                return Err(Diagnostic::parse_error(
+                    from,
+                    "a merge key (`<<`) takes a mapping or a list of mappings",
+                )
+                .with_related(at, "in this mapping"));
+            }
+        };
+        for source in sources {
+            for e in source.entries() {
+                if !explicit.iter().any(|x| same_key(&x.key, &e.key)) {
+                    let mut e = e.clone();
+                    e.merged = Some(from);
+                    explicit.push(e);
+                }
+            }
+        }
+    }
+    Ok(explicit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(src: &str) -> Node {
+        match parse(FileId(0), src) {
+            Ok(mut docs) if !docs.is_empty() => docs.remove(0),
+            Ok(_) => panic!("no document"),
+            Err(d) => panic!("{}", d.message),
+        }
+    }
+
+    fn err(src: &str) -> Diagnostic {
+        match parse(FileId(0), src) {
+            Ok(_) => panic!("expected an error"),
+            Err(d) => d,
+        }
+    }
+
+    fn slice<'a>(src: &'a str, span: Span) -> &'a str {
+        src.get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+
+    #[test]
+    fn spans_of_keys_and_values_are_exact() {
+        let src =
+            "session:\n  cookie:\n    domain: \"ciam.example.com\"\n    name: ory_kratos_session\n";
+        let root = doc(src);
+        let domain = root.get("session.cookie.domain");
+        assert_eq!(domain.and_then(Node::as_str), Some("ciam.example.com"));
+        assert_eq!(
+            domain.map(|n| slice(src, n.span)),
+            Some("\"ciam.example.com\"")
+        );
+        let entry = root.get("session.cookie").and_then(|c| c.entry("name"));
+        assert_eq!(entry.map(|e| slice(src, e.key.span)), Some("name"));
+    }
+
+    #[test]
+    fn list_indices_and_non_ascii_text() {
+        let src = "# ünïcode\nurls:\n  - https://a.example\n  - https://ß.example\n";
+        let root = doc(src);
+        assert_eq!(
+            root.get("urls[1]").and_then(Node::as_str),
+            Some("https://ß.example")
+        );
+        assert_eq!(
+            root.get("urls.1").map(|n| slice(src, n.span)),
+            Some("https://ß.example")
+        );
+        assert!(root.get("urls.2").is_none());
+    }
+
+    #[test]
+    fn aliases_copy_with_the_anchor_spans_and_remember_the_alias() {
+        let src = "x-env: &env\n  DSN: postgres://db\nservices:\n  a:\n    environment: *env\n";
+        let root = doc(src);
+        let env = root.get("services.a.environment");
+        assert_eq!(
+            env.and_then(|e| e.get("DSN")).and_then(Node::as_str),
+            Some("postgres://db")
+        );
+        assert_eq!(
+            env.and_then(|e| e.alias).map(|s| slice(src, s)),
+            Some("*env")
+        );
+        assert_eq!(
+            env.and_then(|e| e.get("DSN")).map(|n| slice(src, n.span)),
+            Some("postgres://db")
+        );
+    }
+
+    #[test]
+    fn merge_keys_fill_in_what_the_mapping_does_not_set() {
+        let src = "base: &b\n  image: ory/kratos:v1\n  restart: always\nsvc:\n  <<: *b\n  image: ory/kratos:v2\n";
+        let root = doc(src);
+        assert_eq!(
+            root.get("svc.image").and_then(Node::as_str),
+            Some("ory/kratos:v2")
+        );
+        let restart = root.get("svc").and_then(|s| s.entry("restart"));
+        assert_eq!(restart.and_then(|e| e.value.as_str()), Some("always"));
+        assert_eq!(
+            restart.and_then(|e| e.merged).map(|s| slice(src, s)),
+            Some("*b")
+        );
+    }
+
+    #[test]
+    fn booleans_are_real_only_when_plain() {
+        let root = doc("a: true\nb: \"true\"\nc: !!str true\nd: FALSE\ne: yes\n");
+        let b = |k: &str| root.get(k).and_then(Node::as_bool);
+        assert_eq!(
+            (b("a"), b("b"), b("c"), b("d"), b("e")),
+            (Some(true), None, None, Some(false), None)
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_spans() {
+        let src = "dsn: a\nlog:\n  level: info\ndsn: b\n";
+        let d = err(src);
+        assert!(d.message.contains("duplicate key 'dsn'"), "{}", d.message);
+        assert_eq!(slice(src, d.primary.span), "dsn");
+        assert_eq!(d.primary.span.start, 26);
+        assert_eq!(d.related.first().map(|r| r.span.start), Some(0));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_quickly() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            src.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let d = err(&src);
+        assert!(d.message.contains("alias bomb"), "{}", d.message);
+        assert!(started.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn syntax_errors_and_deep_nesting_are_diagnostics() {
+        let d = err("a: [1, 2\nb: 3\n");
+        assert!(d.message.starts_with("invalid YAML"), "{}", d.message);
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let d = err(&deep);
+        assert!(
+            d.message.contains("nested deeper") || d.message.contains("recursion"),
+            "{}",
+            d.message
+        );
+        assert!(err("a:\n\tb: 1\n").message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn multiple_documents() {
+        let docs = parse(FileId(0), "a: 1\n---\nb: 2\n").unwrap_or_default();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(
+            docs.get(1).and_then(|d| d.get("b")).and_then(Node::as_str),
+            Some("2")
+        );
+    }
+}
