@@ -432,7 +432,7 @@ mod tests {
         }
     }
 
-    fn slice<'a>(src: &'a str, span: Span) -> &'a str {
+    fn slice(src: &str, span: Span) -> &str {
         src.get(span.start as usize..span.end as usize)
             .unwrap_or("")
     }
