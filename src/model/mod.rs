@@ -4,6 +4,8 @@
 //! databases and OAuth2 clients join it with the loaders for compose, Ory
 //! and seed scripts.
 
+pub mod value;
+
 use crate::load::caddy::sites::Site;
 
 /// `prod`-like or `dev`-like, from the environment's name.

@@ -1,0 +1,469 @@
+//! Values with provenance: literal text and `${VAR}` references, as compose
+//! interpolation writes them.
+//!
+//! A [`Value`] is a sequence of pieces. A variable piece may be *bound* to
+//! the value it has (from `.env`, an `env_file`, `--env-file` or `--var`),
+//! which has pieces and spans of its own, so a finding can show the compose
+//! line and the `.env` line a value came through. A variable that is not
+//! bound stays symbolic: its name is remembered, and two services that use
+//! the same unbound variable can still be seen to share it.
+
+use crate::syntax::source::Span;
+use std::sync::Arc;
+
+/// A value as written, possibly with variable references.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Value {
+    pub pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text and where it is written.
+    Lit { text: String, span: Span },
+    /// `$NAME`, `${NAME}` or `${NAME<op>arg}`.
+    Var(Var),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub name: String,
+    /// The whole reference (`${NAME:-x}`).
+    pub span: Span,
+    pub op: Option<(Op, Value)>,
+    /// The variable's value, when it is known.
+    pub bound: Option<Arc<Value>>,
+}
+
+/// Compose's interpolation operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `:-`: the argument when unset or empty.
+    DefaultUnsetOrEmpty,
+    /// `-`: the argument when unset.
+    DefaultUnset,
+    /// `:?`: an error when unset or empty.
+    RequiredNonEmpty,
+    /// `?`: an error when unset.
+    Required,
+    /// `:+`: the argument when set and not empty.
+    AltNonEmpty,
+    /// `+`: the argument when set.
+    Alt,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::DefaultUnsetOrEmpty => ":-",
+            Op::DefaultUnset => "-",
+            Op::RequiredNonEmpty => ":?",
+            Op::Required => "?",
+            Op::AltNonEmpty => ":+",
+            Op::Alt => "+",
+        }
+    }
+}
+
+/// A malformed template, with the span of the offending reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Value {
+    /// A literal value.
+    pub fn literal(text: impl Into<String>, span: Span) -> Value {
+        Value {
+            pieces: vec![Piece::Lit {
+                text: text.into(),
+                span,
+            }],
+        }
+    }
+
+    /// The text under what is known. A variable that is not bound takes
+    /// its default (`:-`, `-`): "the default unless set at deploy time";
+    /// any other unbound variable makes the text unknown (`None`).
+    pub fn text(&self) -> Option<String> {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Lit { text, .. } => out.push_str(text),
+                Piece::Var(v) => out.push_str(&v.text()?),
+            }
+        }
+        Some(out)
+    }
+
+    /// Every variable the value depends on, bound or not, in order,
+    /// including those its bound values depend on.
+    pub fn vars(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_vars(&mut out);
+        out
+    }
+
+    fn collect_vars(&self, out: &mut Vec<String>) {
+        for piece in &self.pieces {
+            if let Piece::Var(v) = piece {
+                if !out.contains(&v.name) {
+                    out.push(v.name.clone());
+                }
+                if let Some(b) = &v.bound {
+                    b.collect_vars(out);
+                }
+                if let Some((_, arg)) = &v.op {
+                    arg.collect_vars(out);
+                }
+            }
+        }
+    }
+
+    /// Variables that are not bound (the value is symbolic in them).
+    pub fn unbound(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for piece in &self.pieces {
+            if let Piece::Var(v) = piece {
+                let names = match &v.bound {
+                    Some(b) => b.unbound(),
+                    None => vec![v.name.clone()],
+                };
+                for n in names {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// True when no variable is involved at all.
+    pub fn is_literal(&self) -> bool {
+        self.pieces.iter().all(|p| matches!(p, Piece::Lit { .. }))
+    }
+
+    /// Every span the value came through: where it is written, then where
+    /// each bound variable's value is written.
+    pub fn provenance(&self) -> Vec<Span> {
+        let mut out = Vec::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Lit { span, .. } => out.push(*span),
+                Piece::Var(v) => {
+                    out.push(v.span);
+                    if let Some(b) = &v.bound {
+                        out.extend(b.provenance());
+                    }
+                }
+            }
+        }
+        out.dedup();
+        out
+    }
+
+    /// The span of the whole value as written.
+    pub fn span(&self) -> Option<Span> {
+        let first = self.pieces.first().map(piece_span)?;
+        let last = self.pieces.last().map(piece_span)?;
+        Some(first.to(last))
+    }
+
+    /// Binds every variable that `lookup` knows, recursively in defaults.
+    pub fn bind(&mut self, lookup: &dyn Fn(&str) -> Option<Arc<Value>>) {
+        for piece in &mut self.pieces {
+            if let Piece::Var(v) = piece {
+                if v.bound.is_none() {
+                    v.bound = lookup(&v.name);
+                }
+                if let Some((_, arg)) = v.op.as_mut() {
+                    arg.bind(lookup);
+                }
+            }
+        }
+    }
+}
+
+fn piece_span(p: &Piece) -> Span {
+    match p {
+        Piece::Lit { span, .. } => *span,
+        Piece::Var(v) => v.span,
+    }
+}
+
+impl Var {
+    fn text(&self) -> Option<String> {
+        let bound = match &self.bound {
+            Some(b) => Some(b.text()?),
+            None => None,
+        };
+        let arg = || self.op.as_ref().and_then(|(_, a)| a.text());
+        match (self.op.as_ref().map(|(op, _)| *op), bound) {
+            (None, b) => b,
+            (Some(Op::DefaultUnsetOrEmpty), Some(b)) if b.is_empty() => arg(),
+            (Some(Op::DefaultUnsetOrEmpty | Op::DefaultUnset), None) => arg(),
+            (Some(Op::DefaultUnsetOrEmpty | Op::DefaultUnset), Some(b)) => Some(b),
+            (Some(Op::RequiredNonEmpty | Op::Required), b) => b,
+            (Some(Op::AltNonEmpty), Some(b)) => {
+                Some(if b.is_empty() { String::new() } else { arg()? })
+            }
+            (Some(Op::Alt), Some(_)) => arg(),
+            (Some(Op::AltNonEmpty | Op::Alt), None) => None,
+        }
+    }
+}
+
+/// Where template text sits in its file: precise when the text is the
+/// source bytes at `offset`, otherwise every piece takes `whole`.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub whole: Span,
+    /// Byte offset of the text in the file, when text and source match.
+    pub offset: Option<usize>,
+}
+
+impl Origin {
+    fn span(&self, start: usize, end: usize) -> Span {
+        match self.offset {
+            Some(base) => Span::new(self.whole.file, base + start, base + end),
+            None => self.whole,
+        }
+    }
+}
+
+/// Parses compose interpolation: `$$`, `$NAME`, `${NAME}`, and
+/// `${NAME<op>arg}` with `:-`, `-`, `:?`, `?`, `:+`, `+` (the argument may
+/// hold further references).
+pub fn parse_template(text: &str, origin: Origin) -> Result<Value, TemplateError> {
+    let mut p = TemplateParser {
+        text,
+        pos: 0,
+        origin,
+    };
+    let value = p.sequence(false)?;
+    Ok(value)
+}
+
+struct TemplateParser<'a> {
+    text: &'a str,
+    pos: usize,
+    origin: Origin,
+}
+
+fn is_name_start(c: char) -> bool {
+    c == '_' || c.is_ascii_alphabetic()
+}
+
+fn is_name_char(c: char) -> bool {
+    c == '_' || c.is_ascii_alphanumeric()
+}
+
+impl TemplateParser<'_> {
+    fn rest(&self) -> &str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    /// Pieces up to the end (or, inside `${...}`, up to its `}`).
+    fn sequence(&mut self, nested: bool) -> Result<Value, TemplateError> {
+        let mut pieces = Vec::new();
+        let mut lit = String::new();
+        let mut lit_start = self.pos;
+        while let Some(c) = self.rest().chars().next() {
+            if nested && c == '}' {
+                break;
+            }
+            if c != '$' {
+                lit.push(c);
+                self.pos += c.len_utf8();
+                continue;
+            }
+            let rest = self.rest();
+            if rest.starts_with("$$") {
+                lit.push('$');
+                self.pos += 2;
+                continue;
+            }
+            let next = rest.get(1..).and_then(|r| r.chars().next());
+            match next {
+                Some('{') => {}
+                Some(n) if is_name_start(n) => {}
+                _ => {
+                    // A lone `$` is literal text, as compose reads it.
+                    lit.push('$');
+                    self.pos += 1;
+                    continue;
+                }
+            }
+            if !lit.is_empty() {
+                pieces.push(Piece::Lit {
+                    text: std::mem::take(&mut lit),
+                    span: self.origin.span(lit_start, self.pos),
+                });
+            }
+            pieces.push(Piece::Var(self.reference()?));
+            lit_start = self.pos;
+        }
+        if !lit.is_empty() {
+            pieces.push(Piece::Lit {
+                text: lit,
+                span: self.origin.span(lit_start, self.pos),
+            });
+        }
+        Ok(Value { pieces })
+    }
+
+    /// A reference starting at `$`.
+    fn reference(&mut self) -> Result<Var, TemplateError> {
+        let start = self.pos;
+        self.pos += 1;
+        let braced = self.rest().starts_with('{');
+        if braced {
+            self.pos += 1;
+        }
+        let name_len = self
+            .rest()
+            .find(|c: char| !is_name_char(c))
+            .unwrap_or(self.rest().len());
+        let name = self.rest().get(..name_len).unwrap_or("").to_string();
+        self.pos += name_len;
+        if !braced {
+            return Ok(Var {
+                name,
+                span: self.origin.span(start, self.pos),
+                op: None,
+                bound: None,
+            });
+        }
+        let invalid = |p: &Self, what: &str| TemplateError {
+            span: p.origin.span(start, p.text.len()),
+            message: format!(
+                "invalid interpolation {what}: `{}`",
+                p.text.get(start..).unwrap_or("")
+            ),
+        };
+        if name.is_empty() || !name.starts_with(is_name_start) {
+            return Err(invalid(self, "(a variable name must follow `${`)"));
+        }
+        let op = [
+            (":-", Op::DefaultUnsetOrEmpty),
+            (":?", Op::RequiredNonEmpty),
+            (":+", Op::AltNonEmpty),
+            ("-", Op::DefaultUnset),
+            ("?", Op::Required),
+            ("+", Op::Alt),
+        ]
+        .into_iter()
+        .find(|(s, _)| self.rest().starts_with(s));
+        let op = match op {
+            Some((s, op)) => {
+                self.pos += s.len();
+                Some((op, self.sequence(true)?))
+            }
+            None => None,
+        };
+        if !self.rest().starts_with('}') {
+            return Err(invalid(self, "(missing `}`)"));
+        }
+        self.pos += 1;
+        Ok(Var {
+            name,
+            span: self.origin.span(start, self.pos),
+            op,
+            bound: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::source::FileId;
+
+    fn origin(len: usize) -> Origin {
+        Origin {
+            whole: Span::new(FileId(0), 0, len),
+            offset: Some(0),
+        }
+    }
+
+    fn parse(s: &str) -> Value {
+        parse_template(s, origin(s.len())).unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    fn bind(v: &mut Value, pairs: &[(&str, &str)]) {
+        let pairs: Vec<(String, Arc<Value>)> = pairs
+            .iter()
+            .map(|(k, val)| {
+                (
+                    k.to_string(),
+                    Arc::new(Value::literal(*val, Span::new(FileId(1), 0, 1))),
+                )
+            })
+            .collect();
+        v.bind(&|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        });
+    }
+
+    #[test]
+    fn every_form_parses_and_resolves() {
+        let mut v = parse("postgres://u:${PW}@$HOST:5432/db?sslmode=${MODE:-disable}&x=$$y");
+        assert_eq!(v.vars(), vec!["PW", "HOST", "MODE"]);
+        assert_eq!(v.text(), None);
+        bind(&mut v, &[("PW", "secret"), ("HOST", "pg")]);
+        assert_eq!(
+            v.text().as_deref(),
+            Some("postgres://u:secret@pg:5432/db?sslmode=disable&x=$y")
+        );
+        assert_eq!(v.unbound(), vec!["MODE"]);
+        bind(&mut v, &[("MODE", "verify-full")]);
+        assert_eq!(
+            v.text().as_deref(),
+            Some("postgres://u:secret@pg:5432/db?sslmode=verify-full&x=$y")
+        );
+    }
+
+    #[test]
+    fn operators_follow_compose() {
+        let text = |tpl: &str, env: &[(&str, &str)]| {
+            let mut v = parse(tpl);
+            bind(&mut v, env);
+            v.text()
+        };
+        assert_eq!(text("${A:-d}", &[("A", "")]).as_deref(), Some("d"));
+        assert_eq!(text("${A-d}", &[("A", "")]).as_deref(), Some(""));
+        assert_eq!(text("${A-d}", &[]).as_deref(), Some("d"));
+        assert_eq!(text("${A:+x}", &[("A", "1")]).as_deref(), Some("x"));
+        assert_eq!(text("${A:+x}", &[("A", "")]).as_deref(), Some(""));
+        assert_eq!(text("${A:?need A}", &[("A", "v")]).as_deref(), Some("v"));
+        assert_eq!(text("${A:?need A}", &[]), None);
+        assert_eq!(text("${A:-${B:-z}}", &[]).as_deref(), Some("z"));
+        assert_eq!(text("${A:-${B}}", &[("B", "b")]).as_deref(), Some("b"));
+        assert_eq!(text("cost $5", &[]).as_deref(), Some("cost $5"));
+    }
+
+    #[test]
+    fn spans_point_at_each_reference_and_provenance_follows_bindings() {
+        let src = "DSN=${PG_DSN}";
+        let mut v = parse(src);
+        let Some(Piece::Var(var)) = v.pieces.get(1) else {
+            panic!("no var");
+        };
+        assert_eq!((var.span.start, var.span.end), (4, 13));
+        bind(&mut v, &[("PG_DSN", "postgres://x")]);
+        let files: Vec<u32> = v.provenance().iter().map(|s| s.file.0).collect();
+        assert_eq!(files, vec![0, 0, 1]);
+    }
+
+    #[test]
+    fn malformed_templates_are_errors() {
+        for bad in ["${VAR", "${}", "${1X}", "${A:-b"] {
+            assert!(parse_template(bad, origin(bad.len())).is_err(), "{bad}");
+        }
+    }
+}
