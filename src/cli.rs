@@ -154,14 +154,26 @@ fn write_stdout(text: &str) -> Result<(), Fatal> {
     }
 }
 
-fn env_from(values: &ValueArgs) -> Result<Env, Fatal> {
+/// Deploy-time values from `--env-file` (compose's `.env` syntax; later
+/// files win) and `--var` (wins over files).
+fn env_from(values: &ValueArgs, sources: &mut SourceMap) -> Result<Env, Fatal> {
     let mut env = Env::new();
     for file in &values.env_files {
-        let iter = dotenvy::from_path_iter(file)
+        let text = crate::discover::read_text(file)
             .map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
-        for item in iter {
-            let (k, v) = item.map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
-            env.insert(k, v);
+        let id = sources.add(file, text.as_str());
+        let none = |_: &str| None;
+        let parsed = crate::load::dotenv::parse(id, &text, &none).map_err(|d| {
+            Fatal(format!(
+                "--env-file {} cannot be read:\n{}",
+                file.display(),
+                report::pretty::render(sources, &[d], false)
+            ))
+        })?;
+        for entry in parsed.entries {
+            if let Some(text) = entry.value.as_ref().and_then(|v| v.text()) {
+                env.insert(entry.key, text);
+            }
         }
     }
     for (k, v) in &values.vars {
@@ -237,8 +249,8 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             )));
         }
     }
-    let env = env_from(&args.values)?;
     let mut sources = SourceMap::new();
+    let env = env_from(&args.values, &mut sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for path in &args.paths {
         for (config, _) in load_caddyfiles(&mut sources, path, &env)? {
@@ -322,8 +334,8 @@ fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
     if args.path.is_dir() {
         return Err(not_yet("dump of a platform tree (give one Caddyfile)"));
     }
-    let env = env_from(&args.values)?;
     let mut sources = SourceMap::new();
+    let env = env_from(&args.values, &mut sources)?;
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
     for (config, site_list) in load_caddyfiles(&mut sources, &args.path, &env)? {

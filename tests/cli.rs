@@ -132,6 +132,17 @@ fn usage_errors_and_missing_input_exit_2() {
     run(&["check", "fixtures/olympus", "--var", "NOEQUALS"], 2);
     run(&["dump", "fixtures/olympus"], 2);
     run(&["frobnicate"], 2);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("bad.env");
+    std::fs::write(&bad, "A=\"never closed\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = isolint()
+        .args(["check", "fixtures/olympus", "--env-file"])
+        .arg(&bad)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unterminated quoted value"), "{stderr}");
 }
 
 #[test]

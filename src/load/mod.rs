@@ -2,3 +2,4 @@
 //! and seed loaders join them as the platform grows).
 
 pub mod caddy;
+pub mod dotenv;
