@@ -2,4 +2,5 @@
 //! and seed loaders join them as the platform grows).
 
 pub mod caddy;
+pub mod compose;
 pub mod dotenv;

@@ -156,6 +156,8 @@ struct CharOffsets {
     /// Byte offset of every character, when the text is not ASCII.
     bytes: Option<Vec<u32>>,
     len: usize,
+    /// End of the text without trailing white space.
+    content_end: usize,
 }
 
 impl CharOffsets {
@@ -168,6 +170,7 @@ impl CharOffsets {
         CharOffsets {
             bytes,
             len: text.len(),
+            content_end: text.trim_end().len(),
         }
     }
 
@@ -206,7 +209,12 @@ impl<'a> Builder<'a> {
                 Ok((event, span))
             }
             Some(Err(e)) => {
-                let at = self.offsets.byte(e.marker().index());
+                // An error found at the end of the input is shown at the
+                // end of the last line that holds anything.
+                let at = self
+                    .offsets
+                    .byte(e.marker().index())
+                    .min(self.offsets.content_end);
                 Err(Diagnostic::parse_error(
                     Span::new(self.file, at, at),
                     format!("invalid YAML: {}", e.info()),
