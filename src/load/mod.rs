@@ -4,3 +4,4 @@
 pub mod caddy;
 pub mod compose;
 pub mod dotenv;
+pub mod dsn;

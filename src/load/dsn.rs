@@ -1,0 +1,232 @@
+//! Database DSNs, parsed with the `url` crate on the parts that are known.
+//!
+//! A DSN is often mixed: a literal host and database with a password or
+//! mode from a variable. Unknown variables are swapped for placeholder
+//! words before parsing, so every component is either literal text or the
+//! name of the variable(s) it comes from. The password is never kept; the
+//! display form shows `***` in its place.
+
+use crate::model::value::{Piece, Value};
+
+/// One DSN component: known text, or the variables it depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Known(String),
+    Symbolic(Vec<String>),
+}
+
+impl Part {
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Part::Known(s) => Some(s),
+            Part::Symbolic(_) => None,
+        }
+    }
+}
+
+/// A parsed DSN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dsn {
+    /// `postgres`, `postgresql`, `cockroach`, `mysql`, `sqlite`, `memory`.
+    pub scheme: Part,
+    pub user: Option<Part>,
+    /// Whether a password is written (never its value).
+    pub has_password: bool,
+    pub host: Option<Part>,
+    pub port: Option<Part>,
+    /// Database name (or file path for sqlite).
+    pub database: Option<Part>,
+    /// Query parameters (`sslmode`, ...), in order.
+    pub params: Vec<(String, Part)>,
+    /// The DSN as text with the password shown as `***`.
+    pub redacted: String,
+}
+
+const MARK: &str = "isolintvar";
+
+impl Dsn {
+    /// Parses a DSN value; `None` when even its known parts are not a DSN.
+    pub fn parse(value: &Value) -> Option<Dsn> {
+        let mut names: Vec<Vec<String>> = Vec::new();
+        let mut text = String::new();
+        for piece in &value.pieces {
+            match piece {
+                Piece::Lit { text: t, .. } => text.push_str(t),
+                Piece::Var(_) => {
+                    let single = Value {
+                        pieces: vec![piece.clone()],
+                    };
+                    match single.text() {
+                        Some(t) => text.push_str(&t),
+                        None => {
+                            text.push_str(&format!("{MARK}{}x", names.len()));
+                            names.push(single.unbound());
+                        }
+                    }
+                }
+            }
+        }
+        Dsn::parse_text(&text, &names)
+    }
+
+    fn parse_text(text: &str, names: &[Vec<String>]) -> Option<Dsn> {
+        let part = |s: &str| -> Part {
+            let vars: Vec<String> = names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| s.contains(&format!("{MARK}{i}x")))
+                .flat_map(|(_, n)| n.iter().cloned())
+                .collect();
+            if vars.is_empty() {
+                Part::Known(s.to_string())
+            } else {
+                Part::Symbolic(vars)
+            }
+        };
+        if text == "memory" {
+            return Some(Dsn {
+                scheme: Part::Known("memory".into()),
+                user: None,
+                has_password: false,
+                host: None,
+                port: None,
+                database: None,
+                params: Vec::new(),
+                redacted: "memory".into(),
+            });
+        }
+        let url = url::Url::parse(text).ok()?;
+        let scheme = url.scheme().to_string();
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map_or_else(|| s.to_string(), |(_, v)| v.into_owned())
+        };
+        let user = (!url.username().is_empty()).then(|| part(&decode(url.username())));
+        let has_password = url.password().is_some();
+        let host = url.host_str().filter(|h| !h.is_empty()).map(part);
+        let port = url.port().map(|p| Part::Known(p.to_string())).or_else(|| {
+            // A symbolic port makes `url` fail; look at the authority text.
+            let authority = text.split_once("://")?.1.split(['/', '?']).next()?;
+            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            let (_, p) = hostport.rsplit_once(':')?;
+            (!p.is_empty()).then(|| part(p))
+        });
+        let path = url.path().trim_start_matches('/');
+        let database = if scheme == "sqlite" || scheme == "sqlite3" {
+            Some(part(url.path()))
+        } else {
+            (!path.is_empty()).then(|| part(&decode(path)))
+        };
+        let params = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), part(&v)))
+            .collect();
+        let mut shown = url.clone();
+        if has_password {
+            let _ = shown.set_password(Some("***"));
+        }
+        let mut redacted = shown.to_string();
+        for (i, n) in names.iter().enumerate() {
+            redacted = redacted.replace(&format!("{MARK}{i}x"), &format!("${{{}}}", n.join(",")));
+        }
+        Some(Dsn {
+            scheme: part(&scheme),
+            user,
+            has_password,
+            host,
+            port,
+            database,
+            params,
+            redacted,
+        })
+    }
+
+    /// A query parameter (`sslmode`).
+    pub fn param(&self, key: &str) -> Option<&Part> {
+        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::value::{Origin, parse_template};
+    use crate::syntax::source::{FileId, Span};
+    use std::sync::Arc;
+
+    fn value(s: &str, bound: &[(&str, &str)]) -> Value {
+        let mut v = parse_template(
+            s,
+            Origin {
+                whole: Span::new(FileId(0), 0, s.len()),
+                offset: Some(0),
+            },
+        )
+        .unwrap_or_default();
+        let bound: Vec<(String, Arc<Value>)> = bound
+            .iter()
+            .map(|(k, t)| {
+                (
+                    k.to_string(),
+                    Arc::new(Value::literal(*t, Span::new(FileId(1), 0, 1))),
+                )
+            })
+            .collect();
+        v.bind(&|n| bound.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+        v
+    }
+
+    fn k(s: &str) -> Option<Part> {
+        Some(Part::Known(s.to_string()))
+    }
+
+    #[test]
+    fn mixed_dsns_compare_on_known_parts() {
+        let v = value(
+            "postgres://postgres:${POSTGRES_PASSWORD}@postgres:5432/iam_kratos?sslmode=${POSTGRES_SSLMODE:-disable}",
+            &[],
+        );
+        let d = Dsn::parse(&v).unwrap_or_else(|| panic!("not a dsn"));
+        assert_eq!(d.scheme, Part::Known("postgres".into()));
+        assert_eq!(
+            (
+                d.user.clone(),
+                d.host.clone(),
+                d.port.clone(),
+                d.database.clone()
+            ),
+            (k("postgres"), k("postgres"), k("5432"), k("iam_kratos"))
+        );
+        assert!(d.has_password);
+        assert_eq!(d.param("sslmode"), Some(&Part::Known("disable".into())));
+        assert!(!d.redacted.contains("POSTGRES_PASSWORD") || d.redacted.contains("***"));
+        assert!(d.redacted.contains("***"), "{}", d.redacted);
+    }
+
+    #[test]
+    fn passwords_never_show_and_symbolic_parts_name_their_variables() {
+        let v = value(
+            "postgres://${U}:s3cr3t@${HOST}:5432/${DB}?sslmode=verify-full",
+            &[("U", "ciam")],
+        );
+        let d = Dsn::parse(&v).unwrap_or_else(|| panic!("not a dsn"));
+        assert!(!d.redacted.contains("s3cr3t"), "{}", d.redacted);
+        assert_eq!(d.user, k("ciam"));
+        assert_eq!(d.host, Some(Part::Symbolic(vec!["HOST".into()])));
+        assert_eq!(d.database, Some(Part::Symbolic(vec!["DB".into()])));
+    }
+
+    #[test]
+    fn other_schemes() {
+        let d = Dsn::parse(&value("sqlite:///var/lib/sqlite/db.sqlite?_fk=true", &[]));
+        assert_eq!(d.and_then(|d| d.database), k("/var/lib/sqlite/db.sqlite"));
+        assert_eq!(
+            Dsn::parse(&value("memory", &[])).map(|d| d.scheme),
+            Some(Part::Known("memory".into()))
+        );
+        let d = Dsn::parse(&value("mysql://root:pw@tcp(mysql:3306)/kratos", &[]));
+        assert!(d.is_none() || d.is_some_and(|d| !d.redacted.contains(":pw@")));
+        assert!(Dsn::parse(&value("not a dsn", &[])).is_none());
+    }
+}
