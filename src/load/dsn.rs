@@ -151,29 +151,11 @@ impl Dsn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::value::{Origin, parse_template};
-    use crate::syntax::source::{FileId, Span};
-    use std::sync::Arc;
+    use crate::model::value::testing;
 
     fn value(s: &str, bound: &[(&str, &str)]) -> Value {
-        let mut v = parse_template(
-            s,
-            Origin {
-                whole: Span::new(FileId(0), 0, s.len()),
-                offset: Some(0),
-            },
-        )
-        .unwrap_or_default();
-        let bound: Vec<(String, Arc<Value>)> = bound
-            .iter()
-            .map(|(k, t)| {
-                (
-                    k.to_string(),
-                    Arc::new(Value::literal(*t, Span::new(FileId(1), 0, 1))),
-                )
-            })
-            .collect();
-        v.bind(&|n| bound.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
+        let mut v = testing::template(s);
+        testing::bind(&mut v, bound);
         v
     }
 

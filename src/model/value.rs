@@ -376,23 +376,23 @@ impl TemplateParser<'_> {
     }
 }
 
+/// Test helpers shared by the modules that build values.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
     use crate::syntax::source::FileId;
 
-    fn origin(len: usize) -> Origin {
-        Origin {
-            whole: Span::new(FileId(0), 0, len),
+    /// Parses `s` as a template written at offset 0 of file 0.
+    pub fn template(s: &str) -> Value {
+        let origin = Origin {
+            whole: Span::new(FileId(0), 0, s.len()),
             offset: Some(0),
-        }
+        };
+        parse_template(s, origin).unwrap_or_else(|e| panic!("{}", e.message))
     }
 
-    fn parse(s: &str) -> Value {
-        parse_template(s, origin(s.len())).unwrap_or_else(|e| panic!("{}", e.message))
-    }
-
-    fn bind(v: &mut Value, pairs: &[(&str, &str)]) {
+    /// Binds variables to literal values written in file 1.
+    pub fn bind(v: &mut Value, pairs: &[(&str, &str)]) {
         let pairs: Vec<(String, Arc<Value>)> = pairs
             .iter()
             .map(|(k, val)| {
@@ -409,6 +409,25 @@ mod tests {
                 .map(|(_, v)| v.clone())
         });
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::source::FileId;
+
+    fn origin(len: usize) -> Origin {
+        Origin {
+            whole: Span::new(FileId(0), 0, len),
+            offset: Some(0),
+        }
+    }
+
+    fn parse(s: &str) -> Value {
+        testing::template(s)
+    }
+
+    use testing::bind;
 
     #[test]
     fn every_form_parses_and_resolves() {
