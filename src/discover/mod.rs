@@ -46,17 +46,25 @@ impl Scope {
 /// Containment for a path that does not exist (yet): judged on its
 /// components, `..` included.
 fn lexically_inside(root: &Path, path: &Path) -> bool {
+    normalize(path).starts_with(root)
+}
+
+/// Drops `.` components and resolves `..` on the text of a path (without
+/// following links), so `prod/./a/../b` shows as `prod/b`.
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             std::path::Component::ParentDir => {
-                out.pop();
+                if !out.pop() {
+                    out.push("..");
+                }
             }
             std::path::Component::CurDir => {}
             other => out.push(other),
         }
     }
-    out.starts_with(root)
+    out
 }
 
 /// Why a file could not be read as text.

@@ -439,7 +439,7 @@ impl Ctx<'_> {
             let Some(rel) = self.text(path_node) else {
                 continue;
             };
-            let path = dir.join(&rel);
+            let path = crate::discover::normalize(&dir.join(&rel));
             let text = match crate::discover::read_text(&path) {
                 Ok(t) => t,
                 Err(_) if !required => continue,

@@ -5,3 +5,4 @@ pub mod caddy;
 pub mod compose;
 pub mod dotenv;
 pub mod dsn;
+pub mod ory;
