@@ -155,9 +155,20 @@ fn write_stdout(text: &str) -> Result<(), Fatal> {
 }
 
 /// Deploy-time values from `--env-file` (compose's `.env` syntax; later
-/// files win) and `--var` (wins over files).
-fn env_from(values: &ValueArgs, sources: &mut SourceMap) -> Result<Env, Fatal> {
-    let mut env = Env::new();
+/// files win) and `--var` (wins over files), as text for Caddy and as
+/// values with provenance for compose.
+struct Given {
+    env: Env,
+    vars: crate::load::compose::Vars,
+}
+
+fn env_from(values: &ValueArgs, sources: &mut SourceMap) -> Result<Given, Fatal> {
+    use crate::model::value::Value;
+    use std::sync::Arc;
+    let mut given = Given {
+        env: Env::new(),
+        vars: crate::load::compose::Vars::new(),
+    };
     for file in &values.env_files {
         let text = crate::discover::read_text(file)
             .map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
@@ -171,27 +182,38 @@ fn env_from(values: &ValueArgs, sources: &mut SourceMap) -> Result<Env, Fatal> {
             ))
         })?;
         for entry in parsed.entries {
-            if let Some(text) = entry.value.as_ref().and_then(|v| v.text()) {
-                env.insert(entry.key, text);
+            if let Some(value) = entry.value {
+                if let Some(text) = value.text() {
+                    given.env.insert(entry.key.clone(), text);
+                }
+                given.vars.insert(entry.key, Arc::new(value));
             }
         }
     }
     for (k, v) in &values.vars {
-        env.insert(k.clone(), v.clone());
+        given.env.insert(k.clone(), v.clone());
+        // A one-line source, so findings can point at the flag.
+        let id = sources.add(format!("--var {k}"), v.as_str());
+        let span = crate::syntax::source::Span::new(id, 0, v.len());
+        given
+            .vars
+            .insert(k.clone(), Arc::new(Value::literal(v.clone(), span)));
     }
-    Ok(env)
+    Ok(given)
 }
 
 fn not_yet(what: &str) -> Fatal {
     Fatal(format!("{what} is not yet available"))
 }
 
-/// Loads every top-level Caddyfile under `path`: a Caddyfile imported by
-/// another is checked as part of it, not on its own.
+/// Loads every top-level Caddyfile under `path` but those directly in
+/// `skip` (environment folders, which load their own): a Caddyfile
+/// imported by another is checked as part of it, not on its own.
 fn load_caddyfiles(
     sources: &mut SourceMap,
     path: &Path,
     env: &Env,
+    skip: &[PathBuf],
 ) -> Result<Vec<(caddy::CaddyConfig, Vec<crate::load::caddy::sites::Site>)>, Fatal> {
     if !path.exists() {
         return Err(Fatal(format!(
@@ -202,6 +224,9 @@ fn load_caddyfiles(
     let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
     let mut configs = Vec::new();
     for file in find_caddyfiles(path) {
+        if file.parent().is_some_and(|d| skip.iter().any(|s| s == d)) {
+            continue;
+        }
         let config = caddy::load(sources, &scope, &file, env);
         configs.push(config);
     }
@@ -250,12 +275,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         }
     }
     let mut sources = SourceMap::new();
-    let env = env_from(&args.values, &mut sources)?;
+    let given = env_from(&args.values, &mut sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for path in &args.paths {
-        for (config, _) in load_caddyfiles(&mut sources, path, &env)? {
-            diagnostics.extend(config.diagnostics);
-        }
+        let (_, mut diags) = load_tree(&mut sources, path, &given)?;
+        diagnostics.append(&mut diags);
     }
     let selected = |code: &str| {
         (args.select.is_empty() || args.select.iter().any(|s| s.eq_ignore_ascii_case(code)))
@@ -330,22 +354,46 @@ fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
-    if args.path.is_dir() {
-        return Err(not_yet("dump of a platform tree (give one Caddyfile)"));
-    }
-    let mut sources = SourceMap::new();
-    let env = env_from(&args.values, &mut sources)?;
+/// Loads every environment under `path`, and every Caddyfile outside
+/// them (or the one file `path` names).
+fn load_tree(
+    sources: &mut SourceMap,
+    path: &Path,
+    given: &Given,
+) -> Result<(Vec<Environment>, Vec<Diagnostic>), Fatal> {
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
-    for (config, site_list) in load_caddyfiles(&mut sources, &args.path, &env)? {
+    let env_dirs = if path.is_dir() {
+        crate::model::build::environment_dirs(path)
+    } else {
+        Vec::new()
+    };
+    if !env_dirs.is_empty() {
+        let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+        for dir in &env_dirs {
+            environments.push(crate::model::build::environment(
+                sources,
+                &scope,
+                dir,
+                &given.vars,
+                &mut diagnostics,
+            ));
+        }
+    }
+    for (config, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
         diagnostics.extend(config.diagnostics);
         environments.push(Environment {
-            name: None,
-            profile: None,
             sites: site_list,
+            ..Environment::default()
         });
     }
+    Ok((environments, diagnostics))
+}
+
+fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
+    let mut sources = SourceMap::new();
+    let given = env_from(&args.values, &mut sources)?;
+    let (environments, mut diagnostics) = load_tree(&mut sources, &args.path, &given)?;
     write_stdout(&report::dump::render(&sources, &environments))?;
     if diagnostics.is_empty() {
         return Ok(ExitCode::SUCCESS);

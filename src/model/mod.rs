@@ -4,9 +4,13 @@
 //! databases and OAuth2 clients join it with the loaders for compose, Ory
 //! and seed scripts.
 
+pub mod build;
+pub mod redact;
 pub mod value;
 
 use crate::load::caddy::sites::Site;
+use crate::load::compose::Service;
+use crate::load::ory::OryConfig;
 
 /// `prod`-like or `dev`-like, from the environment's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -28,6 +32,26 @@ impl Profile {
     }
 }
 
+/// What a service is, for the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Kratos,
+    Hydra,
+    Proxy,
+    Postgres,
+    App,
+}
+
+/// A compose service with what isolint knows about it.
+#[derive(Debug, Clone)]
+pub struct ServiceFacts {
+    pub service: Service,
+    pub kind: ServiceKind,
+    /// Effective configuration, for Kratos and Hydra.
+    pub ory: Option<OryConfig>,
+}
+
 /// One environment of the platform.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -35,6 +59,7 @@ pub struct Environment {
     pub name: Option<String>,
     pub profile: Option<Profile>,
     pub sites: Vec<Site>,
+    pub services: Vec<ServiceFacts>,
 }
 
 #[cfg(test)]

@@ -2,7 +2,11 @@
 //! until domain attribution exists.
 
 use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
-use crate::model::Environment;
+use crate::load::dsn::{Dsn, Part};
+use crate::load::ory::Source;
+use crate::model::redact::redact;
+use crate::model::value::Value as ModelValue;
+use crate::model::{Environment, ServiceFacts};
 use crate::syntax::source::{SourceMap, Span};
 use serde_json::{Value, json};
 
@@ -13,10 +17,10 @@ pub fn render(sources: &SourceMap, environments: &[Environment]) -> String {
             json!({
                 "name": e.name,
                 "profile": e.profile,
-                "services": [],
+                "services": e.services.iter().map(|s| service(sources, s)).collect::<Vec<_>>(),
                 "sites": e.sites.iter().map(|s| site(sources, s)).collect::<Vec<_>>(),
                 "oauth2_clients": [],
-                "databases": [],
+                "databases": e.services.iter().filter_map(|s| database(sources, s)).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -85,4 +89,99 @@ fn upstream(sources: &SourceMap, u: &Upstream) -> Value {
         "directive_at": {"file": directive_file, "line": directive_line},
         "via": via(sources, &u.via),
     })
+}
+
+/// A value as §3 shows it: text (redacted under `name`), the variables it
+/// depends on, and where it is written.
+fn value(sources: &SourceMap, name: &str, v: &ModelValue) -> Value {
+    let (file, line) = v
+        .span()
+        .map_or((String::new(), 0), |s| location(sources, s));
+    let from: Vec<Value> = v
+        .provenance()
+        .iter()
+        .skip(1)
+        .filter(|s| s.file != v.span().map_or(s.file, |w| w.file))
+        .map(|s| {
+            let (file, line) = location(sources, *s);
+            json!({"file": file, "line": line})
+        })
+        .collect();
+    json!({
+        "text": v.text().map(|t| redact(name, &t)),
+        "vars": v.vars(),
+        "file": file,
+        "line": line,
+        "from": from,
+    })
+}
+
+fn service(sources: &SourceMap, s: &ServiceFacts) -> Value {
+    let mut env = serde_json::Map::new();
+    for var in &s.service.environment {
+        let shown = match &var.value {
+            Some(v) => value(sources, &var.key, v),
+            None => Value::Null,
+        };
+        env.insert(var.key.clone(), shown);
+    }
+    let mut config = serde_json::Map::new();
+    if let Some(ory) = &s.ory {
+        for setting in ory.settings() {
+            let mut shown = value(sources, &setting.path, &setting.value);
+            if let Some(obj) = shown.as_object_mut() {
+                let source = match &setting.source {
+                    Source::Env { var, .. } => format!("env {var}"),
+                    Source::Yaml { .. } => "yaml".to_string(),
+                };
+                obj.insert("source".into(), json!(source));
+            }
+            config.insert(setting.path.clone(), shown);
+        }
+    }
+    json!({
+        "name": s.service.name,
+        "domain": null,
+        "kind": s.kind,
+        "image": s.service.image.as_ref().map(|v| value(sources, "image", v)),
+        "env": env,
+        "config": config,
+    })
+}
+
+fn part(p: &Option<Part>) -> Value {
+    match p {
+        Some(Part::Known(s)) => json!(s),
+        Some(Part::Symbolic(vars)) => json!({"vars": vars}),
+        None => Value::Null,
+    }
+}
+
+/// The database a service uses: its Ory `dsn`, else `DSN` or
+/// `DATABASE_URL` in its environment.
+fn database(sources: &SourceMap, s: &ServiceFacts) -> Option<Value> {
+    let dsn_value = s
+        .ory
+        .as_ref()
+        .and_then(|o| o.get("dsn"))
+        .map(|setting| setting.value)
+        .or_else(|| {
+            ["DSN", "DATABASE_URL"]
+                .iter()
+                .find_map(|k| s.service.env(k).and_then(|e| e.value.clone()))
+        })?;
+    let dsn = Dsn::parse(&dsn_value)?;
+    let mut shown = value(sources, "dsn", &dsn_value);
+    if let Some(obj) = shown.as_object_mut() {
+        obj.insert("text".into(), json!(dsn.redacted));
+    }
+    Some(json!({
+        "service": s.service.name,
+        "domain": null,
+        "dsn": shown,
+        "host": part(&dsn.host),
+        "port": part(&dsn.port),
+        "name": part(&dsn.database),
+        "user": part(&dsn.user),
+    }))
 }

@@ -1,0 +1,188 @@
+//! Assembling environments from a tree: each folder that holds compose
+//! files is an environment; its services come from compose, Kratos and
+//! Hydra get their effective configuration, and the Caddyfile is read with
+//! the environment of the service that mounts it.
+
+use super::{Environment, Profile, ServiceFacts, ServiceKind};
+use crate::diag::Diagnostic;
+use crate::discover::Scope;
+use crate::load::caddy::{self, sites::sites};
+use crate::load::compose::{self, Service, Vars, VolumeKind};
+use crate::load::ory;
+use crate::model::value::Value;
+use crate::syntax::caddyfile::token::Env;
+use crate::syntax::source::SourceMap;
+use globset::{Glob, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+/// Compose files in a folder: the base files first, then the others in
+/// name order (overrides are applied in that order by compose).
+pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
+    let mut b = GlobSetBuilder::new();
+    for p in [
+        "compose*.yml",
+        "compose*.yaml",
+        "docker-compose*.yml",
+        "docker-compose*.yaml",
+    ] {
+        if let Ok(g) = Glob::new(p) {
+            b.add(g);
+        }
+    }
+    let Ok(set) = b.build() else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.file_name().is_some_and(|n| set.is_match(n)))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort_by_key(|p| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let base = matches!(
+            name.as_str(),
+            "compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml"
+        );
+        (!base, name)
+    });
+    files
+}
+
+/// Every environment folder under `root` (folders holding compose files),
+/// in path order. Hidden folders are skipped.
+pub fn environment_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|d| !compose_files(d).is_empty())
+        .collect();
+    out.sort();
+    out
+}
+
+fn kind_of(service: &Service) -> ServiceKind {
+    match ory::kind_of(service) {
+        Some(ory::OryKind::Kratos) => return ServiceKind::Kratos,
+        Some(ory::OryKind::Hydra) => return ServiceKind::Hydra,
+        None => {}
+    }
+    let image = service
+        .image
+        .as_ref()
+        .and_then(Value::text)
+        .unwrap_or_default();
+    let name = image
+        .split(['@', ':'])
+        .next()
+        .unwrap_or("")
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    match name.as_str() {
+        "caddy" => ServiceKind::Proxy,
+        "postgres" | "postgis" => ServiceKind::Postgres,
+        _ => ServiceKind::App,
+    }
+}
+
+/// The Caddyfile a service mounts (a bind mount of a file named like one).
+fn mounted_caddyfile(service: &Service, dir: &Path) -> Option<PathBuf> {
+    service.volumes.iter().find_map(|v| {
+        let source = v.source.as_deref()?;
+        let path = crate::discover::normalize(&dir.join(source));
+        (v.kind == VolumeKind::Bind && path.is_file() && crate::discover::is_caddyfile_name(&path))
+            .then_some(path)
+    })
+}
+
+/// Builds one environment from its folder.
+pub fn environment(
+    sources: &mut SourceMap,
+    scope: &Scope,
+    dir: &Path,
+    extra: &Vars,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Environment {
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_string());
+    let profile = name.as_deref().and_then(Profile::from_name);
+    let (vars, mut diags) = compose::project_vars(sources, dir, extra);
+    diagnostics.append(&mut diags);
+    let mut services: Vec<ServiceFacts> = Vec::new();
+    for file in compose_files(dir) {
+        let mut c = compose::load(sources, &file, &vars);
+        diagnostics.append(&mut c.diagnostics);
+        for service in c.services {
+            let kind = kind_of(&service);
+            let ory = match kind {
+                ServiceKind::Kratos => Some(ory::load(
+                    sources,
+                    scope,
+                    &service,
+                    ory::OryKind::Kratos,
+                    dir,
+                    diagnostics,
+                )),
+                ServiceKind::Hydra => Some(ory::load(
+                    sources,
+                    scope,
+                    &service,
+                    ory::OryKind::Hydra,
+                    dir,
+                    diagnostics,
+                )),
+                _ => None,
+            };
+            // A later compose file's service replaces the earlier one.
+            services.retain(|s| s.service.name != service.name);
+            services.push(ServiceFacts { service, kind, ory });
+        }
+    }
+    let mut site_list = Vec::new();
+    let caddyfiles: Vec<(PathBuf, Env)> = services
+        .iter()
+        .filter_map(|s| {
+            let path = mounted_caddyfile(&s.service, dir)?;
+            let env: Env = s
+                .service
+                .environment
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), e.value.as_ref()?.text()?)))
+                .collect();
+            Some((path, env))
+        })
+        .collect();
+    let caddyfiles = if caddyfiles.is_empty() {
+        crate::discover::find_caddyfiles(dir)
+            .into_iter()
+            .filter(|p| p.parent() == Some(dir))
+            .map(|p| (p, Env::new()))
+            .collect()
+    } else {
+        caddyfiles
+    };
+    for (path, env) in caddyfiles {
+        let config = caddy::load(sources, scope, &path, &env);
+        let (s, mut diags) = sites(&config, &env);
+        diagnostics.extend(config.diagnostics);
+        diagnostics.append(&mut diags);
+        site_list.extend(s);
+    }
+    Environment {
+        name,
+        profile,
+        sites: site_list,
+        services,
+    }
+}
