@@ -6,3 +6,4 @@ pub mod compose;
 pub mod dotenv;
 pub mod dsn;
 pub mod ory;
+pub mod seed;
