@@ -105,6 +105,31 @@ fn dump_of_a_tree_shows_services_with_effective_ory_values_redacted() {
     }
     let value: serde_json::Value =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("json: {e}\n{json}"));
+    let clients: Vec<(String, String)> = value
+        .pointer("/environments/1/oauth2_clients")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c.pointer("/client_id/text")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("")
+                    .to_string(),
+                c["hydra"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        clients,
+        vec![
+            pair("site-ciam-client", "ciam-hydra"),
+            pair("site-iam-client", "iam-hydra"),
+            pair("athena-ciam-client", "iam-hydra"),
+            pair("athena-iam-client", "iam-hydra"),
+        ]
+    );
     insta::assert_json_snapshot!("dump_tree", value);
 }
 

@@ -33,7 +33,7 @@ fn prod_services_environment_and_provenance() {
     let (c, sources) = load("fixtures/olympus/platform/prod", "compose.prod.yml");
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
     let names: Vec<&str> = c.services.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names.len(), 10, "{names:?}");
+    assert_eq!(names.len(), 11, "{names:?}");
 
     let kratos = service(&c, "ciam-kratos");
     let dsn = env(kratos, "DSN");

@@ -668,13 +668,16 @@ fn trim_leading_slash(v: Value) -> Option<Value> {
 /// known; otherwise read from the template (`"client_id": "$2"`), so an id
 /// held in a variable stays symbolic with that variable.
 fn json_client_id(payload: &Value) -> Option<Value> {
-    if let Some(text) = payload.text()
-        && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
-    {
+    // The template walk keeps the variables the id came through; JSON
+    // parsing covers what the walk cannot (escapes, unusual spacing).
+    template_client_id(payload).or_else(|| {
+        let json = serde_json::from_str::<serde_json::Value>(&payload.text()?).ok()?;
         let id = json.get("client_id")?.as_str()?;
-        let span = payload.span()?;
-        return Some(Value::literal(id, span));
-    }
+        Some(Value::literal(id, payload.span()?))
+    })
+}
+
+fn template_client_id(payload: &Value) -> Option<Value> {
     // Walk the pieces: find `"client_id"`, then `:`, then the quoted value.
     let mut state = 0; // 0: looking for key, 1: for ':', 2: for opening quote, 3: in value
     let mut value: Vec<Piece> = Vec::new();

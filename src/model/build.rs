@@ -3,7 +3,7 @@
 //! Hydra get their effective configuration, and the Caddyfile is read with
 //! the environment of the service that mounts it.
 
-use super::{Environment, Profile, ServiceFacts, ServiceKind};
+use super::{Environment, OAuthClient, Profile, ServiceFacts, ServiceKind};
 use crate::diag::Diagnostic;
 use crate::discover::Scope;
 use crate::load::caddy::{self, sites::sites};
@@ -179,10 +179,121 @@ pub fn environment(
         diagnostics.append(&mut diags);
         site_list.extend(s);
     }
+    let oauth2_clients = seed_clients(sources, scope, dir, &services, &vars, diagnostics);
     Environment {
         name,
         profile,
         sites: site_list,
         services,
+        oauth2_clients,
     }
+}
+
+/// A service's environment as variables a script it runs can read.
+fn service_vars(service: &Service, outer: &Vars) -> Vars {
+    let mut vars = outer.clone();
+    for e in &service.environment {
+        if let Some(v) = &e.value {
+            vars.insert(e.key.clone(), std::sync::Arc::new(v.clone()));
+        }
+    }
+    vars
+}
+
+/// Seed scripts: shell scripts a service mounts (run with that service's
+/// environment) and `*seed*.sh` files of the folder (run with the project
+/// variables).
+fn seed_clients(
+    sources: &mut SourceMap,
+    scope: &Scope,
+    dir: &Path,
+    services: &[ServiceFacts],
+    vars: &Vars,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<OAuthClient> {
+    let mut scripts: Vec<(PathBuf, Vars)> = Vec::new();
+    for s in services {
+        for v in &s.service.volumes {
+            let Some(source) = v.source.as_deref() else {
+                continue;
+            };
+            let path = crate::discover::normalize(&dir.join(source));
+            if v.kind == VolumeKind::Bind
+                && path.is_file()
+                && path.extension().is_some_and(|e| e == "sh")
+            {
+                scripts.push((path, service_vars(&s.service, vars)));
+            }
+        }
+    }
+    let by_name: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            p.is_file()
+                && p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n.contains("seed") && n.ends_with(".sh")
+                })
+        })
+        .collect();
+    for path in by_name {
+        if !scripts.iter().any(|(p, _)| p == &path) {
+            scripts.push((path, vars.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for (path, script_vars) in scripts {
+        if !scope.contains(&path) {
+            continue;
+        }
+        let text = match crate::discover::read_text(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let id = sources.add(&path, "");
+                diagnostics.push(Diagnostic::parse_error(
+                    crate::syntax::source::Span::new(id, 0, 0),
+                    format!("{}: {e}", path.display()),
+                ));
+                continue;
+            }
+        };
+        let id = sources.add(&path, text.as_str());
+        match crate::load::seed::registrations(id, &text, &script_vars) {
+            Ok(regs) => out.extend(regs.into_iter().map(|r| OAuthClient {
+                hydra: hydra_for(&r.admin_url, services),
+                registration: r,
+            })),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    out
+}
+
+/// The Hydra service an admin URL reaches: by host name, or by a port a
+/// Hydra service publishes on the host.
+fn hydra_for(url: &Value, services: &[ServiceFacts]) -> Option<String> {
+    let text = url.text()?;
+    let parsed = url::Url::parse(&text).ok()?;
+    let host = parsed.host_str()?;
+    let hydras = services.iter().filter(|s| s.kind == ServiceKind::Hydra);
+    if let Some(s) = hydras
+        .clone()
+        .find(|s| s.service.name.eq_ignore_ascii_case(host))
+    {
+        return Some(s.service.name.clone());
+    }
+    let port = parsed.port_or_known_default()?.to_string();
+    hydras
+        .into_iter()
+        .find(|s| {
+            s.service
+                .ports
+                .iter()
+                .any(|p| p.published.as_deref() == Some(port.as_str()))
+        })
+        .map(|s| s.service.name.clone())
 }

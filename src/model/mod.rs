@@ -52,6 +52,14 @@ pub struct ServiceFacts {
     pub ory: Option<OryConfig>,
 }
 
+/// An OAuth2 client registered by a seed script.
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    pub registration: crate::load::seed::Registration,
+    /// The Hydra service the admin URL reaches, when it can be told.
+    pub hydra: Option<String>,
+}
+
 /// One environment of the platform.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -60,6 +68,7 @@ pub struct Environment {
     pub profile: Option<Profile>,
     pub sites: Vec<Site>,
     pub services: Vec<ServiceFacts>,
+    pub oauth2_clients: Vec<OAuthClient>,
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub fn render(sources: &SourceMap, environments: &[Environment]) -> String {
                 "profile": e.profile,
                 "services": e.services.iter().map(|s| service(sources, s)).collect::<Vec<_>>(),
                 "sites": e.sites.iter().map(|s| site(sources, s)).collect::<Vec<_>>(),
-                "oauth2_clients": [],
+                "oauth2_clients": e.oauth2_clients.iter().map(|c| client(sources, c)).collect::<Vec<_>>(),
                 "databases": e.services.iter().filter_map(|s| database(sources, s)).collect::<Vec<_>>(),
             })
         })
@@ -184,4 +184,19 @@ fn database(sources: &SourceMap, s: &ServiceFacts) -> Option<Value> {
         "name": part(&dsn.database),
         "user": part(&dsn.user),
     }))
+}
+
+fn client(sources: &SourceMap, c: &crate::model::OAuthClient) -> Value {
+    let r = &c.registration;
+    let (file, line) = location(sources, r.span);
+    json!({
+        "client_id": r.client_id.as_ref().map(|v| value(sources, "client_id", v)),
+        "admin_url": value(sources, "admin_url", &r.admin_url),
+        "hydra": c.hydra,
+        "domain": null,
+        "method": r.method,
+        "file": file,
+        "line": line,
+        "via": via(sources, &r.via),
+    })
 }
