@@ -5,5 +5,6 @@ pub mod caddy;
 pub mod compose;
 pub mod dotenv;
 pub mod dsn;
+pub mod initsql;
 pub mod ory;
 pub mod seed;

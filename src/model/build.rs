@@ -180,13 +180,74 @@ pub fn environment(
         site_list.extend(s);
     }
     let oauth2_clients = seed_clients(sources, scope, dir, &services, &vars, diagnostics);
+    let init_sql = init_scripts(sources, scope, dir, &services, diagnostics);
     Environment {
         name,
         profile,
         sites: site_list,
         services,
         oauth2_clients,
+        init_sql,
     }
+}
+
+/// The SQL files the postgres service mounts into
+/// `/docker-entrypoint-initdb.d` (a file, or every `.sql` of a folder).
+fn init_scripts(
+    sources: &mut SourceMap,
+    scope: &Scope,
+    dir: &Path,
+    services: &[ServiceFacts],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<crate::load::initsql::InitSql> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for s in services.iter().filter(|s| s.kind == ServiceKind::Postgres) {
+        for v in &s.service.volumes {
+            let Some(source) = v.source.as_deref() else {
+                continue;
+            };
+            if v.kind != VolumeKind::Bind || !v.target.starts_with("/docker-entrypoint-initdb.d") {
+                continue;
+            }
+            let path = crate::discover::normalize(&dir.join(source));
+            if path.is_dir() {
+                let mut sql: Vec<PathBuf> = std::fs::read_dir(&path)
+                    .map(|rd| {
+                        rd.filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                sql.sort();
+                files.extend(sql);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                files.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for path in files {
+        if !scope.contains(&path) {
+            continue;
+        }
+        match crate::discover::read_text(&path) {
+            Ok(text) => {
+                let id = sources.add(&path, text.as_str());
+                let (sql, mut diags) = crate::load::initsql::parse(id, &text);
+                diagnostics.append(&mut diags);
+                out.push(sql);
+            }
+            Err(e) => {
+                let id = sources.add(&path, "");
+                diagnostics.push(Diagnostic::parse_error(
+                    crate::syntax::source::Span::new(id, 0, 0),
+                    format!("{}: {e}", path.display()),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A service's environment as variables a script it runs can read.

@@ -69,6 +69,8 @@ pub struct Environment {
     pub sites: Vec<Site>,
     pub services: Vec<ServiceFacts>,
     pub oauth2_clients: Vec<OAuthClient>,
+    /// What the Postgres init scripts set up.
+    pub init_sql: Vec<crate::load::initsql::InitSql>,
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub fn render(sources: &SourceMap, environments: &[Environment]) -> String {
                 "sites": e.sites.iter().map(|s| site(sources, s)).collect::<Vec<_>>(),
                 "oauth2_clients": e.oauth2_clients.iter().map(|c| client(sources, c)).collect::<Vec<_>>(),
                 "databases": e.services.iter().filter_map(|s| database(sources, s)).collect::<Vec<_>>(),
+                "init_sql": e.init_sql.iter().map(|s| init_sql(sources, s)).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -198,5 +199,18 @@ fn client(sources: &SourceMap, c: &crate::model::OAuthClient) -> Value {
         "file": file,
         "line": line,
         "via": via(sources, &r.via),
+    })
+}
+
+fn init_sql(sources: &SourceMap, s: &crate::load::initsql::InitSql) -> Value {
+    let at = |span: Span| {
+        let (file, line) = location(sources, span);
+        json!({"file": file, "line": line})
+    };
+    json!({
+        "databases": s.databases.iter().map(|d| json!({"name": d.name, "at": at(d.span)})).collect::<Vec<_>>(),
+        "roles": s.roles.iter().map(|r| json!({"name": r.name, "has_password": r.has_password, "at": at(r.span)})).collect::<Vec<_>>(),
+        "grants": s.grants.iter().map(|g| json!({"database": g.database, "grantee": g.grantee, "privileges": g.privileges, "at": at(g.span)})).collect::<Vec<_>>(),
+        "connects": s.connects.iter().map(|c| json!({"name": c.name, "at": at(c.span)})).collect::<Vec<_>>(),
     })
 }
