@@ -74,7 +74,7 @@ fn select_and_ignore_filter_codes() {
         ],
         1,
     );
-    assert_eq!(out.lines().count(), 9, "{out}");
+    assert_eq!(out.lines().count(), 10, "{out}");
     run(&["check", "fixtures/broken", "--select", "NOPE999"], 2);
 }
 

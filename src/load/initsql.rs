@@ -141,9 +141,16 @@ pub fn parse(file: FileId, text: &str) -> (InitSql, Vec<Diagnostic>) {
             w.value = "ROLE".into();
             w.keyword = sqlparser::keywords::Keyword::ROLE;
         }
-        let parsed = sqlparser::parser::Parser::new(&dialect)
-            .with_tokens_with_locations(stmt)
-            .parse_statement();
+        let mut parser = sqlparser::parser::Parser::new(&dialect).with_tokens_with_locations(stmt);
+        let parsed = parser.parse_statement().and_then(|s| {
+            let next = parser.peek_token();
+            match next.token {
+                Token::EOF => Ok(s),
+                other => Err(sqlparser::parser::ParserError::ParserError(format!(
+                    "unexpected {other} after the statement (a missing `;`?)"
+                ))),
+            }
+        });
         match parsed {
             Ok(s) => read_statement(&s, span, &mut out),
             Err(e) => diagnostics.push(
@@ -276,6 +283,16 @@ GRANT CONNECT ON DATABASE iam_kratos TO iam_kratos, olympus;
         let (sql, diags) = parse(FileId(0), "CREATE DATABASE ;\nCREATE DATABASE ok;\n");
         assert_eq!(diags.len(), 1);
         assert_eq!(sql.databases.len(), 1);
+        let (_, diags) = parse(
+            FileId(0),
+            "CREATE DATABASE a\nGRANT ALL ON DATABASE a TO b;\n",
+        );
+        assert!(
+            diags
+                .first()
+                .is_some_and(|d| d.message.contains("missing `;`")),
+            "{diags:?}"
+        );
         let (_, diags) = parse(FileId(0), "SELECT 'unterminated;\n");
         assert_eq!(diags.len(), 1);
     }
