@@ -196,3 +196,39 @@ fn bad_compose_files_are_diagnostics_with_spans() {
         assert_eq!(lines, vec![line], "{text}: {:?}", c.diagnostics);
     }
 }
+
+#[test]
+fn override_files_merge_into_the_base_in_order() {
+    use isolint::discover::Scope;
+    use isolint::model::build;
+    let dir = Path::new("fixtures/olympus/platform/dev");
+    let files: Vec<String> = build::compose_files(dir)
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(files, vec!["compose.yml", "compose.override.yml"]);
+    let mut sources = SourceMap::new();
+    let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut diags = Vec::new();
+    let env = build::environment(&mut sources, &scope, dir, &Vars::new(), &mut diags);
+    assert!(diags.is_empty(), "{diags:?}");
+    let kratos = env
+        .services
+        .iter()
+        .find(|s| s.service.name == "iam-kratos")
+        .unwrap_or_else(|| panic!("no iam-kratos"));
+    assert_eq!(
+        env_text(&kratos.service, "LOG_LEVEL").as_deref(),
+        Some("trace")
+    );
+    assert!(env_text(&kratos.service, "DSN").is_some_and(|d| d.contains("iam_kratos")));
+    assert_eq!(kratos.service.volumes.len(), 1, "same target: replaced");
+    assert!(kratos.service.volumes[0].read_only);
+    assert_eq!(kratos.service.ports.len(), 2);
+}
+
+fn env_text(s: &Service, key: &str) -> Option<String> {
+    s.env(key)
+        .and_then(|e| e.value.as_ref())
+        .and_then(Value::text)
+}

@@ -81,6 +81,42 @@ pub struct Service {
 }
 
 impl Service {
+    /// Applies a later compose file's definition of the same service, as
+    /// compose merges override files: single values are replaced when the
+    /// override sets them, environment entries added (the later wins),
+    /// ports added, volumes replaced by mount target, dependencies joined.
+    pub fn overlay(&mut self, later: Service) {
+        if later.image.is_some() {
+            self.image = later.image;
+        }
+        self.environment.extend(later.environment);
+        for p in later.ports {
+            if !self.ports.iter().any(|q| {
+                q.published == p.published && q.target == p.target && q.protocol == p.protocol
+            }) {
+                self.ports.push(p);
+            }
+        }
+        for v in later.volumes {
+            self.volumes.retain(|w| w.target != v.target);
+            self.volumes.push(v);
+        }
+        if !later.command.is_empty() {
+            self.command = later.command;
+        }
+        if !later.entrypoint.is_empty() {
+            self.entrypoint = later.entrypoint;
+        }
+        for d in later.depends_on {
+            if !self.depends_on.contains(&d) {
+                self.depends_on.push(d);
+            }
+        }
+        if !later.profiles.is_empty() {
+            self.profiles = later.profiles;
+        }
+    }
+
     /// The effective value of an environment variable.
     pub fn env(&self, key: &str) -> Option<&EnvVar> {
         self.environment.iter().rev().find(|e| e.key == key)

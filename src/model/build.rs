@@ -119,35 +119,29 @@ pub fn environment(
     let profile = name.as_deref().and_then(Profile::from_name);
     let (vars, mut diags) = compose::project_vars(sources, dir, extra);
     diagnostics.append(&mut diags);
-    let mut services: Vec<ServiceFacts> = Vec::new();
+    // Compose files apply in order; a later definition of a service is
+    // merged into the earlier one.
+    let mut merged: Vec<Service> = Vec::new();
     for file in compose_files(dir) {
         let mut c = compose::load(sources, &file, &vars);
         diagnostics.append(&mut c.diagnostics);
         for service in c.services {
-            let kind = kind_of(&service);
-            let ory = match kind {
-                ServiceKind::Kratos => Some(ory::load(
-                    sources,
-                    scope,
-                    &service,
-                    ory::OryKind::Kratos,
-                    dir,
-                    diagnostics,
-                )),
-                ServiceKind::Hydra => Some(ory::load(
-                    sources,
-                    scope,
-                    &service,
-                    ory::OryKind::Hydra,
-                    dir,
-                    diagnostics,
-                )),
-                _ => None,
-            };
-            // A later compose file's service replaces the earlier one.
-            services.retain(|s| s.service.name != service.name);
-            services.push(ServiceFacts { service, kind, ory });
+            match merged.iter_mut().find(|s| s.name == service.name) {
+                Some(earlier) => earlier.overlay(service),
+                None => merged.push(service),
+            }
         }
+    }
+    let mut services: Vec<ServiceFacts> = Vec::new();
+    for service in merged {
+        let kind = kind_of(&service);
+        let ory = match kind {
+            ServiceKind::Kratos => Some(ory::OryKind::Kratos),
+            ServiceKind::Hydra => Some(ory::OryKind::Hydra),
+            _ => None,
+        }
+        .map(|k| ory::load(sources, scope, &service, k, dir, diagnostics));
+        services.push(ServiceFacts { service, kind, ory });
     }
     let mut site_list = Vec::new();
     let caddyfiles: Vec<(PathBuf, Env)> = services
