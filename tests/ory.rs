@@ -108,6 +108,7 @@ fn prod_ory_services_are_found_with_their_yaml() {
         "selfservice.flows.registration.ui_url",
         "courier.smtp.connection_uri",
         "oauth2_provider.url",
+        "courier.templates.recovery_code.valid.email.body.html",
     ] {
         assert!(paths.contains(&p.to_string()), "{p} missing from {paths:?}");
     }

@@ -20,7 +20,8 @@ pub enum OryKind {
     Hydra,
 }
 
-/// The keys isolint reads; `*` stands for any one key.
+/// The keys isolint reads; `*` stands for any one key, a trailing `**`
+/// for every value below.
 pub const KEYS: &[&str] = &[
     "dsn",
     "serve.public.base_url",
@@ -45,6 +46,7 @@ pub const KEYS: &[&str] = &[
     "identity.default_schema_id",
     "identity.schemas.*.url",
     "courier.smtp.connection_uri",
+    "courier.templates.**",
     "selfservice.default_browser_return_url",
     "selfservice.allowed_return_urls",
     "selfservice.flows.*.ui_url",
@@ -337,7 +339,9 @@ impl OryConfig {
     pub fn settings(&self) -> Vec<Setting> {
         let mut out = Vec::new();
         for key in KEYS {
-            if key.contains('*') {
+            if let Some(prefix) = key.strip_suffix(".**") {
+                out.extend(self.leaves(prefix));
+            } else if key.contains('*') {
                 for path in self.expand(key) {
                     out.extend(self.get(&path));
                 }
@@ -347,6 +351,36 @@ impl OryConfig {
                 out.extend(self.bool(key).map(|(_, s)| s));
             } else {
                 out.extend(self.get(key));
+            }
+        }
+        out
+    }
+
+    /// Every scalar below `prefix`, from the YAML and from environment
+    /// variables whose names extend the prefix's (`COURIER_TEMPLATES_...`).
+    pub fn leaves(&self, prefix: &str) -> Vec<Setting> {
+        let mut out = Vec::new();
+        if let Some(node) = self.root.as_ref().and_then(|r| r.get(prefix)) {
+            collect_leaves(prefix, node, None, &mut out);
+        }
+        let env_prefix = format!("{}_", env_name(prefix));
+        for e in &self.env {
+            if e.key.starts_with(&env_prefix)
+                && let Some(value) = &e.value
+            {
+                let path = format!(
+                    "{prefix}.{}",
+                    e.key[env_prefix.len()..].to_ascii_lowercase()
+                );
+                out.retain(|s: &Setting| env_name(&s.path) != e.key);
+                out.push(Setting {
+                    path,
+                    value: value.clone(),
+                    source: Source::Env {
+                        var: e.key.clone(),
+                        key_span: e.key_span,
+                    },
+                });
             }
         }
         out
@@ -419,4 +453,32 @@ fn split_commas(s: Setting) -> Vec<Setting> {
             source: s.source.clone(),
         })
         .collect()
+}
+
+fn collect_leaves(path: &str, node: &Node, key_span: Option<Span>, out: &mut Vec<Setting>) {
+    match &node.kind {
+        Kind::Scalar(_) => {
+            if let (Some(text), false) = (node.as_str(), node.is_null()) {
+                out.push(Setting {
+                    path: path.to_string(),
+                    value: Value::literal(text, node.span),
+                    source: Source::Yaml {
+                        key_span: key_span.unwrap_or(node.span),
+                    },
+                });
+            }
+        }
+        Kind::Map(entries) => {
+            for e in entries {
+                if let Some(k) = e.key.as_str() {
+                    collect_leaves(&format!("{path}.{k}"), &e.value, Some(e.key.span), out);
+                }
+            }
+        }
+        Kind::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_leaves(&format!("{path}.{i}"), item, key_span, out);
+            }
+        }
+    }
 }
