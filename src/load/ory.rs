@@ -365,13 +365,10 @@ impl OryConfig {
         }
         let env_prefix = format!("{}_", env_name(prefix));
         for e in &self.env {
-            if e.key.starts_with(&env_prefix)
+            if let Some(rest) = e.key.strip_prefix(&env_prefix)
                 && let Some(value) = &e.value
             {
-                let path = format!(
-                    "{prefix}.{}",
-                    e.key[env_prefix.len()..].to_ascii_lowercase()
-                );
+                let path = format!("{prefix}.{}", rest.to_ascii_lowercase());
                 out.retain(|s: &Setting| env_name(&s.path) != e.key);
                 out.push(Setting {
                     path,
