@@ -232,3 +232,40 @@ fn env_text(s: &Service, key: &str) -> Option<String> {
         .and_then(|e| e.value.as_ref())
         .and_then(Value::text)
 }
+
+#[test]
+fn reset_and_override_tags_replace_instead_of_merging() {
+    use isolint::discover::Scope;
+    use isolint::model::build;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    std::fs::write(
+        d.join("compose.yml"),
+        "services:\n  base:\n    image: app:1\n    ports: [\"3000:3000\"]\n    environment:\n      A: \"1\"\n  child:\n    extends: base\n    ports: !reset []\n    environment: !override\n      B: \"2\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("compose.override.yml"),
+        "services:\n  base:\n    ports: !override\n      - \"4000:3000\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut sources = SourceMap::new();
+    let scope = Scope::for_path(d).unwrap_or_else(|e| panic!("{e}"));
+    let mut diags = Vec::new();
+    let env = build::environment(&mut sources, &scope, d, &Vars::new(), &mut diags);
+    assert!(diags.is_empty(), "{diags:?}");
+    let get = |name: &str| {
+        env.services
+            .iter()
+            .find(|s| s.service.name == name)
+            .map(|s| s.service.clone())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let base = get("base");
+    let ports: Vec<Option<String>> = base.ports.iter().map(|p| p.published.clone()).collect();
+    assert_eq!(ports, vec![Some("4000".to_string())]);
+    let child = get("child");
+    assert!(child.ports.is_empty());
+    assert_eq!(env_text(&child, "B").as_deref(), Some("2"));
+    assert!(child.env("A").is_none());
+}

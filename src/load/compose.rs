@@ -78,6 +78,9 @@ pub struct Service {
     pub entrypoint: Vec<Value>,
     pub depends_on: Vec<String>,
     pub profiles: Vec<String>,
+    /// Keys written with compose's `!reset` or `!override` tag: in an
+    /// override file they replace the earlier value instead of merging.
+    pub replaced: Vec<String>,
 }
 
 impl Service {
@@ -86,6 +89,19 @@ impl Service {
     /// override sets them, environment entries added (the later wins),
     /// ports added, volumes replaced by mount target, dependencies joined.
     pub fn overlay(&mut self, later: Service) {
+        for key in &later.replaced {
+            match key.as_str() {
+                "image" => self.image = None,
+                "environment" | "env_file" => self.environment.clear(),
+                "ports" => self.ports.clear(),
+                "volumes" => self.volumes.clear(),
+                "command" => self.command.clear(),
+                "entrypoint" => self.entrypoint.clear(),
+                "depends_on" => self.depends_on.clear(),
+                "profiles" => self.profiles.clear(),
+                _ => {}
+            }
+        }
         if later.image.is_some() {
             self.image = later.image;
         }
@@ -271,15 +287,21 @@ fn resolve_extends_inner(root: &Node, service: &Node, seen: &mut Vec<String>) ->
         kind: Kind::Map(merged),
         span: service.span,
         alias: service.alias,
+        tag: service.tag.clone(),
     }
 }
 
 fn merge_values(base: &Node, over: &Node) -> Node {
+    // Compose's `!reset` and `!override` replace instead of merging.
+    if matches!(over.tag.as_deref(), Some("!reset" | "!override")) {
+        return over.clone();
+    }
     match (&base.kind, &over.kind) {
         (Kind::Seq(a), Kind::Seq(b)) => Node {
             kind: Kind::Seq(a.iter().chain(b).cloned().collect()),
             span: over.span,
             alias: over.alias,
+            tag: over.tag.clone(),
         },
         (Kind::Map(a), Kind::Map(b)) => {
             let mut merged = a.clone();
@@ -293,6 +315,7 @@ fn merge_values(base: &Node, over: &Node) -> Node {
                 kind: Kind::Map(merged),
                 span: over.span,
                 alias: over.alias,
+                tag: over.tag.clone(),
             }
         }
         _ => over.clone(),
@@ -379,6 +402,12 @@ impl Ctx<'_> {
             entrypoint: self.words(node.get("entrypoint")),
             depends_on: self.strings(node.get("depends_on")),
             profiles: self.strings(node.get("profiles")),
+            replaced: node
+                .entries()
+                .iter()
+                .filter(|e| matches!(e.value.tag.as_deref(), Some("!reset" | "!override")))
+                .filter_map(|e| e.key.as_str().map(str::to_string))
+                .collect(),
         }
     }
 

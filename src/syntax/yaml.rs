@@ -28,6 +28,8 @@ pub struct Node {
     pub span: Span,
     /// The alias (`*name`) that brought this copy in, if any.
     pub alias: Option<Span>,
+    /// An explicit tag (`!!str`, compose's `!reset`), as handle + suffix.
+    pub tag: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,8 +46,6 @@ pub struct Scalar {
     pub value: String,
     /// Plain (unquoted, not a block scalar).
     pub plain: bool,
-    /// An explicit tag such as `!!str`, as `handle` + `suffix`.
-    pub tag: Option<String>,
 }
 
 /// A key and its value. `merged` is the span of the `<<` value that
@@ -72,7 +72,7 @@ impl Node {
         let Kind::Scalar(s) = &self.kind else {
             return None;
         };
-        if !s.plain || s.tag.as_deref().is_some_and(|t| t != "!!bool") {
+        if !s.plain || self.tag.as_deref().is_some_and(|t| t != "!!bool") {
             return None;
         }
         match s.value.as_str() {
@@ -84,7 +84,7 @@ impl Node {
 
     /// A plain `null`, `~` or empty scalar.
     pub fn is_null(&self) -> bool {
-        matches!(&self.kind, Kind::Scalar(s) if s.plain && s.tag.is_none()
+        matches!(&self.kind, Kind::Scalar(s) if s.plain && self.tag.is_none()
             && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
@@ -266,10 +266,10 @@ impl<'a> Builder<'a> {
                     kind: Kind::Scalar(Scalar {
                         value: value.into_owned(),
                         plain: style == ScalarStyle::Plain,
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
                     }),
                     span,
                     alias: None,
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
                 };
                 self.remember(anchor, &node);
                 Ok(node)
@@ -296,7 +296,8 @@ impl<'a> Builder<'a> {
                 copy.alias = Some(span);
                 Ok(copy)
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 self.enter(span)?;
                 let mut items = Vec::new();
                 let end = loop {
@@ -311,11 +312,13 @@ impl<'a> Builder<'a> {
                     kind: Kind::Seq(items),
                     span: span.to(end),
                     alias: None,
+                    tag,
                 };
                 self.remember(anchor, &node);
                 Ok(node)
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 self.enter(span)?;
                 let mut explicit: Vec<Entry> = Vec::new();
                 let mut merges: Vec<(Node, Span)> = Vec::new();
@@ -355,6 +358,7 @@ impl<'a> Builder<'a> {
                     kind: Kind::Map(entries),
                     span: span.to(end),
                     alias: None,
+                    tag,
                 };
                 self.remember(anchor, &node);
                 Ok(node)
