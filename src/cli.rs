@@ -76,6 +76,9 @@ pub struct DumpArgs {
     pub path: PathBuf,
     #[command(flatten)]
     pub values: ValueArgs,
+    /// Configuration file (default: isolint.toml found upward from PATH).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// Where `${VAR}` / `{$VAR}` values come from.
@@ -259,9 +262,6 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         Format::Github => return Err(not_yet("--format github")),
         _ => {}
     }
-    if args.config.is_some() {
-        return Err(not_yet("--config"));
-    }
     if args.stdin_filename.is_some() {
         let mut sink = String::new();
         let _ = std::io::stdin().read_to_string(&mut sink);
@@ -278,7 +278,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let given = env_from(&args.values, &mut sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for path in &args.paths {
-        let (_, mut diags) = load_tree(&mut sources, path, &given)?;
+        let (_, mut diags) = load_tree(&mut sources, path, &given, args.config.as_deref())?;
         diagnostics.append(&mut diags);
     }
     let selected = |code: &str| {
@@ -354,13 +354,32 @@ fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The configuration for `path`: `--config`, else `isolint.toml` found
+/// upward; a malformed file ends the run (exit 2) with its diagnostic.
+fn config_for(
+    sources: &mut SourceMap,
+    path: &Path,
+    explicit: Option<&Path>,
+) -> Result<crate::config::Config, Fatal> {
+    let Some(file) = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| crate::config::find(path))
+    else {
+        return Ok(crate::config::Config::default());
+    };
+    crate::config::load(sources, &file)
+        .map_err(|d| Fatal(report::pretty::render(sources, &[d], false)))
+}
+
 /// Loads every environment under `path`, and every Caddyfile outside
 /// them (or the one file `path` names).
 fn load_tree(
     sources: &mut SourceMap,
     path: &Path,
     given: &Given,
+    config: Option<&Path>,
 ) -> Result<(Vec<Environment>, Vec<Diagnostic>), Fatal> {
+    let config = config_for(sources, path, config)?;
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
     let env_dirs = if path.is_dir() {
@@ -374,6 +393,7 @@ fn load_tree(
             environments.push(crate::model::build::environment(
                 sources,
                 &scope,
+                &config,
                 dir,
                 &given.vars,
                 &mut diagnostics,
@@ -393,7 +413,8 @@ fn load_tree(
 fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
     let mut sources = SourceMap::new();
     let given = env_from(&args.values, &mut sources)?;
-    let (environments, mut diagnostics) = load_tree(&mut sources, &args.path, &given)?;
+    let (environments, mut diagnostics) =
+        load_tree(&mut sources, &args.path, &given, args.config.as_deref())?;
     write_stdout(&report::dump::render(&sources, &environments))?;
     if diagnostics.is_empty() {
         return Ok(ExitCode::SUCCESS);

@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod load;

@@ -212,3 +212,55 @@ fn env_file_and_var_resolve_placeholders() {
     assert!(hosts.contains(&"login.shop.example"), "{hosts:?}");
     assert!(hosts.contains(&"id.olympus.example"), "{hosts:?}");
 }
+
+#[test]
+fn seed_scripts_named_by_isolint_toml_are_read() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let write = |name: &str, text: &str| {
+        let p = d.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "isolint.toml",
+        "[seed]\nscripts = [\"platform/*/bootstrap/*.sh\"]\n",
+    );
+    write(
+        "platform/prod/compose.yml",
+        "services:\n  iam-hydra:\n    image: oryd/hydra:v2.2.0\n",
+    );
+    write(
+        "platform/prod/bootstrap/clients.sh",
+        "curl -X POST http://iam-hydra:4445/admin/clients -d '{\"client_id\": \"site-iam-client\"}'\n",
+    );
+    let root = d.join("platform").to_string_lossy().into_owned();
+    let json = run(&["dump", &root], 0);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    let client = value.pointer("/environments/0/oauth2_clients/0");
+    assert_eq!(
+        client
+            .and_then(|c| c.pointer("/client_id/text"))
+            .and_then(|t| t.as_str()),
+        Some("site-iam-client"),
+        "{json}"
+    );
+    assert_eq!(client.and_then(|c| c["hydra"].as_str()), Some("iam-hydra"));
+    // Without the configuration the script is not a seed script.
+    let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bare = other.path().join("isolint.toml");
+    std::fs::write(&bare, "").unwrap_or_else(|e| panic!("{e}"));
+    let bare = bare.to_string_lossy().into_owned();
+    let json = run(&["dump", &root, "--config", &bare], 0);
+    assert!(json.contains("\"oauth2_clients\": []"), "{json}");
+    // A malformed configuration ends the run with its diagnostic.
+    std::fs::write(other.path().join("isolint.toml"), "[seed\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = isolint()
+        .args(["check", &root, "--config", &bare])
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid isolint.toml"));
+}

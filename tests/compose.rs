@@ -210,7 +210,14 @@ fn override_files_merge_into_the_base_in_order() {
     let mut sources = SourceMap::new();
     let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
     let mut diags = Vec::new();
-    let env = build::environment(&mut sources, &scope, dir, &Vars::new(), &mut diags);
+    let env = build::environment(
+        &mut sources,
+        &scope,
+        &Default::default(),
+        dir,
+        &Vars::new(),
+        &mut diags,
+    );
     assert!(diags.is_empty(), "{diags:?}");
     let kratos = env
         .services
@@ -252,7 +259,14 @@ fn reset_and_override_tags_replace_instead_of_merging() {
     let mut sources = SourceMap::new();
     let scope = Scope::for_path(d).unwrap_or_else(|e| panic!("{e}"));
     let mut diags = Vec::new();
-    let env = build::environment(&mut sources, &scope, d, &Vars::new(), &mut diags);
+    let env = build::environment(
+        &mut sources,
+        &scope,
+        &Default::default(),
+        d,
+        &Vars::new(),
+        &mut diags,
+    );
     assert!(diags.is_empty(), "{diags:?}");
     let get = |name: &str| {
         env.services

@@ -111,6 +111,7 @@ fn mounted_caddyfile(service: &Service, dir: &Path) -> Option<PathBuf> {
 pub fn environment(
     sources: &mut SourceMap,
     scope: &Scope,
+    config: &crate::config::Config,
     dir: &Path,
     extra: &Vars,
     diagnostics: &mut Vec<Diagnostic>,
@@ -173,7 +174,7 @@ pub fn environment(
         diagnostics.append(&mut diags);
         site_list.extend(s);
     }
-    let oauth2_clients = seed_clients(sources, scope, dir, &services, &vars, diagnostics);
+    let oauth2_clients = seed_clients(sources, scope, config, dir, &services, &vars, diagnostics);
     let init_sql = init_scripts(sources, scope, dir, &services, diagnostics);
     Environment {
         name,
@@ -256,11 +257,12 @@ fn service_vars(service: &Service, outer: &Vars) -> Vars {
 }
 
 /// Seed scripts: shell scripts a service mounts (run with that service's
-/// environment) and `*seed*.sh` files of the folder (run with the project
-/// variables).
+/// environment), and `*seed*.sh` files of the folder or files that
+/// `isolint.toml` names (run with the project variables).
 fn seed_clients(
     sources: &mut SourceMap,
     scope: &Scope,
+    config: &crate::config::Config,
     dir: &Path,
     services: &[ServiceFacts],
     vars: &Vars,
@@ -288,11 +290,12 @@ fn seed_clients(
         .filter_map(Result::ok)
         .map(walkdir::DirEntry::into_path)
         .filter(|p| {
-            p.is_file()
-                && p.file_name().is_some_and(|n| {
-                    let n = n.to_string_lossy();
-                    n.contains("seed") && n.ends_with(".sh")
-                })
+            let by_name = p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.contains("seed") && n.ends_with(".sh")
+            });
+            let configured = || p.canonicalize().is_ok_and(|c| config.is_seed_script(&c));
+            p.is_file() && (by_name || configured())
         })
         .collect();
     for path in by_name {
