@@ -13,7 +13,7 @@
 use crate::diag::Diagnostic;
 use crate::load::compose::Vars;
 use crate::model::value::{Op, Piece, Value, Var};
-use crate::syntax::source::{FileId, Span};
+use crate::syntax::source::{CharOffsets, FileId, Span};
 use brush_parser::ast::{
     self, Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, SimpleCommand,
 };
@@ -92,33 +92,6 @@ fn parse(file: FileId, text: &str, offsets: &CharOffsets) -> Result<ast::Program
             err_at(None),
             "this shell script could not be parsed (the shell parser failed on it)",
         )),
-    }
-}
-
-/// brush counts positions in characters; spans are in bytes.
-struct CharOffsets {
-    bytes: Option<Vec<u32>>,
-    len: usize,
-}
-
-impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
-        let bytes = (!text.is_ascii()).then(|| {
-            text.char_indices()
-                .map(|(b, _)| u32::try_from(b).unwrap_or(u32::MAX))
-                .collect()
-        });
-        CharOffsets {
-            bytes,
-            len: text.len(),
-        }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        match &self.bytes {
-            None => char_index.min(self.len),
-            Some(v) => v.get(char_index).map_or(self.len, |&b| b as usize),
-        }
     }
 }
 

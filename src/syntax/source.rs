@@ -218,6 +218,52 @@ pub fn display_path(path: &Path) -> String {
         .map_or(shown.clone(), str::to_string)
 }
 
+/// Character index → byte offset, for parsers that count characters
+/// (saphyr, brush) while spans count bytes. Free for ASCII text.
+pub struct CharOffsets {
+    bytes: Option<Vec<u32>>,
+    len: usize,
+    content_end: usize,
+}
+
+impl CharOffsets {
+    pub fn new(text: &str) -> CharOffsets {
+        let bytes = (!text.is_ascii()).then(|| {
+            text.char_indices()
+                .map(|(b, _)| u32::try_from(b).unwrap_or(u32::MAX))
+                .collect()
+        });
+        CharOffsets {
+            bytes,
+            len: text.len(),
+            content_end: text.trim_end().len(),
+        }
+    }
+
+    /// The byte offset of a character index (the end for one past it).
+    pub fn byte(&self, char_index: usize) -> usize {
+        match &self.bytes {
+            None => char_index.min(self.len),
+            Some(v) => v.get(char_index).map_or(self.len, |&b| b as usize),
+        }
+    }
+
+    /// The text's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The end of the text without trailing white space: where an error
+    /// found "at the end of the input" is best shown.
+    pub fn content_end(&self) -> usize {
+        self.content_end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

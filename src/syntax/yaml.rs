@@ -11,7 +11,7 @@
 //! values without positions, so a finding could not point at the line.
 
 use crate::diag::Diagnostic;
-use crate::syntax::source::{FileId, Span};
+use crate::syntax::source::{CharOffsets, FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
@@ -151,37 +151,6 @@ pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, Diagnostic> {
     builder.stream()
 }
 
-/// saphyr counts positions in characters; spans are in bytes.
-struct CharOffsets {
-    /// Byte offset of every character, when the text is not ASCII.
-    bytes: Option<Vec<u32>>,
-    len: usize,
-    /// End of the text without trailing white space.
-    content_end: usize,
-}
-
-impl CharOffsets {
-    fn new(text: &str) -> CharOffsets {
-        let bytes = (!text.is_ascii()).then(|| {
-            text.char_indices()
-                .map(|(b, _)| u32::try_from(b).unwrap_or(u32::MAX))
-                .collect()
-        });
-        CharOffsets {
-            bytes,
-            len: text.len(),
-            content_end: text.trim_end().len(),
-        }
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        match &self.bytes {
-            None => char_index.min(self.len),
-            Some(v) => v.get(char_index).map_or(self.len, |&b| b as usize),
-        }
-    }
-}
-
 struct Builder<'a> {
     file: FileId,
     offsets: &'a CharOffsets,
@@ -214,14 +183,14 @@ impl<'a> Builder<'a> {
                 let at = self
                     .offsets
                     .byte(e.marker().index())
-                    .min(self.offsets.content_end);
+                    .min(self.offsets.content_end());
                 Err(Diagnostic::parse_error(
                     Span::new(self.file, at, at),
                     format!("invalid YAML: {}", e.info()),
                 ))
             }
             None => Err(Diagnostic::parse_error(
-                Span::new(self.file, self.offsets.len, self.offsets.len),
+                Span::new(self.file, self.offsets.len(), self.offsets.len()),
                 "invalid YAML: unexpected end of input",
             )),
         }
