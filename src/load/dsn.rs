@@ -95,6 +95,22 @@ impl Dsn {
                 redacted: "memory".into(),
             });
         }
+        // Ory's MySQL form names the protocol: `user:pw@tcp(host:3306)/db`.
+        let unwrapped;
+        let text = match (text.find("@tcp("), text.starts_with("mysql://")) {
+            (Some(at), true) => {
+                let inner = text.get(at + 5..)?;
+                let close = inner.find(')')?;
+                unwrapped = format!(
+                    "{}@{}{}",
+                    text.get(..at)?,
+                    inner.get(..close)?,
+                    inner.get(close + 1..)?
+                );
+                unwrapped.as_str()
+            }
+            _ => text,
+        };
         let url = url::Url::parse(text).ok()?;
         let scheme = url.scheme().to_string();
         let decode = |s: &str| {
@@ -207,8 +223,24 @@ mod tests {
             Dsn::parse(&value("memory", &[])).map(|d| d.scheme),
             Some(Part::Known("memory".into()))
         );
-        let d = Dsn::parse(&value("mysql://root:pw@tcp(mysql:3306)/kratos", &[]));
-        assert!(d.is_none() || d.is_some_and(|d| !d.redacted.contains(":pw@")));
+        let d = Dsn::parse(&value(
+            "mysql://root:pw@tcp(mysql:3306)/kratos?parseTime=true",
+            &[],
+        ))
+        .unwrap_or_else(|| panic!("mysql dsn"));
+        assert_eq!(
+            (d.host.clone(), d.port.clone(), d.database.clone()),
+            (k("mysql"), k("3306"), k("kratos"))
+        );
+        assert!(!d.redacted.contains(":pw@"), "{}", d.redacted);
+        let d = Dsn::parse(&value(
+            "cockroach://root@crdb:26257/iam_hydra?sslmode=verify-full",
+            &[],
+        ));
+        assert_eq!(
+            d.and_then(|d| d.param("sslmode").cloned()),
+            Some(Part::Known("verify-full".into()))
+        );
         assert!(Dsn::parse(&value("not a dsn", &[])).is_none());
     }
 }
