@@ -5,6 +5,7 @@
 //! and seed scripts.
 
 pub mod build;
+pub mod domain;
 pub mod redact;
 pub mod value;
 
