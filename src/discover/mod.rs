@@ -78,6 +78,8 @@ pub enum ReadError {
     NotUtf8(usize),
     #[error("is a directory")]
     Directory,
+    #[error("is not a regular file")]
+    NotAFile,
 }
 
 /// Reads a config file as UTF-8 text within the size limit.
@@ -85,6 +87,10 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(ReadError::Directory);
+    }
+    // A device or a pipe could be read forever (`/dev/zero`) or block.
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge(meta.len()));

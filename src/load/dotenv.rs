@@ -30,11 +30,13 @@ pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<Arc<Value>>;
 
 impl DotEnv {
     /// The value of `key` (the last definition).
+    /// A bare `KEY` whose outer value is unknown does not hide an earlier
+    /// `KEY=...`, as in compose.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.entries
             .iter()
             .rev()
-            .find(|e| e.key == key)
+            .find(|e| e.key == key && e.value.is_some())
             .and_then(|e| e.value.as_ref())
     }
 }
@@ -42,11 +44,14 @@ impl DotEnv {
 /// Parses `text`; `outer` supplies variables not defined earlier in the
 /// file (and the values of bare `KEY` lines).
 pub fn parse(file: FileId, text: &str, outer: Lookup) -> Result<DotEnv, Diagnostic> {
+    // A UTF-8 byte order mark is skipped, as compose does.
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut p = DotEnvParser {
         file,
         text,
-        pos: 0,
+        pos: start,
         env: DotEnv::default(),
+        known: std::collections::HashMap::new(),
     };
     p.run(outer)?;
     Ok(p.env)
@@ -57,6 +62,8 @@ struct DotEnvParser<'a> {
     text: &'a str,
     pos: usize,
     env: DotEnv,
+    /// Values defined so far, for interpolation of later lines.
+    known: std::collections::HashMap<String, Arc<Value>>,
 }
 
 /// compose-go's `isSpace`: white space other than a newline.
@@ -123,17 +130,15 @@ impl<'a> DotEnvParser<'a> {
                 '_' | '.' | '-' | '[' | ']' => {}
                 c if c.is_alphanumeric() => {}
                 other => {
-                    let line_end = self
-                        .rest()
-                        .find('\n')
-                        .map_or(self.text.len(), |e| self.pos + e);
                     return Err(self
                         .error(
                             self.pos + i,
                             self.pos + i + other.len_utf8(),
+                            // Only the name so far: the rest of the line may
+                            // be a secret.
                             format!(
                                 "unexpected character {other:?} in variable name {:?}",
-                                self.text.get(key_start..line_end).unwrap_or("")
+                                self.text.get(key_start..self.pos + i).unwrap_or("")
                             ),
                         )
                         .with_label("not allowed in a variable name"));
@@ -186,14 +191,12 @@ impl<'a> DotEnvParser<'a> {
         };
         let mut value = value;
         if !value.is_literal() {
-            let earlier = self.env.clone();
-            value.bind(&|name| {
-                earlier
-                    .get(name)
-                    .map(|v| Arc::new(v.clone()))
-                    .or_else(|| outer(name))
-            });
+            // compose-go looks in the outer environment first, then at
+            // the earlier lines of the file.
+            let known = &self.known;
+            value.bind(&|name| outer(name).or_else(|| known.get(name).cloned()));
         }
+        self.known.insert(key.clone(), Arc::new(value.clone()));
         self.env.entries.push(EnvEntry {
             key,
             key_span,
@@ -380,6 +383,26 @@ mod tests {
         assert_eq!(text(&e, "A").as_deref(), Some("2"));
         assert_eq!(text(&e, "B").as_deref(), Some("o"));
         assert_eq!(text(&e, "FROM_OUTSIDE").as_deref(), Some("o"));
+    }
+
+    #[test]
+    fn outer_values_come_first_and_bare_keys_do_not_hide_and_bom_is_skipped() {
+        let outer = |k: &str| {
+            (k == "A").then(|| Arc::new(Value::literal("outer", Span::new(FileId(9), 0, 1))))
+        };
+        let e = parse(FileId(0), "\u{feff}A=inner\nB=${A}\nC=1\nC\n", &outer)
+            .unwrap_or_else(|d| panic!("{}", d.message));
+        assert_eq!(text(&e, "B").as_deref(), Some("outer"));
+        assert_eq!(text(&e, "C").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn diagnostics_never_quote_the_rest_of_a_line() {
+        let d = parse(FileId(0), "DB_PASSWORD+=hunter2\n", &none)
+            .err()
+            .map(|d| d.message)
+            .unwrap_or_default();
+        assert!(!d.contains("hunter2"), "{d}");
     }
 
     #[test]

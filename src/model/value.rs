@@ -11,6 +11,11 @@
 use crate::syntax::source::Span;
 use std::sync::Arc;
 
+/// Pieces a bound value may expand to (see [`Value::bind`]).
+pub const MAX_WEIGHT: usize = 1024;
+/// `${A:-${B:-...}}` nested deeper than this is refused.
+const MAX_TEMPLATE_DEPTH: usize = 32;
+
 /// A value as written, possibly with variable references.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Value {
@@ -171,12 +176,36 @@ impl Value {
         Some(first.to(last))
     }
 
+    /// Pieces reachable through bound values, counted up to `limit` (the
+    /// count stops early, so this costs at most `limit` steps).
+    fn weight(&self, limit: usize) -> usize {
+        let mut n = 0;
+        for piece in &self.pieces {
+            n += 1;
+            if let Piece::Var(v) = piece {
+                if let Some(b) = &v.bound {
+                    n += b.weight(limit.saturating_sub(n));
+                }
+                if let Some((_, arg)) = &v.op {
+                    n += arg.weight(limit.saturating_sub(n));
+                }
+            }
+            if n > limit {
+                break;
+            }
+        }
+        n
+    }
+
     /// Binds every variable that `lookup` knows, recursively in defaults.
+    /// A value that expands to more than [`MAX_WEIGHT`] pieces (chains of
+    /// variables doubling each other) is left unbound: it stays symbolic
+    /// rather than cost exponential time.
     pub fn bind(&mut self, lookup: &dyn Fn(&str) -> Option<Arc<Value>>) {
         for piece in &mut self.pieces {
             if let Piece::Var(v) = piece {
                 if v.bound.is_none() {
-                    v.bound = lookup(&v.name);
+                    v.bound = lookup(&v.name).filter(|b| b.weight(MAX_WEIGHT) <= MAX_WEIGHT);
                 }
                 if let Some((_, arg)) = v.op.as_mut() {
                     arg.bind(lookup);
@@ -241,6 +270,7 @@ pub fn parse_template(text: &str, origin: Origin) -> Result<Value, TemplateError
         text,
         pos: 0,
         origin,
+        depth: 0,
     };
     let value = p.sequence(false)?;
     Ok(value)
@@ -250,6 +280,7 @@ struct TemplateParser<'a> {
     text: &'a str,
     pos: usize,
     origin: Origin,
+    depth: usize,
 }
 
 fn is_name_start(c: char) -> bool {
@@ -336,12 +367,10 @@ impl TemplateParser<'_> {
                 bound: None,
             });
         }
+        // The message never quotes the value: it may be a secret.
         let invalid = |p: &Self, what: &str| TemplateError {
             span: p.origin.span(start, p.text.len()),
-            message: format!(
-                "invalid interpolation {what}: `{}`",
-                p.text.get(start..).unwrap_or("")
-            ),
+            message: format!("invalid interpolation {what}"),
         };
         if name.is_empty() || !name.starts_with(is_name_start) {
             return Err(invalid(self, "(a variable name must follow `${`)"));
@@ -359,7 +388,13 @@ impl TemplateParser<'_> {
         let op = match op {
             Some((s, op)) => {
                 self.pos += s.len();
-                Some((op, self.sequence(true)?))
+                if self.depth >= MAX_TEMPLATE_DEPTH {
+                    return Err(invalid(self, "(defaults nested too deeply)"));
+                }
+                self.depth += 1;
+                let arg = self.sequence(true);
+                self.depth -= 1;
+                Some((op, arg?))
             }
             None => None,
         };
@@ -477,6 +512,21 @@ mod tests {
         bind(&mut v, &[("PG_DSN", "postgres://x")]);
         let files: Vec<u32> = v.provenance().iter().map(|s| s.file.0).collect();
         assert_eq!(files, vec![0, 0, 1]);
+    }
+
+    #[test]
+    fn doubling_chains_stay_cheap_and_deep_defaults_are_refused() {
+        let mut prev = Arc::new(testing::template("x"));
+        for _ in 0..40 {
+            let mut v = testing::template("$P$P");
+            let p = prev.clone();
+            v.bind(&|_| Some(p.clone()));
+            prev = Arc::new(v);
+        }
+        let _ = prev.text();
+        let _ = prev.vars();
+        let deep = "${A:-".repeat(1000) + &"}".repeat(1000);
+        assert!(parse_template(&deep, origin(deep.len())).is_err());
     }
 
     #[test]

@@ -72,7 +72,8 @@ impl Node {
         let Kind::Scalar(s) = &self.kind else {
             return None;
         };
-        if !s.plain || self.tag.as_deref().is_some_and(|t| t != "!!bool") {
+        let bool_tag = |t: &str| t == "!!bool" || t == "tag:yaml.org,2002:bool";
+        if !s.plain || self.tag.as_deref().is_some_and(|t| !bool_tag(t)) {
             return None;
         }
         match s.value.as_str() {
@@ -290,6 +291,7 @@ impl<'a> Builder<'a> {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 self.enter(span)?;
                 let mut explicit: Vec<Entry> = Vec::new();
+                let mut seen: HashMap<String, usize> = HashMap::new();
                 let mut merges: Vec<(Node, Span)> = Vec::new();
                 let end = loop {
                     let (event, at) = self.next()?;
@@ -304,16 +306,20 @@ impl<'a> Builder<'a> {
                         merges.push((value, at));
                         continue;
                     }
-                    if let Some(prev) = explicit.iter().find(|e| same_key(&e.key, &key)) {
+                    let text = key.as_str().map(str::to_string);
+                    if let Some(k) = &text
+                        && let Some(&prev) = seen.get(k)
+                    {
+                        let first = explicit.get(prev).map_or(key.span, |e: &Entry| e.key.span);
                         return Err(Diagnostic::parse_error(
                             key.span,
-                            format!(
-                                "duplicate key '{}' in this mapping",
-                                key.as_str().unwrap_or("?")
-                            ),
+                            format!("duplicate key '{k}' in this mapping"),
                         )
                         .with_label("defined again here")
-                        .with_related(prev.key.span, "first defined here"));
+                        .with_related(first, "first defined here"));
+                    }
+                    if let Some(k) = text {
+                        seen.insert(k, explicit.len());
                     }
                     explicit.push(Entry {
                         key,
@@ -355,13 +361,6 @@ fn is_plain(n: &Node) -> bool {
     matches!(&n.kind, Kind::Scalar(s) if s.plain)
 }
 
-fn same_key(a: &Node, b: &Node) -> bool {
-    match (&a.kind, &b.kind) {
-        (Kind::Scalar(x), Kind::Scalar(y)) => x.value == y.value,
-        _ => false,
-    }
-}
-
 /// Applies merge keys: entries of the merged mappings that the mapping
 /// does not set itself, earlier merges winning over later ones.
 fn merge(
@@ -369,6 +368,10 @@ fn merge(
     merges: Vec<(Node, Span)>,
     at: Span,
 ) -> Result<Vec<Entry>, Diagnostic> {
+    let mut present: std::collections::HashSet<String> = explicit
+        .iter()
+        .filter_map(|e| e.key.as_str().map(str::to_string))
+        .collect();
     for (value, from) in merges {
         let sources: Vec<&Node> = match &value.kind {
             Kind::Map(_) => vec![&value],
@@ -383,7 +386,8 @@ fn merge(
         };
         for source in sources {
             for e in source.entries() {
-                if !explicit.iter().any(|x| same_key(&x.key, &e.key)) {
+                let Some(k) = e.key.as_str() else { continue };
+                if present.insert(k.to_string()) {
                     let mut e = e.clone();
                     e.merged = Some(from);
                     explicit.push(e);
