@@ -11,7 +11,9 @@ fn load(dir: &str, file: &str) -> (Compose, SourceMap) {
     let mut sources = SourceMap::new();
     let (vars, diags) = compose::project_vars(&mut sources, Path::new(dir), &Vars::new());
     assert!(diags.is_empty(), "{diags:?}");
-    let c = compose::load(&mut sources, &Path::new(dir).join(file), &vars);
+    let scope =
+        isolint::discover::Scope::for_path(Path::new(dir)).unwrap_or_else(|e| panic!("{e}"));
+    let c = compose::load(&mut sources, &scope, &Path::new(dir).join(file), &vars);
     (c, sources)
 }
 
@@ -182,12 +184,15 @@ fn bad_compose_files_are_diagnostics_with_spans() {
             4,
         ),
         ("services:\n  a:\n    image: x\n  a:\n    image: y\n", 4),
+        ("services:\n  a:\n    image: x\n    env_file: ../outside.env\n", 4),
     ];
     for (text, line) in cases {
         let path = dir.path().join("compose.yml");
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
         let mut sources = SourceMap::new();
-        let c = compose::load(&mut sources, &path, &Vars::new());
+        let scope =
+            isolint::discover::Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let c = compose::load(&mut sources, &scope, &path, &Vars::new());
         let lines: Vec<usize> = c
             .diagnostics
             .iter()

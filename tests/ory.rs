@@ -20,8 +20,8 @@ fn load(dir: &str, file: &str) -> Loaded {
     let dir = Path::new(dir);
     let mut sources = SourceMap::new();
     let (vars, _) = compose::project_vars(&mut sources, dir, &Vars::new());
-    let c = compose::load(&mut sources, &dir.join(file), &vars);
     let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
+    let c = compose::load(&mut sources, &scope, &dir.join(file), &vars);
     let mut diagnostics = Vec::new();
     let mut configs = Vec::new();
     for s in &c.services {

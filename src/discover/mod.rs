@@ -38,7 +38,10 @@ impl Scope {
     pub fn contains(&self, path: &Path) -> bool {
         match path.canonicalize() {
             Ok(p) => p.starts_with(&self.root),
-            Err(_) => lexically_inside(&self.root, path),
+            Err(_) => {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                lexically_inside(&self.root, &absolute)
+            }
         }
     }
 }

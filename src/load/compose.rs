@@ -134,8 +134,14 @@ impl Service {
     }
 
     /// The effective value of an environment variable.
+    /// `environment` always wins over `env_file`, whichever compose file
+    /// set them.
     pub fn env(&self, key: &str) -> Option<&EnvVar> {
-        self.environment.iter().rev().find(|e| e.key == key)
+        let mut matching = self.environment.iter().rev().filter(|e| e.key == key);
+        let first = matching.clone().next();
+        matching
+            .find(|e| e.source == EnvSource::Environment)
+            .or(first)
     }
 }
 
@@ -192,9 +198,14 @@ pub fn project_vars(
     (vars, diagnostics)
 }
 
-/// Loads the compose file `path`. `vars` holds the values of the project
+/// Loads the compose file `path`; env files are read only inside `scope`. `vars` holds the values of the project
 /// `.env`, `--env-file` and `--var`, already combined.
-pub fn load(sources: &mut SourceMap, path: &std::path::Path, vars: &Vars) -> Compose {
+pub fn load(
+    sources: &mut SourceMap,
+    scope: &crate::discover::Scope,
+    path: &std::path::Path,
+    vars: &Vars,
+) -> Compose {
     let mut out = Compose::default();
     let text = match crate::discover::read_text(path) {
         Ok(t) => t,
@@ -224,6 +235,7 @@ pub fn load(sources: &mut SourceMap, path: &std::path::Path, vars: &Vars) -> Com
     let mut ctx = Ctx {
         text: &text,
         vars,
+        scope,
         diagnostics: Vec::new(),
     };
     let Some(root) = docs.first() else {
@@ -262,7 +274,8 @@ fn resolve_extends_inner(root: &Node, service: &Node, seen: &mut Vec<String>) ->
     else {
         return service.clone();
     };
-    if seen.iter().any(|s| s == base_name) {
+    // A cycle, or a chain deeper than compose would sensibly go.
+    if seen.iter().any(|s| s == base_name) || seen.len() >= 16 {
         return service.clone();
     }
     seen.push(base_name.to_string());
@@ -325,6 +338,7 @@ fn merge_values(base: &Node, over: &Node) -> Node {
 struct Ctx<'a> {
     text: &'a str,
     vars: &'a Vars,
+    scope: &'a crate::discover::Scope,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -413,16 +427,14 @@ impl Ctx<'_> {
 
     /// A bare `KEY`: the variable `KEY` of the outer environment.
     fn outer(&self, key: &str, span: Span) -> Option<Value> {
-        let mut v = parse_template(
-            &format!("${{{key}}}"),
-            Origin {
-                whole: span,
-                offset: None,
-            },
-        )
-        .ok()?;
-        v.bind(&|name| self.vars.get(name).cloned());
-        Some(v)
+        Some(Value {
+            pieces: vec![crate::model::value::Piece::Var(crate::model::value::Var {
+                name: key.to_string(),
+                span,
+                op: None,
+                bound: self.vars.get(key).cloned(),
+            })],
+        })
     }
 
     fn environment(&mut self, node: Option<&Node>) -> Vec<EnvVar> {
@@ -454,7 +466,9 @@ impl Ctx<'_> {
                         Some((k, _)) => {
                             // Interpolate the whole item, then drop `KEY=`:
                             // the key itself holds no variable.
-                            let value = self.value(item).map(|v| strip_key(v, k.len() + 1));
+                            let value = self
+                                .value(item)
+                                .map(|v| strip_key(v, k.len() + 1, item.span));
                             (k.to_string(), value)
                         }
                         None => (text.to_string(), self.outer(text, item.span)),
@@ -505,6 +519,18 @@ impl Ctx<'_> {
                 continue;
             };
             let path = crate::discover::normalize(&dir.join(&rel));
+            if !self.scope.contains(&path) {
+                self.diagnostics.push(
+                    Diagnostic::parse_error(
+                        path_node.span,
+                        format!(
+                            "env_file {rel} is outside the checked tree; isolint does not read it"
+                        ),
+                    )
+                    .with_label("this env file"),
+                );
+                continue;
+            }
             let text = match crate::discover::read_text(&path) {
                 Ok(t) => t,
                 Err(_) if !required => continue,
@@ -550,7 +576,11 @@ impl Ctx<'_> {
                     });
                 }
                 _ => {
-                    if let Some(text) = self.text(item) {
+                    // A port only known at deploy time is kept as written.
+                    if let Some(text) = self
+                        .text(item)
+                        .or_else(|| item.as_str().map(str::to_string))
+                    {
                         out.push(short_port(&text, item.span));
                     }
                 }
@@ -584,7 +614,10 @@ impl Ctx<'_> {
                     });
                 }
                 _ => {
-                    if let Some(text) = self.text(item) {
+                    if let Some(text) = self
+                        .text(item)
+                        .or_else(|| item.as_str().map(str::to_string))
+                    {
                         out.push(short_volume(&text, item.span));
                     }
                 }
@@ -624,7 +657,7 @@ impl Ctx<'_> {
 }
 
 /// Drops the first `n` bytes of literal text (a list item's `KEY=`).
-fn strip_key(mut v: Value, mut n: usize) -> Value {
+fn strip_key(mut v: Value, mut n: usize, item: Span) -> Value {
     use crate::model::value::Piece;
     while n > 0 {
         let Some(Piece::Lit { text, span }) = v.pieces.first_mut() else {
@@ -645,7 +678,7 @@ fn strip_key(mut v: Value, mut n: usize) -> Value {
     if v.pieces.is_empty() {
         v.pieces.push(Piece::Lit {
             text: String::new(),
-            span: Span::new(FileId(0), 0, 0),
+            span: Span::new(item.file, item.end as usize, item.end as usize),
         });
     }
     v

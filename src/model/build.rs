@@ -124,7 +124,7 @@ pub fn environment(
     // merged into the earlier one.
     let mut merged: Vec<Service> = Vec::new();
     for file in compose_files(dir) {
-        let mut c = compose::load(sources, &file, &vars);
+        let mut c = compose::load(sources, scope, &file, &vars);
         diagnostics.append(&mut c.diagnostics);
         for service in c.services {
             match merged.iter_mut().find(|s| s.name == service.name) {
