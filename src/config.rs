@@ -13,7 +13,7 @@
 
 use crate::diag::Diagnostic;
 use crate::syntax::source::{SourceMap, Span};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "isolint.toml";
@@ -90,13 +90,16 @@ pub fn load(sources: &mut SourceMap, path: &Path) -> Result<Config, Diagnostic> 
     } else {
         let mut b = GlobSetBuilder::new();
         for pattern in &raw.seed.scripts {
-            let glob = Glob::new(pattern).map_err(|e| {
-                let at = text.find(pattern.as_str()).unwrap_or(0);
-                Diagnostic::parse_error(
-                    Span::new(id, at, at + pattern.len()),
-                    format!("invalid glob in [seed] scripts: {e}"),
-                )
-            })?;
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| {
+                    let at = text.find(pattern.as_str()).unwrap_or(0);
+                    Diagnostic::parse_error(
+                        Span::new(id, at, at + pattern.len()),
+                        format!("invalid glob in [seed] scripts: {e}"),
+                    )
+                })?;
             b.add(glob);
         }
         Some(b.build().map_err(|e| {
@@ -120,6 +123,7 @@ mod tests {
         let config = load(&mut sources, &path).unwrap_or_else(|d| panic!("{}", d.message));
         assert!(config.is_seed_script(&config.dir.join("platform/prod/boot/clients.sh")));
         assert!(!config.is_seed_script(&config.dir.join("platform/prod/other.sh")));
+        assert!(!config.is_seed_script(&config.dir.join("platform/prod/x/boot/deeper.sh")));
         let sub = dir.path().join("platform/prod");
         std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(find(&sub), path.canonicalize().ok());

@@ -184,7 +184,10 @@ fn bad_compose_files_are_diagnostics_with_spans() {
             4,
         ),
         ("services:\n  a:\n    image: x\n  a:\n    image: y\n", 4),
-        ("services:\n  a:\n    image: x\n    env_file: ../outside.env\n", 4),
+        (
+            "services:\n  a:\n    image: x\n    env_file: ../outside.env\n",
+            4,
+        ),
     ];
     for (text, line) in cases {
         let path = dir.path().join("compose.yml");
@@ -287,4 +290,18 @@ fn reset_and_override_tags_replace_instead_of_merging() {
     assert!(child.ports.is_empty());
     assert_eq!(env_text(&child, "B").as_deref(), Some("2"));
     assert!(child.env("A").is_none());
+}
+
+#[test]
+fn variants_beside_a_base_file_are_not_merged() {
+    use isolint::model::build;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for name in ["compose.yml", "compose.prod.yml", "compose.override.yaml", "docker-compose.dev.yml"] {
+        std::fs::write(dir.path().join(name), "services: {}\n").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let names: Vec<String> = build::compose_files(dir.path())
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(names, vec!["compose.yml", "compose.override.yaml"]);
 }

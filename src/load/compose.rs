@@ -83,7 +83,21 @@ pub struct Service {
     pub replaced: Vec<String>,
 }
 
+/// The last path segment of an image's repository: `oryd/kratos:v1.3`,
+/// `localhost:5000/oryd/kratos@sha256:...` → `kratos`.
+pub fn image_name(image: &str) -> &str {
+    let without_digest = image.split('@').next().unwrap_or("");
+    let last = without_digest.rsplit('/').next().unwrap_or("");
+    last.split(':').next().unwrap_or("")
+}
+
 impl Service {
+    /// The image's name (see [`image_name`]), when its text is known.
+    pub fn image_name(&self) -> Option<String> {
+        let text = self.image.as_ref()?.text()?;
+        Some(image_name(&text).to_string())
+    }
+
     /// Applies a later compose file's definition of the same service, as
     /// compose merges override files: single values are replaced when the
     /// override sets them, environment entries added (the later wins),

@@ -102,13 +102,7 @@ pub struct OryConfig {
 
 /// Kratos or Hydra, by image name or by the program the service runs.
 pub fn kind_of(service: &Service) -> Option<OryKind> {
-    let image = service
-        .image
-        .as_ref()
-        .and_then(Value::text)
-        .unwrap_or_default();
-    let repo = image.split(['@', ':']).next().unwrap_or("");
-    let name = repo.rsplit('/').next().unwrap_or("");
+    let name = service.image_name().unwrap_or_default();
     let program = service
         .entrypoint
         .first()
@@ -116,7 +110,7 @@ pub fn kind_of(service: &Service) -> Option<OryKind> {
         .and_then(Value::text)
         .unwrap_or_default();
     let program = program.rsplit('/').next().unwrap_or("").to_string();
-    for candidate in [name, program.as_str()] {
+    for candidate in [name.as_str(), program.as_str()] {
         match candidate {
             "kratos" => return Some(OryKind::Kratos),
             "hydra" => return Some(OryKind::Hydra),
@@ -131,7 +125,7 @@ fn config_arg(service: &Service) -> Option<(String, Span)> {
     let words: Vec<&Value> = service.entrypoint.iter().chain(&service.command).collect();
     for (i, w) in words.iter().enumerate() {
         let Some(text) = w.text() else { continue };
-        let span = w.span().unwrap_or(Span::new(FileId(0), 0, 0));
+        let Some(span) = w.span() else { continue };
         for flag in ["--config=", "-c="] {
             if let Some(p) = text.strip_prefix(flag) {
                 return Some((p.to_string(), span));
@@ -441,7 +435,9 @@ fn split_commas(s: Setting) -> Vec<Setting> {
     if !text.contains(',') {
         return vec![s];
     }
-    let span = s.value.span().unwrap_or(Span::new(FileId(0), 0, 0));
+    let Some(span) = s.value.span() else {
+        return vec![s];
+    };
     text.split(',')
         .enumerate()
         .map(|(i, item)| Setting {

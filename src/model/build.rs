@@ -40,17 +40,30 @@ pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
-    files.sort_by_key(|p| {
-        let name = p
-            .file_name()
+    let name_of = |p: &PathBuf| {
+        p.file_name()
             .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let base = matches!(
-            name.as_str(),
+            .unwrap_or_default()
+    };
+    let is_base = |n: &str| {
+        matches!(
+            n,
             "compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml"
-        );
-        (!base, name)
+        )
+    };
+    files.sort_by_key(|p| {
+        let name = name_of(p);
+        (!is_base(&name), name)
     });
+    // Like compose itself: with a base file, only it and its overrides
+    // apply (`compose.prod.yml` beside `compose.yml` is another variant,
+    // used with `-f`); without one, every compose file of the folder does.
+    if files.iter().any(|p| is_base(&name_of(p))) {
+        files.retain(|p| {
+            let name = name_of(p);
+            is_base(&name) || name.contains(".override.")
+        });
+    }
     files
 }
 
@@ -77,19 +90,7 @@ fn kind_of(service: &Service) -> ServiceKind {
         Some(ory::OryKind::Hydra) => return ServiceKind::Hydra,
         None => {}
     }
-    let image = service
-        .image
-        .as_ref()
-        .and_then(Value::text)
-        .unwrap_or_default();
-    let name = image
-        .split(['@', ':'])
-        .next()
-        .unwrap_or("")
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let name = service.image_name().unwrap_or_default();
     match name.as_str() {
         "caddy" => ServiceKind::Proxy,
         "postgres" | "postgis" => ServiceKind::Postgres,
@@ -283,10 +284,16 @@ fn seed_clients(
             }
         }
     }
+    // The folder's own files: not hidden ones, not nested environments.
     let by_name: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || (!e.file_name().to_string_lossy().starts_with('.')
+                    && !(e.file_type().is_dir() && !compose_files(e.path()).is_empty()))
+        })
         .filter_map(Result::ok)
         .map(walkdir::DirEntry::into_path)
         .filter(|p| {
