@@ -296,7 +296,12 @@ fn reset_and_override_tags_replace_instead_of_merging() {
 fn variants_beside_a_base_file_are_not_merged() {
     use isolint::model::build;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for name in ["compose.yml", "compose.prod.yml", "compose.override.yaml", "docker-compose.dev.yml"] {
+    for name in [
+        "compose.yml",
+        "compose.prod.yml",
+        "compose.override.yaml",
+        "docker-compose.dev.yml",
+    ] {
         std::fs::write(dir.path().join(name), "services: {}\n").unwrap_or_else(|e| panic!("{e}"));
     }
     let names: Vec<String> = build::compose_files(dir.path())

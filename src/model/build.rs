@@ -290,9 +290,9 @@ fn seed_clients(
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0
-                || (!e.file_name().to_string_lossy().starts_with('.')
-                    && !(e.file_type().is_dir() && !compose_files(e.path()).is_empty()))
+            let hidden = e.file_name().to_string_lossy().starts_with('.');
+            let nested_env = e.file_type().is_dir() && !compose_files(e.path()).is_empty();
+            e.depth() == 0 || !(hidden || nested_env)
         })
         .filter_map(Result::ok)
         .map(walkdir::DirEntry::into_path)
