@@ -70,7 +70,8 @@ pub fn parse(file: FileId, text: &str) -> (InitSql, Vec<Diagnostic>) {
                     span: Span::new(file, start, start + db.len()),
                 });
             }
-            sql.extend(line.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+            // One space per byte, so byte offsets after it stay true.
+            sql.extend(line.bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }));
         } else {
             sql.push_str(line);
         }
@@ -89,7 +90,10 @@ pub fn parse(file: FileId, text: &str) -> (InitSql, Vec<Diagnostic>) {
         }
     };
     let mut statement: Vec<sqlparser::tokenizer::TokenWithSpan> = Vec::new();
-    for t in tokens {
+    // The tokenizer ends without an EOF token: add one, so a last
+    // statement without `;` is read too.
+    let eof = sqlparser::tokenizer::TokenWithSpan::wrap(Token::EOF);
+    for t in tokens.into_iter().chain(std::iter::once(eof)) {
         let end = matches!(t.token, Token::SemiColon | Token::EOF);
         if !end {
             statement.push(t);
@@ -153,10 +157,22 @@ pub fn parse(file: FileId, text: &str) -> (InitSql, Vec<Diagnostic>) {
         });
         match parsed {
             Ok(s) => read_statement(&s, span, &mut out),
-            Err(e) => diagnostics.push(
-                Diagnostic::parse_error(span, format!("this SQL statement does not parse: {e}"))
+            // sqlparser's message quotes tokens, which in a role statement
+            // may be a password: name the statement kind instead.
+            Err(e) => {
+                let detail = if words.iter().any(|w| w == "ROLE" || w == "USER") {
+                    String::new()
+                } else {
+                    format!(": {e}")
+                };
+                diagnostics.push(
+                    Diagnostic::parse_error(
+                        span,
+                        format!("this SQL statement does not parse{detail}"),
+                    )
                     .with_label("in this statement"),
-            ),
+                );
+            }
         }
     }
     (out, diagnostics)
@@ -295,5 +311,12 @@ GRANT CONNECT ON DATABASE iam_kratos TO iam_kratos, olympus;
         );
         let (_, diags) = parse(FileId(0), "SELECT 'unterminated;\n");
         assert_eq!(diags.len(), 1);
+        let (sql, _) = parse(FileId(0), "\\c é\nCREATE DATABASE last");
+        assert_eq!(sql.databases.first().map(|d| d.name.as_str()), Some("last"));
+        let (_, diags) = parse(FileId(0), "CREATE ROLE r PASSWORD hunter2;\n");
+        assert!(
+            diags.iter().all(|d| !d.message.contains("hunter2")),
+            "{diags:?}"
+        );
     }
 }

@@ -23,6 +23,11 @@ use std::sync::Arc;
 
 /// Calls into shell functions nested deeper than this are not followed.
 const MAX_CALL_DEPTH: usize = 16;
+/// Function calls followed in one script, in all (`f(){ f;f;f;f; }`).
+const MAX_CALLS: usize = 10_000;
+/// Scripts nesting `(`, `{` or `$(` deeper than this are refused before the
+/// shell parser, whose recursion follows the nesting.
+const MAX_NESTING: usize = 200;
 
 /// One OAuth2 client registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +61,7 @@ pub fn registrations(
         functions: HashMap::new(),
         found: Vec::new(),
         via: Vec::new(),
+        calls: 0,
     };
     for list in &program.complete_commands {
         flow.list(list);
@@ -63,7 +69,32 @@ pub fn registrations(
     Ok(flow.found)
 }
 
+/// The deepest nesting of `(` and `{` (a rough, quote-blind count: it
+/// only bounds the parser's recursion).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 fn parse(file: FileId, text: &str, offsets: &CharOffsets) -> Result<ast::Program, Diagnostic> {
+    if nesting(text) > MAX_NESTING {
+        return Err(Diagnostic::parse_error(
+            Span::new(file, 0, 0),
+            format!(
+                "this shell script nests brackets more than {MAX_NESTING} deep; isolint does not read it"
+            ),
+        ));
+    }
     let options = brush_parser::ParserOptions::default();
     // The parser is third-party code on untrusted input: a panic inside it
     // becomes a diagnostic, never a crash.
@@ -110,6 +141,7 @@ struct Flow<'a> {
     functions: HashMap<String, ast::FunctionBody>,
     found: Vec<Registration>,
     via: Vec<Span>,
+    calls: usize,
 }
 
 impl Flow<'_> {
@@ -238,13 +270,31 @@ impl Flow<'_> {
             .collect();
         let at = self.span(name_word.loc.as_ref());
         let program = name.rsplit('/').next().unwrap_or(name);
+        // `docker compose exec hydra hydra create ...`, `sudo curl ...`:
+        // the program may come later in the words.
+        let later = |word: &str| {
+            args.iter()
+                .position(|(v, _)| literal_prefix(v).rsplit('/').next() == Some(word))
+        };
         match program {
             "curl" => self.curl(&args, at),
             "hydra" => self.hydra_cli(&args, at),
+            "docker" | "podman" | "sudo" | "exec" | "env" | "kubectl" => {
+                if let Some(i) = later("curl") {
+                    self.curl(args.get(i + 1..).unwrap_or(&[]), at);
+                } else if let Some(i) = later("hydra").filter(|i| {
+                    args.get(i + 1)
+                        .is_some_and(|(v, _)| literal_prefix(v) == "create")
+                }) {
+                    self.hydra_cli(args.get(i + 1..).unwrap_or(&[]), at);
+                }
+            }
             _ => {
                 if let Some(body) = self.functions.get(name).cloned()
                     && self.scopes.len() < MAX_CALL_DEPTH
+                    && self.calls < MAX_CALLS
                 {
+                    self.calls += 1;
                     self.scopes.push(Scope {
                         positional: args.into_iter().map(|(v, _)| v).collect(),
                         locals: Vars::new(),
@@ -365,20 +415,10 @@ impl Flow<'_> {
     /// A shell word as a value: quotes removed, escapes applied, every
     /// parameter expansion a variable piece bound to what is known.
     fn word(&self, word: &ast::Word) -> Value {
-        let span = self.span(word.loc.as_ref());
-        let options = brush_parser::ParserOptions::default();
-        match brush_parser::word::parse(&word.value, &options) {
-            Ok(pieces) => {
-                let mut out = Vec::new();
-                for p in pieces {
-                    self.piece(&p.piece, span, &mut out);
-                }
-                Value { pieces: merge(out) }
-            }
-            Err(_) => Value::literal(word.value.clone(), span),
-        }
+        self.text_value(&word.value, self.span(word.loc.as_ref()))
     }
 
+    /// Raw shell word text (also a `${X:-default}`'s default) as a value.
     fn text_value(&self, raw: &str, span: Span) -> Value {
         let options = brush_parser::ParserOptions::default();
         let mut out = Vec::new();
@@ -425,9 +465,10 @@ impl Flow<'_> {
                 span,
             }),
             WordPiece::ParameterExpansion(expr) => out.push(Piece::Var(self.expansion(expr, span))),
-            WordPiece::CommandSubstitution(c) | WordPiece::BackquotedCommandSubstitution(c) => {
+            // The command itself is not shown: it may hold a secret.
+            WordPiece::CommandSubstitution(_) | WordPiece::BackquotedCommandSubstitution(_) => {
                 out.push(Piece::Var(Var {
-                    name: format!("$({c})"),
+                    name: "$(...)".into(),
                     span,
                     op: None,
                     bound: None,
@@ -818,6 +859,15 @@ curl http://iam-hydra:4445/admin/clients
             (r[2].0.clone(), r[2].3.clone()),
             (s("http://iam-hydra:4445"), vec!["ID".to_string()])
         );
+    }
+
+    #[test]
+    fn exec_wrappers_and_call_explosions() {
+        let src = "docker compose exec -T iam-hydra hydra create client --endpoint http://iam-hydra:4445 --id x\nf() { f; f; f; f; }\nf\n";
+        let r = regs(src);
+        assert_eq!(r.len(), 1, "{r:?}");
+        let deep = "(".repeat(5000) + &")".repeat(5000);
+        assert!(registrations(FileId(0), &deep, &Vars::new()).is_err());
     }
 
     #[test]

@@ -102,6 +102,30 @@ impl Value {
         Some(out)
     }
 
+    /// The text to show: like [`Value::text`], but every piece that comes
+    /// from a variable `secret` names (directly or through other variables)
+    /// shows as `mask`, so `Bearer ${CLIENT_SECRET}` shows `Bearer ***`.
+    pub fn display_text(&self, secret: &dyn Fn(&str) -> bool, mask: &str) -> Option<String> {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Lit { text, .. } => out.push_str(text),
+                Piece::Var(v) => {
+                    let text = v.text()?;
+                    let single = Value {
+                        pieces: vec![piece.clone()],
+                    };
+                    if secret(&v.name) || single.vars().iter().any(|n| secret(n)) {
+                        out.push_str(mask);
+                    } else {
+                        out.push_str(&text);
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Every variable the value depends on, bound or not, in order,
     /// including those its bound values depend on.
     pub fn vars(&self) -> Vec<String> {
@@ -527,6 +551,14 @@ mod tests {
         let _ = prev.vars();
         let deep = "${A:-".repeat(1000) + &"}".repeat(1000);
         assert!(parse_template(&deep, origin(deep.len())).is_err());
+    }
+
+    #[test]
+    fn display_masks_pieces_from_secret_variables() {
+        let mut v = parse("Bearer ${CLIENT_SECRET} for ${USER}");
+        bind(&mut v, &[("CLIENT_SECRET", "s3cr3t"), ("USER", "ops")]);
+        let shown = v.display_text(&|n| n.contains("SECRET"), "***");
+        assert_eq!(shown.as_deref(), Some("Bearer *** for ops"));
     }
 
     #[test]

@@ -109,7 +109,10 @@ fn value(sources: &SourceMap, name: &str, v: &ModelValue) -> Value {
         })
         .collect();
     json!({
-        "text": v.text().map(|t| redact(name, &t)),
+        // Pieces from secret variables are masked whatever the value's name.
+        "text": v
+            .display_text(&crate::model::redact::is_secret_name, crate::model::redact::MASK)
+            .map(|t| redact(name, &t)),
         "vars": v.vars(),
         "file": file,
         "line": line,
