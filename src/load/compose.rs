@@ -106,7 +106,12 @@ impl Service {
         for key in &later.replaced {
             match key.as_str() {
                 "image" => self.image = None,
-                "environment" | "env_file" => self.environment.clear(),
+                "environment" => self
+                    .environment
+                    .retain(|e| e.source != EnvSource::Environment),
+                "env_file" => self
+                    .environment
+                    .retain(|e| e.source == EnvSource::Environment),
                 "ports" => self.ports.clear(),
                 "volumes" => self.volumes.clear(),
                 "command" => self.command.clear(),

@@ -121,13 +121,9 @@ impl Dsn {
         let user = (!url.username().is_empty()).then(|| part(&decode(url.username())));
         let has_password = url.password().is_some();
         let host = url.host_str().filter(|h| !h.is_empty()).map(part);
-        let port = url.port().map(|p| Part::Known(p.to_string())).or_else(|| {
-            // A symbolic port makes `url` fail; look at the authority text.
-            let authority = text.split_once("://")?.1.split(['/', '?']).next()?;
-            let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            let (_, p) = hostport.rsplit_once(':')?;
-            (!p.is_empty()).then(|| part(p))
-        });
+        // A port from an unknown variable makes the DSN unparsable for
+        // `url`; a literal port is always known here.
+        let port = url.port().map(|p| Part::Known(p.to_string()));
         let path = url.path().trim_start_matches('/');
         let database = if scheme == "sqlite" || scheme == "sqlite3" {
             Some(part(url.path()))
