@@ -278,8 +278,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let given = env_from(&args.values, &mut sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for path in &args.paths {
-        let (_, mut diags) = load_tree(&mut sources, path, &given, args.config.as_deref())?;
+        let (environments, mut diags) =
+            load_tree(&mut sources, path, &given, args.config.as_deref())?;
         diagnostics.append(&mut diags);
+        let domains = crate::model::domain::Domains::default();
+        for env in &environments {
+            diagnostics.extend(crate::rules::run(env, &domains));
+        }
     }
     let selected = |code: &str| {
         (args.select.is_empty() || args.select.iter().any(|s| s.eq_ignore_ascii_case(code)))

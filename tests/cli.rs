@@ -58,7 +58,7 @@ fn select_and_ignore_filter_codes() {
             "--format",
             "concise",
             "--ignore",
-            "CFG001",
+            "CFG001,ISO003",
         ],
         0,
     );

@@ -83,8 +83,10 @@ impl<'a> DotEnvParser<'a> {
         Span::new(self.file, start, end)
     }
 
+    /// A diagnostic at `start..end`, kept inside the text.
     fn error(&self, start: usize, end: usize, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::parse_error(self.span(start, end), message)
+        let len = self.text.len();
+        Diagnostic::parse_error(self.span(start.min(len), end.min(len)), message)
     }
 
     fn run(&mut self, outer: Lookup) -> Result<(), Diagnostic> {

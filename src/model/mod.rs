@@ -4,6 +4,7 @@
 //! databases and OAuth2 clients join it with the loaders for compose, Ory
 //! and seed scripts.
 
+pub mod attribute;
 pub mod build;
 pub mod domain;
 pub mod redact;

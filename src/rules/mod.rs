@@ -4,10 +4,40 @@
 //! them); each rule has a document in the top-level `rules/` folder that
 //! `isolint explain` prints.
 
-use crate::diag::Severity;
+mod iso003;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::model::Environment;
+use crate::model::domain::Domains;
 
 /// A file cannot be parsed, or an import cannot be followed.
 pub const CFG001: &str = "CFG001";
+/// A Caddy site of one domain proxies to another domain's service.
+pub const ISO003: &str = "ISO003";
+
+/// What a rule sees: one environment and the platform's domains.
+pub struct Context<'a> {
+    pub env: &'a Environment,
+    pub domains: &'a Domains,
+}
+
+/// A check over the model. Adding a rule is one file implementing this,
+/// one line in [`checks`], one entry in [`RULES`] and its document.
+pub trait Rule: Sync {
+    fn code(&self) -> &'static str;
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic>;
+}
+
+/// Every rule that checks the model.
+pub fn checks() -> Vec<&'static dyn Rule> {
+    vec![&iso003::CrossedUpstream]
+}
+
+/// Runs every rule over one environment.
+pub fn run(env: &Environment, domains: &Domains) -> Vec<Diagnostic> {
+    let ctx = Context { env, domains };
+    checks().iter().flat_map(|r| r.check(&ctx)).collect()
+}
 
 /// What `isolint rules` and `explain` show for a rule.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -21,13 +51,22 @@ pub struct RuleMeta {
 }
 
 /// Every registered rule, in code order.
-pub const RULES: &[RuleMeta] = &[RuleMeta {
-    code: CFG001,
-    name: "parse-error",
-    severity: Severity::Error,
-    summary: "a file cannot be parsed, or an import cannot be followed",
-    doc: include_str!("../../rules/CFG001.md"),
-}];
+pub const RULES: &[RuleMeta] = &[
+    RuleMeta {
+        code: CFG001,
+        name: "parse-error",
+        severity: Severity::Error,
+        summary: "a file cannot be parsed, or an import cannot be followed",
+        doc: include_str!("../../rules/CFG001.md"),
+    },
+    RuleMeta {
+        code: ISO003,
+        name: "crossed-upstream",
+        severity: Severity::Error,
+        summary: "a Caddy site of one domain proxies to an upstream of another domain",
+        doc: include_str!("../../rules/ISO003.md"),
+    },
+];
 
 /// Looks a rule up by code (`CFG001`, any case) or name (`parse-error`).
 pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
@@ -61,5 +100,12 @@ mod tests {
         }
         assert_eq!(find("parse-error").map(|r| r.code), Some(CFG001));
         assert_eq!(find("cfg001").map(|r| r.name), Some("parse-error"));
+        for check in checks() {
+            assert!(
+                find(check.code()).is_some(),
+                "{} has no metadata",
+                check.code()
+            );
+        }
     }
 }

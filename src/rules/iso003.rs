@@ -1,0 +1,159 @@
+//! ISO003 crossed-upstream: a Caddy site that belongs to one domain proxies
+//! (through any route, matcher, snippet or import) to an upstream of
+//! another domain.
+
+use super::{Context, ISO003, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::model::attribute::{site_domain, upstream_domain};
+
+pub struct CrossedUpstream;
+
+impl Rule for CrossedUpstream {
+    fn code(&self) -> &'static str {
+        ISO003
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for site in &ctx.env.sites {
+            let site_dom = site_domain(site, ctx.domains);
+            for u in &site.upstreams {
+                // A host matcher scoping the route names its own domain.
+                let scoped = u
+                    .hosts
+                    .as_ref()
+                    .and_then(|hosts| hosts.iter().find_map(|h| ctx.domains.of_host(h)))
+                    .map(str::to_string);
+                let Some(from) = scoped.or_else(|| site_dom.clone()) else {
+                    continue;
+                };
+                let (to, target) = upstream_domain(u, &ctx.env.services, ctx.domains);
+                let Some(to) = to else { continue };
+                if to == from {
+                    continue;
+                }
+                let shown = u.dial.clone().unwrap_or_else(|| u.raw.clone());
+                let address = site.addresses.first();
+                let site_text = address.map_or_else(String::new, |a| a.raw.clone());
+                let mut related = Vec::new();
+                if let Some(a) = address {
+                    related.push(Label::new(
+                        a.span,
+                        format!("this site is {}", from.to_uppercase()),
+                    ));
+                }
+                if u.directive_span != u.span {
+                    related.push(Label::new(u.directive_span, "proxied by this directive"));
+                }
+                for via in u.via.iter() {
+                    if *via != u.span {
+                        related.push(Label::new(*via, "brought in by this import"));
+                    }
+                }
+                if let Some(t) = target {
+                    related.push(Label::new(
+                        t.service.name_span,
+                        format!(
+                            "{} is {} {} service",
+                            t.service.name,
+                            article(&to),
+                            to.to_uppercase()
+                        ),
+                    ));
+                }
+                out.push(Diagnostic {
+                    code: ISO003,
+                    severity: Severity::Error,
+                    message: format!(
+                        "the {} site {site_text} proxies to {shown}, {} {} upstream",
+                        from.to_uppercase(),
+                        article(&to),
+                        to.to_uppercase()
+                    ),
+                    primary: Label::new(u.span, format!("{} upstream", to.to_uppercase())),
+                    related,
+                    help: Some(format!(
+                        "proxy this {} site to {} {} service, or serve {shown} from {} {} site",
+                        from.to_uppercase(),
+                        article(&from),
+                        from.to_uppercase(),
+                        article(&to),
+                        to.to_uppercase()
+                    )),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// "a CIAM", "an IAM": the article for a domain name read as letters.
+fn article(domain: &str) -> &'static str {
+    match domain.chars().next().map(|c| c.to_ascii_uppercase()) {
+        Some('A' | 'E' | 'F' | 'H' | 'I' | 'L' | 'M' | 'N' | 'O' | 'R' | 'S' | 'X') => "an",
+        _ => "a",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Scope;
+    use crate::load::caddy::{load_text, sites::sites};
+    use crate::model::Environment;
+    use crate::model::domain::Domains;
+    use crate::syntax::caddyfile::token::Env;
+    use crate::syntax::source::SourceMap;
+
+    fn findings(src: &str) -> Vec<(usize, String)> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let mut sources = SourceMap::new();
+        let config = load_text(
+            &mut sources,
+            &scope,
+            &dir.path().join("Caddyfile"),
+            src,
+            &Env::new(),
+        );
+        let (site_list, _) = sites(&config, &Env::new());
+        let env = Environment {
+            sites: site_list,
+            ..Environment::default()
+        };
+        let domains = Domains::default();
+        CrossedUpstream
+            .check(&Context {
+                env: &env,
+                domains: &domains,
+            })
+            .into_iter()
+            .map(|d| (sources.position(d.primary.span).line, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_ciam_site_proxying_to_iam_is_reported_at_the_upstream() {
+        let f = findings(
+            "{$CIAM_HERA_PUBLIC_URL} {\n\treverse_proxy ciam-hera:3000\n\treverse_proxy /x iam-hera:4000\n}\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, 3);
+        assert!(f[0].1.contains("an IAM upstream"), "{}", f[0].1);
+    }
+
+    #[test]
+    fn prefixes_are_whole_segments_and_neutral_sites_pass() {
+        assert!(
+            findings("{$CIAM_HERA_PUBLIC_URL} {\n\treverse_proxy ciam-hera:3000\n}\n").is_empty()
+        );
+        assert!(findings("www.example.com {\n\treverse_proxy iam-hera:4000\n}\n").is_empty());
+    }
+
+    #[test]
+    fn host_matchers_scope_the_domain_of_a_wildcard_site() {
+        let src = "*.example.com {\n\t@iam host iam.example.com\n\thandle @iam {\n\t\treverse_proxy iam-hera:4000\n\t}\n\t@ciam host ciam.example.com\n\treverse_proxy @ciam iam-athena:4001\n}\n";
+        let f = findings(src);
+        assert_eq!(f.iter().map(|x| x.0).collect::<Vec<_>>(), vec![7], "{f:?}");
+    }
+}
