@@ -4,6 +4,7 @@
 //! them); each rule has a document in the top-level `rules/` folder that
 //! `isolint explain` prints.
 
+mod iso001;
 mod iso003;
 
 use crate::diag::{Diagnostic, Severity};
@@ -12,6 +13,8 @@ use crate::model::domain::Domains;
 
 /// A file cannot be parsed, or an import cannot be followed.
 pub const CFG001: &str = "CFG001";
+/// Services of two domains use the same database.
+pub const ISO001: &str = "ISO001";
 /// A Caddy site of one domain proxies to another domain's service.
 pub const ISO003: &str = "ISO003";
 
@@ -30,7 +33,7 @@ pub trait Rule: Sync {
 
 /// Every rule that checks the model.
 pub fn checks() -> Vec<&'static dyn Rule> {
-    vec![&iso003::CrossedUpstream]
+    vec![&iso001::SharedDatabase, &iso003::CrossedUpstream]
 }
 
 /// Runs every rule over one environment.
@@ -58,6 +61,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "a file cannot be parsed, or an import cannot be followed",
         doc: include_str!("../../rules/CFG001.md"),
+    },
+    RuleMeta {
+        code: ISO001,
+        name: "shared-database",
+        severity: Severity::Error,
+        summary: "services of two domains use the same database (or the same variable for it)",
+        doc: include_str!("../../rules/ISO001.md"),
     },
     RuleMeta {
         code: ISO003,
