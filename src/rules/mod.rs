@@ -6,6 +6,7 @@
 
 mod iso001;
 mod iso003;
+mod iso004;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::model::Environment;
@@ -17,6 +18,9 @@ pub const CFG001: &str = "CFG001";
 pub const ISO001: &str = "ISO001";
 /// A Caddy site of one domain proxies to another domain's service.
 pub const ISO003: &str = "ISO003";
+/// One OAuth2 client id in two domains' Hydras, or an app using the other
+/// domain's client.
+pub const ISO004: &str = "ISO004";
 
 /// What a rule sees: one environment and the platform's domains.
 pub struct Context<'a> {
@@ -33,7 +37,11 @@ pub trait Rule: Sync {
 
 /// Every rule that checks the model.
 pub fn checks() -> Vec<&'static dyn Rule> {
-    vec![&iso001::SharedDatabase, &iso003::CrossedUpstream]
+    vec![
+        &iso001::SharedDatabase,
+        &iso003::CrossedUpstream,
+        &iso004::DuplicateOAuth2Client,
+    ]
 }
 
 /// Runs every rule over one environment.
@@ -75,6 +83,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "a Caddy site of one domain proxies to an upstream of another domain",
         doc: include_str!("../../rules/ISO003.md"),
+    },
+    RuleMeta {
+        code: ISO004,
+        name: "duplicate-oauth2-client",
+        severity: Severity::Error,
+        summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
+        doc: include_str!("../../rules/ISO004.md"),
     },
 ];
 

@@ -1,0 +1,242 @@
+//! ISO004 duplicate-oauth2-client: the same client id (literal, or the same
+//! variable) is registered in two domains' Hydras, or an app of one domain
+//! is configured with a client id registered only in another domain's
+//! Hydra — outside the documented exception (the CIAM Athena signs its
+//! operators in through the IAM Hydra with its own `OAUTH_CLIENT_ID`).
+
+use super::{Context, ISO004, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::model::attribute::service_domain;
+use crate::model::value::Value;
+use crate::model::{OAuthClient, ServiceFacts};
+
+pub struct DuplicateOAuth2Client;
+
+/// The documented exception: (service role, environment key, target
+/// domain) for an app of the first domain. Stated narrowly: only the CIAM
+/// Athena's own client, and only in the IAM Hydra.
+pub const EXCEPTIONS: &[(&str, &str, &str, &str, &str)] = &[(
+    "ciam",
+    "athena",
+    "OAUTH_CLIENT_ID",
+    "iam",
+    "operators administer CIAM data by signing in through the IAM identity provider",
+)];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Id {
+    Known(String),
+    Symbolic(Vec<String>),
+}
+
+fn id_of(v: &Value) -> Option<Id> {
+    match v.text() {
+        Some(t) if !t.is_empty() => Some(Id::Known(t)),
+        Some(_) => None,
+        None => {
+            let mut vars = v.unbound();
+            vars.sort();
+            (!vars.is_empty()).then_some(Id::Symbolic(vars))
+        }
+    }
+}
+
+/// The domain of the Hydra a registration lands in.
+fn client_domain(c: &OAuthClient, ctx: &Context) -> Option<String> {
+    if let Some(h) = &c.hydra
+        && let Some(s) = ctx.env.services.iter().find(|s| &s.service.name == h)
+    {
+        return service_domain(s, ctx.domains);
+    }
+    c.registration
+        .admin_url
+        .vars()
+        .iter()
+        .find_map(|v| ctx.domains.of_name(v))
+        .map(str::to_string)
+}
+
+fn shown(id: &Id) -> String {
+    match id {
+        Id::Known(t) => t.clone(),
+        Id::Symbolic(vars) => format!("${{{}}}", vars.join("}, ${")),
+    }
+}
+
+fn registration_labels(c: &OAuthClient, what: &str) -> Vec<Label> {
+    let mut out = vec![Label::new(c.registration.span, what.to_string())];
+    for v in &c.registration.via {
+        out.push(Label::new(*v, "through this call"));
+    }
+    out
+}
+
+/// `*_CLIENT_ID` variables of an app's environment.
+fn configured_ids(s: &ServiceFacts) -> Vec<(&str, &Value, crate::syntax::source::Span)> {
+    s.service
+        .environment
+        .iter()
+        .filter(|e| e.key == "OAUTH_CLIENT_ID" || e.key.ends_with("_CLIENT_ID"))
+        .filter_map(|e| Some((e.key.as_str(), e.value.as_ref()?, e.key_span)))
+        .collect()
+}
+
+impl Rule for DuplicateOAuth2Client {
+    fn code(&self) -> &'static str {
+        ISO004
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let registered: Vec<(Id, String, &OAuthClient)> = ctx
+            .env
+            .oauth2_clients
+            .iter()
+            .filter_map(|c| {
+                let id = id_of(c.registration.client_id.as_ref()?)?;
+                Some((id, client_domain(c, ctx)?, c))
+            })
+            .collect();
+        // One id in two domains' Hydras.
+        for (i, (id, domain, c)) in registered.iter().enumerate() {
+            let Some((_, other_domain, other)) = registered
+                .iter()
+                .take(i)
+                .find(|(other_id, other_domain, _)| other_id == id && other_domain != domain)
+            else {
+                continue;
+            };
+            let mut related = registration_labels(
+                other,
+                &format!(
+                    "registered in the {} Hydra here",
+                    other_domain.to_uppercase()
+                ),
+            );
+            related.extend(registration_labels(c, "").into_iter().skip(1));
+            out.push(Diagnostic {
+                code: ISO004,
+                severity: Severity::Error,
+                message: format!(
+                    "OAuth2 client {} is registered in both the {} and the {} Hydra",
+                    shown(id),
+                    other_domain.to_uppercase(),
+                    domain.to_uppercase()
+                ),
+                primary: Label::new(c.registration.span, format!("registered in the {} Hydra", domain.to_uppercase())),
+                related,
+                help: Some("give each domain's apps client ids of their own, registered only in that domain's Hydra".into()),
+            });
+        }
+        // An app configured with a client id that only the other domain's
+        // Hydra knows.
+        for s in &ctx.env.services {
+            let Some(app_domain) = service_domain(s, ctx.domains) else {
+                continue;
+            };
+            for (key, value, key_span) in configured_ids(s) {
+                let Some(id) = id_of(value) else { continue };
+                let homes: Vec<&(Id, String, &OAuthClient)> =
+                    registered.iter().filter(|(rid, _, _)| *rid == id).collect();
+                let Some((_, home, reg)) = homes.first().copied() else {
+                    continue;
+                };
+                if homes.iter().any(|(_, d, _)| *d == app_domain) {
+                    continue;
+                }
+                let excepted = EXCEPTIONS.iter().any(|(from, role, k, to, _)| {
+                    *from == app_domain
+                        && ctx.domains.of_name(&s.service.name) == Some(from)
+                        && s.service
+                            .name
+                            .split(['-', '_'])
+                            .any(|seg| seg.eq_ignore_ascii_case(role))
+                        && *k == key
+                        && *to == home
+                });
+                if excepted {
+                    continue;
+                }
+                let primary = value.span().unwrap_or(key_span);
+                out.push(Diagnostic {
+                    code: ISO004,
+                    severity: Severity::Error,
+                    message: format!(
+                        "{} ({}) is configured with OAuth2 client {} ({key}), which is registered only in the {} Hydra",
+                        s.service.name,
+                        app_domain.to_uppercase(),
+                        shown(&id),
+                        home.to_uppercase()
+                    ),
+                    primary: Label::new(primary, format!("a {} client id", home.to_uppercase())),
+                    related: registration_labels(reg, &format!("registered in the {} Hydra here", home.to_uppercase())),
+                    help: Some(format!(
+                        "register a client for {} in the {} Hydra and configure that id",
+                        s.service.name,
+                        app_domain.to_uppercase()
+                    )),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Scope;
+    use crate::model::build;
+    use crate::model::domain::Domains;
+    use crate::syntax::source::SourceMap;
+
+    fn findings(app: &str, key: &str) -> usize {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let compose = format!(
+            "services:\n  iam-hydra:\n    image: oryd/hydra:v2\n  {app}:\n    image: athena:1\n    environment:\n      {key}: athena-client\n"
+        );
+        std::fs::write(dir.path().join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("seed.sh"),
+            "curl -X PUT http://iam-hydra:4445/admin/clients/athena-client -d '{}'\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let mut sources = SourceMap::new();
+        let mut diags = Vec::new();
+        let env = build::environment(
+            &mut sources,
+            &scope,
+            &Default::default(),
+            dir.path(),
+            &Default::default(),
+            &mut diags,
+        );
+        let domains = Domains::default();
+        DuplicateOAuth2Client
+            .check(&Context {
+                env: &env,
+                domains: &domains,
+            })
+            .len()
+    }
+
+    #[test]
+    fn the_documented_exception_is_narrow() {
+        assert_eq!(
+            findings("ciam-athena", "OAUTH_CLIENT_ID"),
+            0,
+            "CIAM Athena's own client in the IAM Hydra"
+        );
+        assert_eq!(
+            findings("ciam-hera", "OAUTH_CLIENT_ID"),
+            1,
+            "not the CIAM Hera"
+        );
+        assert_eq!(
+            findings("ciam-athena", "SITE_CLIENT_ID"),
+            1,
+            "not another key"
+        );
+    }
+}
