@@ -5,6 +5,7 @@
 //! `isolint explain` prints.
 
 mod iso001;
+mod iso002;
 mod iso003;
 mod iso004;
 
@@ -16,6 +17,8 @@ use crate::model::domain::Domains;
 pub const CFG001: &str = "CFG001";
 /// Services of two domains use the same database.
 pub const ISO001: &str = "ISO001";
+/// A domain's cookie domain covers another domain's hosts.
+pub const ISO002: &str = "ISO002";
 /// A Caddy site of one domain proxies to another domain's service.
 pub const ISO003: &str = "ISO003";
 /// One OAuth2 client id in two domains' Hydras, or an app using the other
@@ -39,6 +42,7 @@ pub trait Rule: Sync {
 pub fn checks() -> Vec<&'static dyn Rule> {
     vec![
         &iso001::SharedDatabase,
+        &iso002::ParentCookieDomain,
         &iso003::CrossedUpstream,
         &iso004::DuplicateOAuth2Client,
     ]
@@ -76,6 +80,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "services of two domains use the same database (or the same variable for it)",
         doc: include_str!("../../rules/ISO001.md"),
+    },
+    RuleMeta {
+        code: ISO002,
+        name: "parent-cookie-domain",
+        severity: Severity::Error,
+        summary: "a domain's cookie domain equals or is a parent of another domain's host, or both domains set the same one",
+        doc: include_str!("../../rules/ISO002.md"),
     },
     RuleMeta {
         code: ISO003,

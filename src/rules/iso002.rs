@@ -1,0 +1,240 @@
+//! ISO002 parent-cookie-domain: a domain's cookie domain (Kratos
+//! `cookies.domain`, `session.cookie.domain`; Hydra `serve.cookies.domain`;
+//! or their environment forms) equals or is a parent of another domain's
+//! public host, or both domains set the same cookie domain (literal or the
+//! same variable). The browser then sends one domain's session to the
+//! other.
+
+use super::{Context, ISO002, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::load::ory::{Setting, Source};
+use crate::model::attribute::{service_domain, site_domain};
+use crate::syntax::source::Span;
+
+pub struct ParentCookieDomain;
+
+const COOKIE_KEYS: &[&str] = &[
+    "cookies.domain",
+    "session.cookie.domain",
+    "serve.cookies.domain",
+];
+/// Kratos' session cookie name when none is set.
+const DEFAULT_SESSION_COOKIE: &str = "ory_kratos_session";
+
+/// `.Example.COM.` → `example.com`.
+fn normalise(host: &str) -> String {
+    host.trim_start_matches('.')
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// `a` equals `b` or is a parent of it (`example.com` of `ciam.example.com`).
+fn covers(cookie: &str, host: &str) -> bool {
+    host == cookie || host.ends_with(&format!(".{cookie}"))
+}
+
+/// A public host, and where it was seen.
+struct PublicHost {
+    host: String,
+    span: Span,
+}
+
+fn host_of_url(text: &str) -> Option<String> {
+    url::Url::parse(text).ok()?.host_str().map(normalise)
+}
+
+/// The public hosts of `domain`: its Caddy sites' hosts and its Ory
+/// services' public URLs.
+fn public_hosts(ctx: &Context, domain: &str) -> Vec<PublicHost> {
+    let mut out = Vec::new();
+    for site in &ctx.env.sites {
+        if site_domain(site, ctx.domains).as_deref() != Some(domain) {
+            continue;
+        }
+        for a in &site.addresses {
+            if let Some(p) = &a.parsed
+                && !p.host.is_empty()
+                && !p.host.contains(['*', '{'])
+            {
+                out.push(PublicHost {
+                    host: normalise(&p.host),
+                    span: a.span,
+                });
+            }
+        }
+    }
+    for s in &ctx.env.services {
+        if service_domain(s, ctx.domains).as_deref() != Some(domain) {
+            continue;
+        }
+        let Some(ory) = &s.ory else { continue };
+        for key in [
+            "serve.public.base_url",
+            "urls.self.issuer",
+            "urls.self.public",
+        ] {
+            if let Some(setting) = ory.get(key)
+                && let Some(host) = setting.value.text().as_deref().and_then(host_of_url)
+                && let Some(span) = setting.value.span()
+            {
+                out.push(PublicHost { host, span });
+            }
+        }
+    }
+    out
+}
+
+struct Cookie {
+    domain: String,
+    service: String,
+    setting: Setting,
+    session_name: String,
+    /// Whether the service reads a YAML file (which the env form overrides).
+    has_yaml: bool,
+}
+
+fn setting_span(s: &Setting) -> Option<Span> {
+    s.value.span().or(match &s.source {
+        Source::Env { key_span, .. } | Source::Yaml { key_span } => Some(*key_span),
+    })
+}
+
+impl Rule for ParentCookieDomain {
+    fn code(&self) -> &'static str {
+        ISO002
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let mut cookies: Vec<Cookie> = Vec::new();
+        for s in &ctx.env.services {
+            let (Some(ory), Some(domain)) = (&s.ory, service_domain(s, ctx.domains)) else {
+                continue;
+            };
+            let session_name = ory
+                .get("session.cookie.name")
+                .and_then(|n| n.value.text())
+                .unwrap_or_else(|| DEFAULT_SESSION_COOKIE.to_string());
+            for key in COOKIE_KEYS {
+                if let Some(setting) = ory.get(key) {
+                    cookies.push(Cookie {
+                        domain: domain.clone(),
+                        service: s.service.name.clone(),
+                        setting,
+                        session_name: session_name.clone(),
+                        has_yaml: ory.file.is_some(),
+                    });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (i, c) in cookies.iter().enumerate() {
+            let Some(primary) = setting_span(&c.setting) else {
+                continue;
+            };
+            // The same cookie domain set by two domains (literal or the
+            // same variable).
+            if let Some(other) = cookies
+                .iter()
+                .take(i)
+                .find(|o| o.domain != c.domain && same_value(o, c))
+            {
+                let overwrite = (c.session_name == other.session_name).then(|| {
+                    format!("; both use the session cookie name {}, so their sessions overwrite each other", c.session_name)
+                });
+                out.push(finding(
+                    primary,
+                    format!(
+                        "{} ({}) and {} ({}) set the same cookie domain{}",
+                        c.service,
+                        c.domain.to_uppercase(),
+                        other.service,
+                        other.domain.to_uppercase(),
+                        overwrite.unwrap_or_default()
+                    ),
+                    setting_span(&other.setting)
+                        .map(|s| Label::new(s, format!("{}'s cookie domain", other.service))),
+                    c,
+                ));
+                continue;
+            }
+            let Some(text) = c.setting.value.text() else {
+                continue;
+            };
+            let cookie = normalise(&text);
+            // A public suffix is refused by browsers as a cookie domain.
+            if cookie.is_empty() || psl::suffix_str(&cookie) == Some(cookie.as_str()) {
+                continue;
+            }
+            for other_domain in ctx.domains.list.iter().filter(|d| d.name != c.domain) {
+                let Some(host) = public_hosts(ctx, &other_domain.name)
+                    .into_iter()
+                    .find(|h| covers(&cookie, &h.host))
+                else {
+                    continue;
+                };
+                out.push(finding(
+                    primary,
+                    format!(
+                        "{}'s cookie domain {cookie} ({}) covers {}, a host of {}: the browser sends this domain's cookies there",
+                        c.service,
+                        c.domain.to_uppercase(),
+                        host.host,
+                        other_domain.name.to_uppercase()
+                    ),
+                    Some(Label::new(host.span, format!("{} host", other_domain.name.to_uppercase()))),
+                    c,
+                ));
+                break;
+            }
+        }
+        out
+    }
+}
+
+fn same_value(a: &Cookie, b: &Cookie) -> bool {
+    match (a.setting.value.text(), b.setting.value.text()) {
+        (Some(x), Some(y)) => normalise(&x) == normalise(&y),
+        _ => {
+            let (x, y) = (a.setting.value.unbound(), b.setting.value.unbound());
+            !x.is_empty() && x == y
+        }
+    }
+}
+
+fn finding(primary: Span, message: String, other: Option<Label>, cookie: &Cookie) -> Diagnostic {
+    let mut related: Vec<Label> = other.into_iter().collect();
+    if let Source::Env { key_span, var } = &cookie.setting.source
+        && cookie.has_yaml
+    {
+        related.push(Label::new(*key_span, format!("{var} overrides the YAML")));
+    }
+    Diagnostic {
+        code: ISO002,
+        severity: Severity::Error,
+        message,
+        primary: Label::new(primary, "cookie domain"),
+        related,
+        help: Some("set each domain's cookie domain to its own host (or leave it unset so cookies stay host-only)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_and_public_suffixes() {
+        assert!(covers("olympus.example", "login.shop.olympus.example"));
+        assert!(covers(
+            "login.shop.olympus.example",
+            "login.shop.olympus.example"
+        ));
+        assert!(!covers(
+            "shop.olympus.example",
+            "login.staff.olympus.example"
+        ));
+        assert!(!covers("olympus.example", "notolympus.example"));
+        assert_eq!(normalise(".Example.COM."), "example.com");
+        assert_eq!(psl::suffix_str("co.uk"), Some("co.uk"));
+    }
+}
