@@ -1,0 +1,118 @@
+//! Mutations of the healthy tree: each small edit breaks isolation in one
+//! way, and the right rule must fire at the edited line — nothing else.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+/// Replaces the first `old` in `file` with `new`; returns the 1-based line.
+fn mutate(root: &Path, file: &str, old: &str, new: &str) -> usize {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let at = text
+        .find(old)
+        .unwrap_or_else(|| panic!("{old} not in {file}"));
+    let line = text[..at].matches('\n').count() + 1;
+    std::fs::write(&path, text.replacen(old, new, 1)).unwrap_or_else(|e| panic!("{e}"));
+    line
+}
+
+fn findings(root: &Path) -> Vec<(String, String, u64)> {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let prefix = format!("{}/", root.to_string_lossy());
+    value["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let file = f["primary"]["file"].as_str().unwrap_or("");
+            let file = file.strip_prefix(&prefix).unwrap_or(file).to_string();
+            (
+                f["code"].as_str().unwrap_or("").to_string(),
+                file,
+                f["primary"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn healthy_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().join("olympus");
+    copy_tree(Path::new("fixtures/olympus"), &root);
+    (dir, root)
+}
+
+#[test]
+fn each_mutation_fires_the_right_rule_at_the_edited_line() {
+    // (code, file, text, replacement, lines from the edit to the finding:
+    // the registration is reported at the request that sends the payload)
+    let cases: &[(&str, &str, &str, &str, usize)] = &[
+        (
+            "ISO003",
+            "platform/prod/Caddyfile",
+            "import proxy ciam-hera:3000",
+            "import proxy iam-hera:4000",
+            0,
+        ),
+        (
+            "ISO001",
+            "platform/prod/compose.prod.yml",
+            "@postgres:5432/iam_kratos?",
+            "@postgres:5432/ciam_kratos?",
+            0,
+        ),
+        (
+            "ISO002",
+            "platform/prod/iam-kratos/kratos.yml",
+            "domain: login.staff.olympus.example\n  same_site",
+            "domain: olympus.example\n  same_site",
+            0,
+        ),
+        (
+            "ISO004",
+            "platform/prod/seed-prod.sh",
+            "\"client_id\": \"site-iam-client\"",
+            "\"client_id\": \"site-ciam-client\"",
+            1,
+        ),
+    ];
+    let (_guard, root) = healthy_copy();
+    assert_eq!(findings(&root), vec![], "the healthy copy has findings");
+    for (code, file, old, new, offset) in cases {
+        let (_guard, root) = healthy_copy();
+        let line = (mutate(&root, file, old, new) + offset) as u64;
+        let got = findings(&root);
+        assert!(
+            got.contains(&(code.to_string(), file.to_string(), line)),
+            "{code} expected at {file}:{line}, got {got:?}"
+        );
+        assert!(
+            got.iter().all(|(c, _, _)| c == code),
+            "{code}: other findings too: {got:?}"
+        );
+    }
+}
