@@ -93,6 +93,13 @@ fn each_mutation_fires_the_right_rule_at_the_edited_line() {
             0,
         ),
         (
+            "ISO006",
+            "platform/prod/compose.prod.yml",
+            "SECRETS_COOKIE: ${IAM_KRATOS_SECRET_COOKIE}",
+            "SECRETS_COOKIE: ${CIAM_KRATOS_SECRET_COOKIE}",
+            0,
+        ),
+        (
             "ISO004",
             "platform/prod/seed-prod.sh",
             "\"client_id\": \"site-iam-client\"",

@@ -8,6 +8,7 @@ mod iso001;
 mod iso002;
 mod iso003;
 mod iso004;
+mod iso006;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::model::Environment;
@@ -24,6 +25,8 @@ pub const ISO003: &str = "ISO003";
 /// One OAuth2 client id in two domains' Hydras, or an app using the other
 /// domain's client.
 pub const ISO004: &str = "ISO004";
+/// Secrets or salts shared by two domains.
+pub const ISO006: &str = "ISO006";
 
 /// What a rule sees: one environment and the platform's domains.
 pub struct Context<'a> {
@@ -45,6 +48,7 @@ pub fn checks() -> Vec<&'static dyn Rule> {
         &iso002::ParentCookieDomain,
         &iso003::CrossedUpstream,
         &iso004::DuplicateOAuth2Client,
+        &iso006::SharedSecret,
     ]
 }
 
@@ -101,6 +105,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
         doc: include_str!("../../rules/ISO004.md"),
+    },
+    RuleMeta {
+        code: ISO006,
+        name: "shared-secret",
+        severity: Severity::Error,
+        summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
+        doc: include_str!("../../rules/ISO006.md"),
     },
 ];
 

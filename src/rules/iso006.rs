@@ -1,0 +1,139 @@
+//! ISO006 shared-secret: cookie, cipher and system secrets, pairwise salts
+//! or session signing keys that are the same literal or the same variable
+//! in two domains. `ENCRYPTION_KEY` is shared by design.
+
+use super::{Context, ISO006, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::model::attribute::service_domain;
+use crate::model::value::Value;
+use crate::syntax::source::Span;
+
+pub struct SharedSecret;
+
+/// Secrets both domains may share, with the reason (design.md §1).
+pub const SHARED_SECRETS: &[(&str, &str)] = &[(
+    "ENCRYPTION_KEY",
+    "the settings database encrypts with one key; its rows carry their domain",
+)];
+
+const ORY_SECRETS: &[&str] = &[
+    "secrets.cookie",
+    "secrets.cipher",
+    "secrets.default",
+    "secrets.system",
+    "oidc.subject_identifiers.pairwise.salt",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Id {
+    Known(String),
+    Symbolic(Vec<String>),
+}
+
+fn id_of(v: &Value) -> Option<Id> {
+    match v.text() {
+        Some(t) if !t.is_empty() => Some(Id::Known(t)),
+        Some(_) => None,
+        None => {
+            let mut vars = v.unbound();
+            vars.sort();
+            (!vars.is_empty()).then_some(Id::Symbolic(vars))
+        }
+    }
+}
+
+struct Secret {
+    domain: String,
+    service: String,
+    what: String,
+    id: Id,
+    span: Span,
+}
+
+/// App environment variables that hold session or signing secrets.
+fn is_app_secret(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    (upper.contains("SECRET") || upper.contains("SIGNING") || upper.ends_with("_SALT"))
+        && !upper.starts_with("SECRETS_")
+        && !upper.contains("CLIENT_SECRET")
+}
+
+impl Rule for SharedSecret {
+    fn code(&self) -> &'static str {
+        ISO006
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let mut secrets: Vec<Secret> = Vec::new();
+        for s in &ctx.env.services {
+            let Some(domain) = service_domain(s, ctx.domains) else {
+                continue;
+            };
+            if let Some(ory) = &s.ory {
+                for key in ORY_SECRETS {
+                    for setting in ory.list(key) {
+                        let (Some(id), Some(span)) = (id_of(&setting.value), setting.value.span())
+                        else {
+                            continue;
+                        };
+                        secrets.push(Secret {
+                            domain: domain.clone(),
+                            service: s.service.name.clone(),
+                            what: setting.path,
+                            id,
+                            span,
+                        });
+                    }
+                }
+            }
+            for e in &s.service.environment {
+                if !is_app_secret(&e.key) || SHARED_SECRETS.iter().any(|(k, _)| *k == e.key) {
+                    continue;
+                }
+                let Some(value) = &e.value else { continue };
+                let (Some(id), Some(span)) = (id_of(value), value.span()) else {
+                    continue;
+                };
+                secrets.push(Secret {
+                    domain: domain.clone(),
+                    service: s.service.name.clone(),
+                    what: e.key.clone(),
+                    id,
+                    span,
+                });
+            }
+        }
+        let mut out = Vec::new();
+        for (i, s) in secrets.iter().enumerate() {
+            let Some(other) = secrets
+                .iter()
+                .take(i)
+                .find(|o| o.domain != s.domain && o.id == s.id)
+            else {
+                continue;
+            };
+            // Never the secret itself: only where it is and how it is named.
+            let how = match &s.id {
+                Id::Known(_) => "the same literal value".to_string(),
+                Id::Symbolic(vars) => format!("the same variable ${{{}}}", vars.join("}, ${")),
+            };
+            out.push(Diagnostic {
+                code: ISO006,
+                severity: Severity::Error,
+                message: format!(
+                    "{} of {} ({}) and {} of {} ({}) are {how}",
+                    s.what,
+                    s.service,
+                    s.domain.to_uppercase(),
+                    other.what,
+                    other.service,
+                    other.domain.to_uppercase()
+                ),
+                primary: Label::new(s.span, format!("{} secret", s.domain.to_uppercase())),
+                related: vec![Label::new(other.span, format!("the same {} secret", other.domain.to_uppercase()))],
+                help: Some("generate separate secrets for each domain (only ENCRYPTION_KEY is shared by design)".into()),
+            });
+        }
+        out
+    }
+}
