@@ -9,6 +9,7 @@ mod iso002;
 mod iso003;
 mod iso004;
 mod iso006;
+mod iso009;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::model::Environment;
@@ -27,6 +28,8 @@ pub const ISO003: &str = "ISO003";
 pub const ISO004: &str = "ISO004";
 /// Secrets or salts shared by two domains.
 pub const ISO006: &str = "ISO006";
+/// Host ports that collide or break the port plan.
+pub const ISO009: &str = "ISO009";
 
 /// What a rule sees: one environment and the platform's domains.
 pub struct Context<'a> {
@@ -49,6 +52,7 @@ pub fn checks() -> Vec<&'static dyn Rule> {
         &iso003::CrossedUpstream,
         &iso004::DuplicateOAuth2Client,
         &iso006::SharedSecret,
+        &iso009::PortPlan,
     ]
 }
 
@@ -112,6 +116,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
         doc: include_str!("../../rules/ISO006.md"),
+    },
+    RuleMeta {
+        code: ISO009,
+        name: "port-plan",
+        severity: Severity::Error,
+        summary: "host port bindings collide, or a domain's service is published on another domain's port range",
+        doc: include_str!("../../rules/ISO009.md"),
     },
 ];
 

@@ -1,0 +1,143 @@
+//! ISO009 port-plan: host port bindings that collide, or a domain's
+//! service published on another domain's port range (CIAM 3xxx, IAM 4xxx
+//! by default).
+
+use super::{Context, ISO009, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::model::attribute::service_domain;
+use crate::syntax::source::Span;
+
+pub struct PortPlan;
+
+/// Ranges wider than this are not expanded port by port.
+const MAX_RANGE: u32 = 1024;
+
+struct Binding {
+    service: String,
+    domain: Option<String>,
+    port: u16,
+    protocol: String,
+    host_ip: Option<String>,
+    span: Span,
+}
+
+fn ports(published: &str) -> Vec<u16> {
+    let (a, b) = published.split_once('-').unwrap_or((published, published));
+    match (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
+        (Ok(a), Ok(b)) if a <= b && u32::from(b - a) < MAX_RANGE => (a..=b).collect(),
+        (Ok(a), _) => vec![a],
+        _ => Vec::new(),
+    }
+}
+
+/// Two bindings on the same port clash unless they listen on different,
+/// specific addresses.
+fn same_address(a: &Option<String>, b: &Option<String>) -> bool {
+    let any = |ip: &Option<String>| ip.as_deref().is_none_or(|i| i == "0.0.0.0" || i == "::");
+    any(a) || any(b) || a == b
+}
+
+impl Rule for PortPlan {
+    fn code(&self) -> &'static str {
+        ISO009
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let mut bindings: Vec<Binding> = Vec::new();
+        for s in &ctx.env.services {
+            let domain = service_domain_by_name_or_mount(s, ctx);
+            for p in &s.service.ports {
+                let Some(published) = &p.published else {
+                    continue;
+                };
+                for port in ports(published) {
+                    bindings.push(Binding {
+                        service: s.service.name.clone(),
+                        domain: domain.clone(),
+                        port,
+                        protocol: p.protocol.clone(),
+                        host_ip: p.host_ip.clone(),
+                        span: p.span,
+                    });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (i, b) in bindings.iter().enumerate() {
+            if let Some(other) = bindings.iter().take(i).find(|o| {
+                o.port == b.port
+                    && o.protocol == b.protocol
+                    && o.service != b.service
+                    && same_address(&o.host_ip, &b.host_ip)
+            }) {
+                out.push(Diagnostic {
+                    code: ISO009,
+                    severity: Severity::Error,
+                    message: format!(
+                        "{} and {} both publish host port {}/{}",
+                        b.service, other.service, b.port, b.protocol
+                    ),
+                    primary: Label::new(b.span, format!("{} publishes {}", b.service, b.port)),
+                    related: vec![Label::new(
+                        other.span,
+                        format!("{} publishes it too", other.service),
+                    )],
+                    help: Some("give each service its own host port, on its domain's range".into()),
+                });
+                continue;
+            }
+            let (Some(own), Some(plan)) = (&b.domain, ctx.domains.of_port(b.port)) else {
+                continue;
+            };
+            if own != plan && !out.iter().any(|d: &Diagnostic| d.primary.span == b.span) {
+                out.push(Diagnostic {
+                    code: ISO009,
+                    severity: Severity::Error,
+                    message: format!(
+                        "{} ({}) is published on host port {}, in the {} port range",
+                        b.service,
+                        own.to_uppercase(),
+                        b.port,
+                        plan.to_uppercase()
+                    ),
+                    primary: Label::new(b.span, format!("{} range", plan.to_uppercase())),
+                    related: Vec::new(),
+                    help: Some(format!(
+                        "publish {} on a port of the {} range",
+                        b.service,
+                        own.to_uppercase()
+                    )),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The domain of a service without the port plan (which is what is
+/// being checked).
+fn service_domain_by_name_or_mount(
+    s: &crate::model::ServiceFacts,
+    ctx: &Context,
+) -> Option<String> {
+    let mut unpublished = s.clone();
+    unpublished.service.ports.clear();
+    service_domain(&unpublished, ctx.domains)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_addresses() {
+        assert_eq!(ports("3000-3002"), vec![3000, 3001, 3002]);
+        assert_eq!(ports("4433"), vec![4433]);
+        assert!(ports("${PORT}").is_empty());
+        assert!(same_address(&None, &Some("127.0.0.1".into())));
+        assert!(!same_address(
+            &Some("127.0.0.1".into()),
+            &Some("10.0.0.1".into())
+        ));
+    }
+}
