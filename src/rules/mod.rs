@@ -9,6 +9,8 @@ mod iso002;
 mod iso003;
 mod iso004;
 mod iso006;
+mod iso007;
+mod iso008;
 mod iso009;
 
 use crate::diag::{Diagnostic, Severity};
@@ -28,6 +30,10 @@ pub const ISO003: &str = "ISO003";
 pub const ISO004: &str = "ISO004";
 /// Secrets or salts shared by two domains.
 pub const ISO006: &str = "ISO006";
+/// A service mounts or loads another domain's config.
+pub const ISO007: &str = "ISO007";
+/// Two domains connect to Postgres as the same user.
+pub const ISO008: &str = "ISO008";
 /// Host ports that collide or break the port plan.
 pub const ISO009: &str = "ISO009";
 
@@ -52,6 +58,8 @@ pub fn checks() -> Vec<&'static dyn Rule> {
         &iso003::CrossedUpstream,
         &iso004::DuplicateOAuth2Client,
         &iso006::SharedSecret,
+        &iso007::CrossedConfig,
+        &iso008::SharedDbCredentials,
         &iso009::PortPlan,
     ]
 }
@@ -116,6 +124,20 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
         doc: include_str!("../../rules/ISO006.md"),
+    },
+    RuleMeta {
+        code: ISO007,
+        name: "crossed-config",
+        severity: Severity::Error,
+        summary: "a domain's service mounts or loads another domain's config, schemas or templates",
+        doc: include_str!("../../rules/ISO007.md"),
+    },
+    RuleMeta {
+        code: ISO008,
+        name: "shared-db-credentials",
+        severity: Severity::Warning,
+        summary: "two domains' DSNs use the same database user (prod)",
+        doc: include_str!("../../rules/ISO008.md"),
     },
     RuleMeta {
         code: ISO009,

@@ -1,0 +1,68 @@
+//! ISO008 shared-db-credentials: two domains' DSNs use the same database
+//! user, so role grants cannot keep them apart. A warning, for prod
+//! profiles; DSNs to the shared settings database are exempt.
+
+use super::iso001::{SHARED_DATABASES, service_dsn};
+use super::{Context, ISO008, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::load::dsn::{Dsn, Part};
+use crate::model::Profile;
+use crate::model::attribute::service_domain;
+
+pub struct SharedDbCredentials;
+
+impl Rule for SharedDbCredentials {
+    fn code(&self) -> &'static str {
+        ISO008
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        if ctx.env.profile != Some(Profile::Prod) {
+            return Vec::new();
+        }
+        let mut seen: Vec<(Part, String, String, crate::syntax::source::Span)> = Vec::new();
+        let mut out = Vec::new();
+        for s in &ctx.env.services {
+            let Some(domain) = service_domain(s, ctx.domains) else {
+                continue;
+            };
+            let Some(value) = service_dsn(s) else {
+                continue;
+            };
+            let Some(dsn) = Dsn::parse(&value) else {
+                continue;
+            };
+            let shared_db = matches!(&dsn.database, Some(Part::Known(db)) if SHARED_DATABASES.iter().any(|(n, _)| n == db));
+            let (Some(user), Some(span), false) = (dsn.user.clone(), value.span(), shared_db)
+            else {
+                continue;
+            };
+            if let Some((_, other_domain, other, other_span)) =
+                seen.iter().find(|(u, d, _, _)| *u == user && *d != domain)
+            {
+                let who = match &user {
+                    Part::Known(u) => format!("user {u}"),
+                    Part::Symbolic(vars) => format!("the user from ${{{}}}", vars.join("}, ${")),
+                };
+                out.push(Diagnostic {
+                    code: ISO008,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "{} ({}) and {other} ({}) connect as the same database {who}",
+                        s.service.name,
+                        domain.to_uppercase(),
+                        other_domain.to_uppercase()
+                    ),
+                    primary: Label::new(span, format!("{} connects here", s.service.name)),
+                    related: vec![Label::new(
+                        *other_span,
+                        format!("{other} connects as the same user"),
+                    )],
+                    help: Some("give each domain's services database roles of their own".into()),
+                });
+            }
+            seen.push((user, domain, s.service.name.clone(), span));
+        }
+        out
+    }
+}
