@@ -100,6 +100,13 @@ fn each_mutation_fires_the_right_rule_at_the_edited_line() {
             0,
         ),
         (
+            "ISO005",
+            "platform/prod/compose.prod.yml",
+            "HYDRA_ADMIN_URL: http://ciam-hydra:4445",
+            "HYDRA_ADMIN_URL: http://iam-hydra:4445",
+            0,
+        ),
+        (
             "ISO004",
             "platform/prod/seed-prod.sh",
             "\"client_id\": \"site-iam-client\"",

@@ -8,6 +8,7 @@ mod iso001;
 mod iso002;
 mod iso003;
 mod iso004;
+mod iso005;
 mod iso006;
 mod iso007;
 mod iso008;
@@ -28,6 +29,8 @@ pub const ISO003: &str = "ISO003";
 /// One OAuth2 client id in two domains' Hydras, or an app using the other
 /// domain's client.
 pub const ISO004: &str = "ISO004";
+/// A service configured with another domain's URLs.
+pub const ISO005: &str = "ISO005";
 /// Secrets or salts shared by two domains.
 pub const ISO006: &str = "ISO006";
 /// A service mounts or loads another domain's config.
@@ -57,6 +60,7 @@ pub fn checks() -> Vec<&'static dyn Rule> {
         &iso002::ParentCookieDomain,
         &iso003::CrossedUpstream,
         &iso004::DuplicateOAuth2Client,
+        &iso005::CrossedServiceUrl,
         &iso006::SharedSecret,
         &iso007::CrossedConfig,
         &iso008::SharedDbCredentials,
@@ -117,6 +121,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
         doc: include_str!("../../rules/ISO004.md"),
+    },
+    RuleMeta {
+        code: ISO005,
+        name: "crossed-service-url",
+        severity: Severity::Error,
+        summary: "a service of one domain is configured with a URL of another domain, outside the documented exception",
+        doc: include_str!("../../rules/ISO005.md"),
     },
     RuleMeta {
         code: ISO006,
