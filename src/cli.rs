@@ -317,7 +317,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             text
         }
         Format::Concise => report::concise::render(&sources, &diagnostics),
-        _ => report::json::render(&sources, &diagnostics, None),
+        _ => report::json::render(&sources, &diagnostics),
     };
     write_stdout(&text)?;
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
@@ -407,7 +407,20 @@ fn load_tree(
     }
     for (config, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
         diagnostics.extend(config.diagnostics);
+        // A Caddyfile outside any environment folder: its folder names it.
+        let name = config
+            .file
+            .and_then(|f| {
+                sources
+                    .path(f)
+                    .parent()?
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .filter(|_| path.is_dir());
         environments.push(Environment {
+            profile: name.as_deref().and_then(crate::model::Profile::from_name),
+            name,
             sites: site_list,
             ..Environment::default()
         });

@@ -51,6 +51,8 @@ pub struct Diagnostic {
     pub primary: Label,
     pub related: Vec<Label>,
     pub help: Option<String>,
+    /// The environment it was found in (`None` outside any).
+    pub environment: Option<String>,
 }
 
 impl Diagnostic {
@@ -65,6 +67,7 @@ impl Diagnostic {
             message,
             related: Vec::new(),
             help: None,
+            environment: None,
         }
     }
 

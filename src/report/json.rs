@@ -4,11 +4,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::syntax::source::SourceMap;
 use serde_json::{Value, json};
 
-pub fn render(
-    sources: &SourceMap,
-    diagnostics: &[Diagnostic],
-    environment: Option<&str>,
-) -> String {
+pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let findings: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
@@ -31,7 +27,7 @@ pub fn render(
                 "name": crate::rules::name_of(d.code),
                 "severity": d.severity,
                 "message": d.message,
-                "environment": environment,
+                "environment": d.environment,
                 "primary": {
                     "file": sources.display_path(d.primary.span.file),
                     "line": pos.line,

@@ -155,6 +155,7 @@ impl Rule for SharedDatabase {
                 };
                 out.push(Diagnostic {
                     code: ISO001,
+                    environment: None,
                     severity: Severity::Error,
                     message: format!(
                         "{} ({}) and {} ({}) share {what}",

@@ -210,6 +210,7 @@ fn finding(primary: Span, message: String, other: Option<Label>, cookie: &Cookie
     }
     Diagnostic {
         code: ISO002,
+        environment: None,
         severity: Severity::Error,
         message,
         primary: Label::new(primary, "cookie domain"),

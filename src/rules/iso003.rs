@@ -63,6 +63,7 @@ impl Rule for CrossedUpstream {
                 }
                 out.push(Diagnostic {
                     code: ISO003,
+                    environment: None,
                     severity: Severity::Error,
                     message: format!(
                         "the {} site {site_text} proxies to {shown}, {} {} upstream",

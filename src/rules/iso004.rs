@@ -116,6 +116,7 @@ impl Rule for DuplicateOAuth2Client {
             related.extend(registration_labels(c, "").into_iter().skip(1));
             out.push(Diagnostic {
                 code: ISO004,
+                environment: None,
                 severity: Severity::Error,
                 message: format!(
                     "OAuth2 client {} is registered in both the {} and the {} Hydra",
@@ -160,6 +161,7 @@ impl Rule for DuplicateOAuth2Client {
                 let primary = value.span().unwrap_or(key_span);
                 out.push(Diagnostic {
                     code: ISO004,
+                    environment: None,
                     severity: Severity::Error,
                     message: format!(
                         "{} ({}) is configured with OAuth2 client {} ({key}), which is registered only in the {} Hydra",

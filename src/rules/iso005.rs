@@ -176,6 +176,7 @@ impl Rule for CrossedServiceUrl {
                 }
                 out.push(Diagnostic {
                     code: ISO005,
+                    environment: None,
                     severity: Severity::Error,
                     message: format!(
                         "{} ({}) is configured with {key} pointing at {}",

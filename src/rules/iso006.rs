@@ -119,6 +119,7 @@ impl Rule for SharedSecret {
             };
             out.push(Diagnostic {
                 code: ISO006,
+                environment: None,
                 severity: Severity::Error,
                 message: format!(
                     "{} of {} ({}) and {} of {} ({}) are {how}",

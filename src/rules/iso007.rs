@@ -77,6 +77,7 @@ impl Rule for CrossedConfig {
 fn finding(span: crate::syntax::source::Span, message: String, own: &str) -> Diagnostic {
     Diagnostic {
         code: ISO007,
+        environment: None,
         severity: Severity::Error,
         message,
         primary: Label::new(span, "another domain's config"),

@@ -46,6 +46,7 @@ impl Rule for SharedDbCredentials {
                 };
                 out.push(Diagnostic {
                     code: ISO008,
+                    environment: None,
                     severity: Severity::Warning,
                     message: format!(
                         "{} ({}) and {other} ({}) connect as the same database {who}",

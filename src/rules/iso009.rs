@@ -72,6 +72,7 @@ impl Rule for PortPlan {
             }) {
                 out.push(Diagnostic {
                     code: ISO009,
+                    environment: None,
                     severity: Severity::Error,
                     message: format!(
                         "{} and {} both publish host port {}/{}",
@@ -92,6 +93,7 @@ impl Rule for PortPlan {
             if own != plan && !out.iter().any(|d: &Diagnostic| d.primary.span == b.span) {
                 out.push(Diagnostic {
                     code: ISO009,
+                    environment: None,
                     severity: Severity::Error,
                     message: format!(
                         "{} ({}) is published on host port {}, in the {} port range",

@@ -71,7 +71,11 @@ pub fn checks() -> Vec<&'static dyn Rule> {
 /// Runs every rule over one environment.
 pub fn run(env: &Environment, domains: &Domains) -> Vec<Diagnostic> {
     let ctx = Context { env, domains };
-    checks().iter().flat_map(|r| r.check(&ctx)).collect()
+    let mut out: Vec<Diagnostic> = checks().iter().flat_map(|r| r.check(&ctx)).collect();
+    for d in &mut out {
+        d.environment = env.name.clone();
+    }
+    out
 }
 
 /// What `isolint rules` and `explain` show for a rule.
