@@ -4,6 +4,7 @@
 //! them); each rule has a document in the top-level `rules/` folder that
 //! `isolint explain` prints.
 
+mod cfg002;
 mod iso001;
 mod iso002;
 mod iso003;
@@ -20,6 +21,8 @@ use crate::model::domain::Domains;
 
 /// A file cannot be parsed, or an import cannot be followed.
 pub const CFG001: &str = "CFG001";
+/// A value an isolation rule needs is only known at deploy time.
+pub const CFG002: &str = "CFG002";
 /// Services of two domains use the same database.
 pub const ISO001: &str = "ISO001";
 /// A domain's cookie domain covers another domain's hosts.
@@ -56,6 +59,7 @@ pub trait Rule: Sync {
 /// Every rule that checks the model.
 pub fn checks() -> Vec<&'static dyn Rule> {
     vec![
+        &cfg002::Unresolved,
         &iso001::SharedDatabase,
         &iso002::ParentCookieDomain,
         &iso003::CrossedUpstream,
@@ -97,6 +101,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Error,
         summary: "a file cannot be parsed, or an import cannot be followed",
         doc: include_str!("../../rules/CFG001.md"),
+    },
+    RuleMeta {
+        code: CFG002,
+        name: "unresolved",
+        severity: Severity::Info,
+        summary: "a value an isolation rule needs stays symbolic; says which --var/--env-file would prove it",
+        doc: include_str!("../../rules/CFG002.md"),
     },
     RuleMeta {
         code: ISO001,

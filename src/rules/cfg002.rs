@@ -1,0 +1,88 @@
+//! CFG002 unresolved: a value an isolation rule needs stays symbolic. It is
+//! informational: it says which variable to pass (`--var`, `--env-file`)
+//! so the rule can prove the boundary instead of comparing names.
+
+use super::{CFG002, Context, Rule};
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::load::dsn::{Dsn, Part};
+use crate::model::value::Value;
+use crate::syntax::source::Span;
+
+pub struct Unresolved;
+
+/// Ory keys whose values ISO002 must know.
+const COOKIE_KEYS: &[&str] = &[
+    "cookies.domain",
+    "session.cookie.domain",
+    "serve.cookies.domain",
+];
+
+fn info(span: Span, what: &str, vars: &[String]) -> Diagnostic {
+    let flags: Vec<String> = vars.iter().map(|v| format!("--var {v}=...")).collect();
+    Diagnostic {
+        code: CFG002,
+        environment: None,
+        severity: Severity::Info,
+        message: format!(
+            "{what} is only known at deploy time (from {})",
+            vars.join(", ")
+        ),
+        primary: Label::new(span, "symbolic"),
+        related: Vec::new(),
+        help: Some(format!(
+            "pass {} or an --env-file with the deploy-time values to check it exactly",
+            flags.join(" ")
+        )),
+    }
+}
+
+fn symbolic(v: &Value) -> Option<Vec<String>> {
+    if v.text().is_some() {
+        return None;
+    }
+    let vars = v.unbound();
+    (!vars.is_empty()).then_some(vars)
+}
+
+impl Rule for Unresolved {
+    fn code(&self) -> &'static str {
+        CFG002
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for site in &ctx.env.sites {
+            for a in &site.addresses {
+                if a.text.is_none() && !a.vars.is_empty() {
+                    out.push(info(a.span, &format!("site address {}", a.raw), &a.vars));
+                }
+            }
+        }
+        for s in &ctx.env.services {
+            let Some(ory) = &s.ory else { continue };
+            for key in COOKIE_KEYS {
+                if let Some(setting) = ory.get(key)
+                    && let (Some(vars), Some(span)) =
+                        (symbolic(&setting.value), setting.value.span())
+                {
+                    out.push(info(span, &format!("{}'s {key}", s.service.name), &vars));
+                }
+            }
+            if let Some(setting) = ory.get("dsn")
+                && let Some(dsn) = Dsn::parse(&setting.value)
+                && let Some(span) = setting.value.span()
+            {
+                for (part, what) in [(&dsn.host, "host"), (&dsn.database, "database")] {
+                    if let Some(Part::Symbolic(vars)) = part {
+                        out.push(info(
+                            span,
+                            &format!("the {what} of {}'s DSN", s.service.name),
+                            vars,
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
