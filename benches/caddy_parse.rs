@@ -48,8 +48,8 @@ fn run(texts: &[String], scope: &Scope, path: &Path) -> usize {
     let env = Env::new();
     let mut upstreams = 0;
     for text in texts {
-        let mut sources = SourceMap::new();
-        let config = load_text(&mut sources, scope, path, text, &env);
+        let sources = SourceMap::new();
+        let config = load_text(&sources, scope, path, text, &env);
         let (s, _) = sites(&config, &env);
         upstreams += s.iter().map(|s| s.upstreams.len()).sum::<usize>();
     }

@@ -165,7 +165,7 @@ struct Given {
     vars: crate::load::compose::Vars,
 }
 
-fn env_from(values: &ValueArgs, sources: &mut SourceMap) -> Result<Given, Fatal> {
+fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
     use crate::model::value::Value;
     use std::sync::Arc;
     let mut given = Given {
@@ -213,7 +213,7 @@ fn not_yet(what: &str) -> Fatal {
 /// `skip` (environment folders, which load their own): a Caddyfile
 /// imported by another is checked as part of it, not on its own.
 fn load_caddyfiles(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     path: &Path,
     env: &Env,
     skip: &[PathBuf],
@@ -274,12 +274,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             )));
         }
     }
-    let mut sources = SourceMap::new();
-    let given = env_from(&args.values, &mut sources)?;
+    let sources = SourceMap::new();
+    let given = env_from(&args.values, &sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for path in &args.paths {
-        let (environments, mut diags) =
-            load_tree(&mut sources, path, &given, args.config.as_deref())?;
+        let (environments, mut diags) = load_tree(&sources, path, &given, args.config.as_deref())?;
         diagnostics.append(&mut diags);
         let domains = crate::model::domain::Domains::default();
         for env in &environments {
@@ -362,7 +361,7 @@ fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
 /// The configuration for `path`: `--config`, else `isolint.toml` found
 /// upward; a malformed file ends the run (exit 2) with its diagnostic.
 fn config_for(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     path: &Path,
     explicit: Option<&Path>,
 ) -> Result<crate::config::Config, Fatal> {
@@ -379,7 +378,7 @@ fn config_for(
 /// Loads every environment under `path`, and every Caddyfile outside
 /// them (or the one file `path` names).
 fn load_tree(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     path: &Path,
     given: &Given,
     config: Option<&Path>,
@@ -394,15 +393,27 @@ fn load_tree(
     };
     if !env_dirs.is_empty() {
         let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
-        for dir in &env_dirs {
-            environments.push(crate::model::build::environment(
-                sources,
-                &scope,
-                &config,
-                dir,
-                &given.vars,
-                &mut diagnostics,
-            ));
+        // Environments load in parallel into the shared source map; the
+        // results keep the folders' order.
+        use rayon::prelude::*;
+        let loaded: Vec<(Environment, Vec<Diagnostic>)> = env_dirs
+            .par_iter()
+            .map(|dir| {
+                let mut diags = Vec::new();
+                let env = crate::model::build::environment(
+                    sources,
+                    &scope,
+                    &config,
+                    dir,
+                    &given.vars,
+                    &mut diags,
+                );
+                (env, diags)
+            })
+            .collect();
+        for (env, mut diags) in loaded {
+            environments.push(env);
+            diagnostics.append(&mut diags);
         }
     }
     for (config, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
@@ -429,10 +440,10 @@ fn load_tree(
 }
 
 fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
-    let mut sources = SourceMap::new();
-    let given = env_from(&args.values, &mut sources)?;
+    let sources = SourceMap::new();
+    let given = env_from(&args.values, &sources)?;
     let (environments, mut diagnostics) =
-        load_tree(&mut sources, &args.path, &given, args.config.as_deref())?;
+        load_tree(&sources, &args.path, &given, args.config.as_deref())?;
     write_stdout(&report::dump::render(&sources, &environments))?;
     if diagnostics.is_empty() {
         return Ok(ExitCode::SUCCESS);

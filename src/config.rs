@@ -70,7 +70,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 
 /// Reads a configuration file; a malformed one is a CFG001 diagnostic with
 /// the span of the error.
-pub fn load(sources: &mut SourceMap, path: &Path) -> Result<Config, Diagnostic> {
+pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     let text = crate::discover::read_text(path).map_err(|e| {
         let id = sources.add(path, "");
         Diagnostic::parse_error(Span::new(id, 0, 0), format!("{}: {e}", path.display()))
@@ -119,8 +119,8 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, "[seed]\nscripts = [\"platform/*/boot/*.sh\"]\n")
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut sources = SourceMap::new();
-        let config = load(&mut sources, &path).unwrap_or_else(|d| panic!("{}", d.message));
+        let sources = SourceMap::new();
+        let config = load(&sources, &path).unwrap_or_else(|d| panic!("{}", d.message));
         assert!(config.is_seed_script(&config.dir.join("platform/prod/boot/clients.sh")));
         assert!(!config.is_seed_script(&config.dir.join("platform/prod/other.sh")));
         assert!(!config.is_seed_script(&config.dir.join("platform/prod/x/boot/deeper.sh")));
@@ -130,7 +130,7 @@ mod tests {
 
         std::fs::write(&path, "[seed]\nscripts = \"not a list\"\n")
             .unwrap_or_else(|e| panic!("{e}"));
-        let d = load(&mut sources, &path)
+        let d = load(&sources, &path)
             .err()
             .unwrap_or_else(|| panic!("expected an error"));
         assert!(

@@ -73,9 +73,9 @@ fn load(caddyfile: &str) -> Loaded {
     let path = dir.path().join("Caddyfile");
     std::fs::write(&path, caddyfile).unwrap_or_else(|e| panic!("write: {e}"));
     let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("scope: {e}"));
-    let mut sources = SourceMap::new();
+    let sources = SourceMap::new();
     let env = Env::new();
-    let config = caddy::load(&mut sources, &scope, &path, &env);
+    let config = caddy::load(&sources, &scope, &path, &env);
     let (sites, mut diagnostics) = caddy::sites::sites(&config, &env);
     diagnostics.extend(config.diagnostics);
     Loaded {

@@ -23,9 +23,9 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 fn check(root: &Path, caddyfile: &Path) -> Outcome {
     let scope = Scope::for_path(root).unwrap_or_else(|e| panic!("{e}"));
-    let mut sources = SourceMap::new();
+    let sources = SourceMap::new();
     let env = Env::new();
-    let config = load(&mut sources, &scope, caddyfile, &env);
+    let config = load(&sources, &scope, caddyfile, &env);
     let (sites, diags) = sites(&config, &env);
     let all: Vec<&Diagnostic> = config.diagnostics.iter().chain(&diags).collect();
     Outcome {

@@ -88,16 +88,10 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     std::fs::write(dir.path().join("b.caddy"), "import a.caddy\n")
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let scope = Scope::for_path(dir.path()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let mut sources = SourceMap::new();
+    let sources = SourceMap::new();
     let mut env = Env::new();
     env.insert("V".into(), "v:2".into());
-    let config = load_text(
-        &mut sources,
-        &scope,
-        &dir.path().join("Caddyfile"),
-        text,
-        &env,
-    );
+    let config = load_text(&sources, &scope, &dir.path().join("Caddyfile"), text, &env);
     let (sites, diags) = sites(&config, &env);
     let in_file = |span: isolint::syntax::source::Span| {
         span.start <= span.end && span.end as usize <= sources.text(span.file).len()

@@ -8,12 +8,12 @@ use isolint::syntax::source::SourceMap;
 use std::path::Path;
 
 fn load(dir: &str, file: &str) -> (Compose, SourceMap) {
-    let mut sources = SourceMap::new();
-    let (vars, diags) = compose::project_vars(&mut sources, Path::new(dir), &Vars::new());
+    let sources = SourceMap::new();
+    let (vars, diags) = compose::project_vars(&sources, Path::new(dir), &Vars::new());
     assert!(diags.is_empty(), "{diags:?}");
     let scope =
         isolint::discover::Scope::for_path(Path::new(dir)).unwrap_or_else(|e| panic!("{e}"));
-    let c = compose::load(&mut sources, &scope, &Path::new(dir).join(file), &vars);
+    let c = compose::load(&sources, &scope, &Path::new(dir).join(file), &vars);
     (c, sources)
 }
 
@@ -192,10 +192,10 @@ fn bad_compose_files_are_diagnostics_with_spans() {
     for (text, line) in cases {
         let path = dir.path().join("compose.yml");
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-        let mut sources = SourceMap::new();
+        let sources = SourceMap::new();
         let scope =
             isolint::discover::Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let c = compose::load(&mut sources, &scope, &path, &Vars::new());
+        let c = compose::load(&sources, &scope, &path, &Vars::new());
         let lines: Vec<usize> = c
             .diagnostics
             .iter()
@@ -215,11 +215,11 @@ fn override_files_merge_into_the_base_in_order() {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     assert_eq!(files, vec!["compose.yml", "compose.override.yml"]);
-    let mut sources = SourceMap::new();
+    let sources = SourceMap::new();
     let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
     let mut diags = Vec::new();
     let env = build::environment(
-        &mut sources,
+        &sources,
         &scope,
         &Default::default(),
         dir,
@@ -264,11 +264,11 @@ fn reset_and_override_tags_replace_instead_of_merging() {
         "services:\n  base:\n    ports: !override\n      - \"4000:3000\"\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let mut sources = SourceMap::new();
+    let sources = SourceMap::new();
     let scope = Scope::for_path(d).unwrap_or_else(|e| panic!("{e}"));
     let mut diags = Vec::new();
     let env = build::environment(
-        &mut sources,
+        &sources,
         &scope,
         &Default::default(),
         d,

@@ -18,15 +18,15 @@ struct Loaded {
 
 fn load(dir: &str, file: &str) -> Loaded {
     let dir = Path::new(dir);
-    let mut sources = SourceMap::new();
-    let (vars, _) = compose::project_vars(&mut sources, dir, &Vars::new());
+    let sources = SourceMap::new();
+    let (vars, _) = compose::project_vars(&sources, dir, &Vars::new());
     let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
-    let c = compose::load(&mut sources, &scope, &dir.join(file), &vars);
+    let c = compose::load(&sources, &scope, &dir.join(file), &vars);
     let mut diagnostics = Vec::new();
     let mut configs = Vec::new();
     for s in &c.services {
         if let Some(kind) = ory::kind_of(s) {
-            let cfg = ory::load(&mut sources, &scope, s, kind, dir, &mut diagnostics);
+            let cfg = ory::load(&sources, &scope, s, kind, dir, &mut diagnostics);
             configs.push((s.name.clone(), cfg));
         }
     }

@@ -180,7 +180,7 @@ pub type Vars = BTreeMap<String, Arc<Value>>;
 /// The project variables of a compose file's folder: its `.env` (when
 /// present), then `extra` (from `--env-file`/`--var`), which wins.
 pub fn project_vars(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     dir: &std::path::Path,
     extra: &Vars,
 ) -> (Vars, Vec<Diagnostic>) {
@@ -220,7 +220,7 @@ pub fn project_vars(
 /// Loads the compose file `path`; env files are read only inside `scope`. `vars` holds the values of the project
 /// `.env`, `--env-file` and `--var`, already combined.
 pub fn load(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     scope: &crate::discover::Scope,
     path: &std::path::Path,
     vars: &Vars,
@@ -415,7 +415,7 @@ impl Ctx<'_> {
         name: &str,
         name_span: Span,
         node: &Node,
-        sources: &mut SourceMap,
+        sources: &SourceMap,
         dir: &std::path::Path,
         files: &mut Vec<FileId>,
     ) -> Service {
@@ -513,7 +513,7 @@ impl Ctx<'_> {
     fn env_files(
         &mut self,
         node: Option<&Node>,
-        sources: &mut SourceMap,
+        sources: &SourceMap,
         dir: &std::path::Path,
         files: &mut Vec<FileId>,
     ) -> Vec<EnvVar> {

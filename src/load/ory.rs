@@ -164,7 +164,7 @@ fn host_path(service: &Service, dir: &Path, inside: &str) -> Option<PathBuf> {
 /// Loads the configuration of an Ory service. `dir` is the compose file's
 /// folder; the YAML is read only inside `scope`.
 pub fn load(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     scope: &crate::discover::Scope,
     service: &Service,
     kind: OryKind,

@@ -110,7 +110,7 @@ fn mounted_caddyfile(service: &Service, dir: &Path) -> Option<PathBuf> {
 
 /// Builds one environment from its folder.
 pub fn environment(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     scope: &Scope,
     config: &crate::config::Config,
     dir: &Path,
@@ -190,7 +190,7 @@ pub fn environment(
 /// The SQL files the postgres service mounts into
 /// `/docker-entrypoint-initdb.d` (a file, or every `.sql` of a folder).
 fn init_scripts(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     scope: &Scope,
     dir: &Path,
     services: &[ServiceFacts],
@@ -261,7 +261,7 @@ fn service_vars(service: &Service, outer: &Vars) -> Vars {
 /// environment), and `*seed*.sh` files of the folder or files that
 /// `isolint.toml` names (run with the project variables).
 fn seed_clients(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     scope: &Scope,
     config: &crate::config::Config,
     dir: &Path,

@@ -190,10 +190,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let mut sources = SourceMap::new();
+        let sources = SourceMap::new();
         let mut diags = Vec::new();
         let env = build::environment(
-            &mut sources,
+            &sources,
             &scope,
             &Default::default(),
             dir.path(),

@@ -109,9 +109,9 @@ mod tests {
     fn findings(src: &str) -> Vec<(usize, String)> {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let mut sources = SourceMap::new();
+        let sources = SourceMap::new();
         let config = load_text(
-            &mut sources,
+            &sources,
             &scope,
             &dir.path().join("Caddyfile"),
             src,

@@ -204,10 +204,10 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let mut sources = SourceMap::new();
+        let sources = SourceMap::new();
         let mut diags = Vec::new();
         let env = build::environment(
-            &mut sources,
+            &sources,
             &scope,
             &Default::default(),
             dir.path(),

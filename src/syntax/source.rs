@@ -115,10 +115,11 @@ impl SourceFile {
     }
 }
 
-/// All files read in one run.
+/// All files read in one run. Files are only ever added, through a shared
+/// reference, so environments can be loaded in parallel into one map.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: boxcar::Vec<SourceFile>,
 }
 
 impl SourceMap {
@@ -128,15 +129,14 @@ impl SourceMap {
 
     /// Adds a file; a leading UTF-8 byte order mark is kept in the text (so
     /// offsets match the bytes on disk) and skipped by the lexers.
-    pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
-        let id = FileId(clamp_u32(self.files.len()));
-        self.files.push(SourceFile::new(path.into(), text.into()));
-        id
+    pub fn add(&self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
+        let index = self.files.push(SourceFile::new(path.into(), text.into()));
+        FileId(clamp_u32(index))
     }
 
     /// How many files have been read.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files.count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -151,8 +151,8 @@ impl SourceMap {
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.files
             .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(clamp_u32(i)))
+            .find(|(_, f)| f.path == path)
+            .map(|(i, _)| FileId(clamp_u32(i)))
     }
 
     pub fn text(&self, id: FileId) -> &str {
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn lines_and_columns_are_one_based_and_count_characters() {
-        let mut map = SourceMap::new();
+        let map = SourceMap::new();
         let id = map.add("a", "ab\nçd e\n");
         let span = Span::new(id, 7, 8); // byte offsets: "ç" takes two
         assert_eq!(map.slice(span), "e");

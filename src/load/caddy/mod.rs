@@ -48,7 +48,7 @@ pub struct CaddyConfig {
 }
 
 /// Loads `path` and its imports, reading only inside `scope`.
-pub fn load(sources: &mut SourceMap, scope: &Scope, path: &Path, env: &Env) -> CaddyConfig {
+pub fn load(sources: &SourceMap, scope: &Scope, path: &Path, env: &Env) -> CaddyConfig {
     let mut loader = Loader::new(sources, scope, env);
     match loader.read(path, None) {
         Ok(file) => loader.run(file, path),
@@ -61,7 +61,7 @@ pub fn load(sources: &mut SourceMap, scope: &Scope, path: &Path, env: &Env) -> C
 /// unsaved buffer, or a benchmark's input); imports are still read from
 /// disk relative to `path`.
 pub fn load_text(
-    sources: &mut SourceMap,
+    sources: &SourceMap,
     scope: &Scope,
     path: &Path,
     text: &str,
@@ -79,7 +79,7 @@ struct Snippet {
 }
 
 pub(crate) struct Loader<'a> {
-    sources: &'a mut SourceMap,
+    sources: &'a SourceMap,
     scope: &'a Scope,
     env: &'a Env,
     snippets: HashMap<String, Snippet>,
@@ -91,7 +91,7 @@ pub(crate) struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    fn new(sources: &'a mut SourceMap, scope: &'a Scope, env: &'a Env) -> Loader<'a> {
+    fn new(sources: &'a SourceMap, scope: &'a Scope, env: &'a Env) -> Loader<'a> {
         Loader {
             sources,
             scope,

@@ -371,8 +371,8 @@ mod tests {
         let path = dir.path().join("Caddyfile");
         std::fs::write(&path, src).unwrap_or_else(|e| panic!("{e}"));
         let scope = FsScope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let mut map = SourceMap::new();
-        let config = super::super::load(&mut map, &scope, &path, &Env::new());
+        let map = SourceMap::new();
+        let config = super::super::load(&map, &scope, &path, &Env::new());
         let (sites, mut diags) = sites(&config, &Env::new());
         diags.extend(config.diagnostics);
         (sites, diags)
