@@ -278,11 +278,10 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let given = env_from(&args.values, &sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for path in &args.paths {
-        let (environments, mut diags) = load_tree(&sources, path, &given, args.config.as_deref())?;
-        diagnostics.append(&mut diags);
-        let domains = crate::model::domain::Domains::default();
-        for env in &environments {
-            diagnostics.extend(crate::rules::run(env, &domains));
+        let mut loaded = load_tree(&sources, path, &given, args.config.as_deref())?;
+        diagnostics.append(&mut loaded.diagnostics);
+        for env in &loaded.environments {
+            diagnostics.extend(crate::rules::run(env, &loaded.domains));
         }
     }
     let selected = |code: &str| {
@@ -375,6 +374,14 @@ fn config_for(
         .map_err(|d| Fatal(report::pretty::render(sources, &[d], false)))
 }
 
+/// What `load_tree` reads: the environments, the diagnostics of reading
+/// them, and the domains to check them against.
+struct Loaded {
+    environments: Vec<Environment>,
+    diagnostics: Vec<Diagnostic>,
+    domains: crate::model::domain::Domains,
+}
+
 /// Loads every environment under `path`, and every Caddyfile outside
 /// them (or the one file `path` names).
 fn load_tree(
@@ -382,7 +389,7 @@ fn load_tree(
     path: &Path,
     given: &Given,
     config: Option<&Path>,
-) -> Result<(Vec<Environment>, Vec<Diagnostic>), Fatal> {
+) -> Result<Loaded, Fatal> {
     let config = config_for(sources, path, config)?;
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
@@ -436,15 +443,22 @@ fn load_tree(
             ..Environment::default()
         });
     }
-    Ok((environments, diagnostics))
+    Ok(Loaded {
+        environments,
+        diagnostics,
+        domains: config.domains,
+    })
 }
 
 fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
-    let (environments, mut diagnostics) =
-        load_tree(&sources, &args.path, &given, args.config.as_deref())?;
-    write_stdout(&report::dump::render(&sources, &environments))?;
+    let Loaded {
+        environments,
+        mut diagnostics,
+        domains,
+    } = load_tree(&sources, &args.path, &given, args.config.as_deref())?;
+    write_stdout(&report::dump::render(&sources, &environments, &domains))?;
     if diagnostics.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }

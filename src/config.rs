@@ -1,11 +1,18 @@
 //! `isolint.toml`: found upward from the checked path, or given with
 //! `--config`.
 //!
-//! For now it holds where seed scripts are besides the conventions:
+//! For now it holds where seed scripts are besides the conventions, and the
+//! identity domains when they are not the default CIAM and IAM:
 //!
 //! ```toml
 //! [seed]
 //! scripts = ["platform/*/bootstrap/*.sh"]   # globs, relative to this file
+//!
+//! [[domains]]
+//! name = "ciam"
+//! names = ["ciam", "shop"]          # name segments that mark it
+//! hosts = ["*.shop.example.com"]    # hosts (or *.suffix) of its sites
+//! ports = ["3000-3999"]             # its host port range(s)
 //! ```
 //!
 //! Unknown keys are ignored here; the configuration issue turns them into
@@ -22,6 +29,19 @@ pub const FILE_NAME: &str = "isolint.toml";
 struct Raw {
     #[serde(default)]
     seed: RawSeed,
+    #[serde(default)]
+    domains: Vec<RawDomain>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RawDomain {
+    name: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    ports: Vec<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -36,6 +56,8 @@ pub struct Config {
     /// The folder the file is in (globs are relative to it).
     pub dir: PathBuf,
     seed_scripts: Option<GlobSet>,
+    /// The identity domains (CIAM and IAM unless configured).
+    pub domains: crate::model::domain::Domains,
 }
 
 impl Config {
@@ -106,7 +128,51 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
             Diagnostic::parse_error(Span::new(id, 0, 0), format!("invalid [seed] scripts: {e}"))
         })?)
     };
-    Ok(Config { dir, seed_scripts })
+    let domains = if raw.domains.is_empty() {
+        crate::model::domain::Domains::default()
+    } else {
+        let mut list = Vec::new();
+        for d in raw.domains {
+            let mut ports = Vec::new();
+            for range in &d.ports {
+                let parsed = range
+                    .split_once('-')
+                    .map_or((range.as_str(), range.as_str()), |(a, b)| (a, b));
+                match (
+                    parsed.0.trim().parse::<u16>(),
+                    parsed.1.trim().parse::<u16>(),
+                ) {
+                    (Ok(a), Ok(b)) if a <= b => ports.push((a, b)),
+                    _ => {
+                        let at = text.find(range.as_str()).unwrap_or(0);
+                        return Err(Diagnostic::parse_error(
+                            Span::new(id, at, at + range.len()),
+                            format!(
+                                "invalid port range '{range}' for domain {}: use \"3000-3999\"",
+                                d.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            let mut names: Vec<String> = d.names.iter().map(|n| n.to_ascii_lowercase()).collect();
+            if names.is_empty() {
+                names.push(d.name.to_ascii_lowercase());
+            }
+            list.push(crate::model::domain::Domain {
+                name: d.name.to_ascii_lowercase(),
+                names,
+                hosts: d.hosts,
+                ports,
+            });
+        }
+        crate::model::domain::Domains { list }
+    };
+    Ok(Config {
+        dir,
+        seed_scripts,
+        domains,
+    })
 }
 
 #[cfg(test)]
@@ -139,5 +205,16 @@ mod tests {
             d.message
         );
         assert_eq!(d.primary.span.start, 17);
+
+        std::fs::write(
+            &path,
+            "[[domains]]\nname = \"shop\"\nhosts = [\"*.shop.example\"]\nports = [\"5000-5999\"]\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let config = load(&sources, &path).unwrap_or_else(|d| panic!("{}", d.message));
+        assert_eq!(config.domains.of_name("shop-hera"), Some("shop"));
+        assert_eq!(config.domains.of_host("login.shop.example"), Some("shop"));
+        assert_eq!(config.domains.of_port(5001), Some("shop"));
+        assert_eq!(config.domains.of_name("ciam-hera"), None);
     }
 }

@@ -4,23 +4,25 @@
 use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
 use crate::load::dsn::{Dsn, Part};
 use crate::load::ory::Source;
+use crate::model::attribute::{service_domain, site_domain, upstream_domain};
+use crate::model::domain::Domains;
 use crate::model::redact::redact;
 use crate::model::value::Value as ModelValue;
 use crate::model::{Environment, ServiceFacts};
 use crate::syntax::source::{SourceMap, Span};
 use serde_json::{Value, json};
 
-pub fn render(sources: &SourceMap, environments: &[Environment]) -> String {
+pub fn render(sources: &SourceMap, environments: &[Environment], domains: &Domains) -> String {
     let envs: Vec<Value> = environments
         .iter()
         .map(|e| {
             json!({
                 "name": e.name,
                 "profile": e.profile,
-                "services": e.services.iter().map(|s| service(sources, s)).collect::<Vec<_>>(),
-                "sites": e.sites.iter().map(|s| site(sources, s)).collect::<Vec<_>>(),
-                "oauth2_clients": e.oauth2_clients.iter().map(|c| client(sources, c)).collect::<Vec<_>>(),
-                "databases": e.services.iter().filter_map(|s| database(sources, s)).collect::<Vec<_>>(),
+                "services": e.services.iter().map(|s| service(sources, s, service_domain(s, domains))).collect::<Vec<_>>(),
+                "sites": e.sites.iter().map(|s| site(sources, s, e, domains)).collect::<Vec<_>>(),
+                "oauth2_clients": e.oauth2_clients.iter().map(|c| client(sources, c, client_domain(c, e, domains))).collect::<Vec<_>>(),
+                "databases": e.services.iter().filter_map(|s| database(sources, s, service_domain(s, domains))).collect::<Vec<_>>(),
                 "init_sql": e.init_sql.iter().map(|s| init_sql(sources, s)).collect::<Vec<_>>(),
             })
         })
@@ -45,14 +47,25 @@ fn via(sources: &SourceMap, chain: &[Span]) -> Vec<Value> {
         .collect()
 }
 
-fn site(sources: &SourceMap, s: &Site) -> Value {
+/// The domain of the Hydra a client is registered in.
+fn client_domain(
+    c: &crate::model::OAuthClient,
+    e: &Environment,
+    domains: &Domains,
+) -> Option<String> {
+    let hydra = c.hydra.as_ref()?;
+    let s = e.services.iter().find(|s| &s.service.name == hydra)?;
+    service_domain(s, domains)
+}
+
+fn site(sources: &SourceMap, s: &Site, e: &Environment, domains: &Domains) -> Value {
     let (file, line) = location(sources, s.span);
     json!({
         "addresses": s.addresses.iter().map(|a| address(sources, a)).collect::<Vec<_>>(),
-        "domain": null,
+        "domain": site_domain(s, domains),
         "file": file,
         "line": line,
-        "upstreams": s.upstreams.iter().map(|u| upstream(sources, u)).collect::<Vec<_>>(),
+        "upstreams": s.upstreams.iter().map(|u| upstream(sources, u, upstream_domain(u, &e.services, domains).0)).collect::<Vec<_>>(),
     })
 }
 
@@ -75,7 +88,7 @@ fn address(sources: &SourceMap, a: &SiteAddress) -> Value {
     })
 }
 
-fn upstream(sources: &SourceMap, u: &Upstream) -> Value {
+fn upstream(sources: &SourceMap, u: &Upstream, domain: Option<String>) -> Value {
     let (file, line) = location(sources, u.span);
     let (directive_file, directive_line) = location(sources, u.directive_span);
     json!({
@@ -84,7 +97,7 @@ fn upstream(sources: &SourceMap, u: &Upstream) -> Value {
         "vars": u.vars,
         "directive": u.directive,
         "hosts": u.hosts,
-        "domain": null,
+        "domain": domain,
         "file": file,
         "line": line,
         "directive_at": {"file": directive_file, "line": directive_line},
@@ -120,7 +133,7 @@ fn value(sources: &SourceMap, name: &str, v: &ModelValue) -> Value {
     })
 }
 
-fn service(sources: &SourceMap, s: &ServiceFacts) -> Value {
+fn service(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Value {
     let mut env = serde_json::Map::new();
     for var in &s.service.environment {
         let shown = match &var.value {
@@ -145,7 +158,7 @@ fn service(sources: &SourceMap, s: &ServiceFacts) -> Value {
     }
     json!({
         "name": s.service.name,
-        "domain": null,
+        "domain": domain,
         "kind": s.kind,
         "image": s.service.image.as_ref().map(|v| value(sources, "image", v)),
         "env": env,
@@ -163,7 +176,7 @@ fn part(p: &Option<Part>) -> Value {
 
 /// The database a service uses: its Ory `dsn`, else `DSN` or
 /// `DATABASE_URL` in its environment.
-fn database(sources: &SourceMap, s: &ServiceFacts) -> Option<Value> {
+fn database(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Option<Value> {
     let dsn_value = s
         .ory
         .as_ref()
@@ -181,7 +194,7 @@ fn database(sources: &SourceMap, s: &ServiceFacts) -> Option<Value> {
     }
     Some(json!({
         "service": s.service.name,
-        "domain": null,
+        "domain": domain,
         "dsn": shown,
         "host": part(&dsn.host),
         "port": part(&dsn.port),
@@ -190,14 +203,14 @@ fn database(sources: &SourceMap, s: &ServiceFacts) -> Option<Value> {
     }))
 }
 
-fn client(sources: &SourceMap, c: &crate::model::OAuthClient) -> Value {
+fn client(sources: &SourceMap, c: &crate::model::OAuthClient, domain: Option<String>) -> Value {
     let r = &c.registration;
     let (file, line) = location(sources, r.span);
     json!({
         "client_id": r.client_id.as_ref().map(|v| value(sources, "client_id", v)),
         "admin_url": value(sources, "admin_url", &r.admin_url),
         "hydra": c.hydra,
-        "domain": null,
+        "domain": domain,
         "method": r.method,
         "file": file,
         "line": line,
