@@ -2,35 +2,15 @@
 //! folder holds an `expected.txt` of `CODE path/inside/the/fixture LINE`
 //! lines, and the healthy `fixtures/olympus` tree has none.
 
-use assert_cmd::Command;
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
 type Findings = BTreeSet<(String, String, u64)>;
 
 fn findings(root: &Path) -> Findings {
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("binary: {e}"))
-        .args(["check", "--format", "json"])
-        .arg(root)
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{}: bad json ({e})", root.display()));
-    let prefix = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
-    value["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let file = f["primary"]["file"].as_str().unwrap_or("");
-            (
-                f["code"].as_str().unwrap_or("").to_string(),
-                file.strip_prefix(&prefix).unwrap_or(file).to_string(),
-                f["primary"]["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
+    common::findings(root).into_iter().collect()
 }
 
 fn expected(dir: &Path) -> Findings {

@@ -1,7 +1,9 @@
 //! Mutations of the healthy tree: each small edit breaks isolation in one
 //! way, and the right rule must fire at the edited line — nothing else.
 
-use assert_cmd::Command;
+mod common;
+
+use common::findings;
 use std::path::{Path, PathBuf};
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -32,31 +34,6 @@ fn mutate(root: &Path, file: &str, old: &str, new: &str) -> usize {
     let line = text[..at].matches('\n').count() + 1;
     std::fs::write(&path, text.replacen(old, new, 1)).unwrap_or_else(|e| panic!("{e}"));
     line
-}
-
-fn findings(root: &Path) -> Vec<(String, String, u64)> {
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .args(["check", "--format", "json"])
-        .arg(root)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let prefix = format!("{}/", root.to_string_lossy());
-    value["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let file = f["primary"]["file"].as_str().unwrap_or("");
-            let file = file.strip_prefix(&prefix).unwrap_or(file).to_string();
-            (
-                f["code"].as_str().unwrap_or("").to_string(),
-                file,
-                f["primary"]["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
 }
 
 fn healthy_copy() -> (tempfile::TempDir, PathBuf) {

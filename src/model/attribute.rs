@@ -36,12 +36,7 @@ pub fn service_domain(s: &ServiceFacts, domains: &Domains) -> Option<String> {
             return Some(d.to_string());
         }
     }
-    let dsn = s
-        .ory
-        .as_ref()
-        .and_then(|o| o.get("dsn"))
-        .map(|setting| setting.value)
-        .or_else(|| s.service.env("DSN").and_then(|e| e.value.clone()))?;
+    let dsn = s.dsn()?;
     match Dsn::parse(&dsn)?.database? {
         Part::Known(db) => domains.of_name(&db).map(str::to_string),
         Part::Symbolic(vars) => vars

@@ -54,6 +54,22 @@ pub struct ServiceFacts {
     pub ory: Option<OryConfig>,
 }
 
+impl ServiceFacts {
+    /// The DSN the service connects with: its effective Ory `dsn`, else
+    /// `DSN` or `DATABASE_URL` in its environment.
+    pub fn dsn(&self) -> Option<value::Value> {
+        self.ory
+            .as_ref()
+            .and_then(|o| o.get("dsn"))
+            .map(|setting| setting.value)
+            .or_else(|| {
+                ["DSN", "DATABASE_URL"]
+                    .iter()
+                    .find_map(|k| self.service.env(k).and_then(|e| e.value.clone()))
+            })
+    }
+}
+
 /// An OAuth2 client registered by a seed script.
 #[derive(Debug, Clone)]
 pub struct OAuthClient {

@@ -177,16 +177,7 @@ fn part(p: &Option<Part>) -> Value {
 /// The database a service uses: its Ory `dsn`, else `DSN` or
 /// `DATABASE_URL` in its environment.
 fn database(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Option<Value> {
-    let dsn_value = s
-        .ory
-        .as_ref()
-        .and_then(|o| o.get("dsn"))
-        .map(|setting| setting.value)
-        .or_else(|| {
-            ["DSN", "DATABASE_URL"]
-                .iter()
-                .find_map(|k| s.service.env(k).and_then(|e| e.value.clone()))
-        })?;
+    let dsn_value = s.dsn()?;
     let dsn = Dsn::parse(&dsn_value)?;
     let mut shown = value(sources, "dsn", &dsn_value);
     if let Some(obj) = shown.as_object_mut() {

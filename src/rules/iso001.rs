@@ -35,20 +35,6 @@ fn default_port(scheme: &str) -> &'static str {
     }
 }
 
-/// The DSN a service connects with: its Ory `dsn`, else `DSN` or
-/// `DATABASE_URL` in its environment.
-pub fn service_dsn(s: &ServiceFacts) -> Option<Value> {
-    s.ory
-        .as_ref()
-        .and_then(|o| o.get("dsn"))
-        .map(|setting| setting.value)
-        .or_else(|| {
-            ["DSN", "DATABASE_URL"]
-                .iter()
-                .find_map(|k| s.service.env(k).and_then(|e| e.value.clone()))
-        })
-}
-
 fn key(dsn: &Dsn) -> Option<(DbKey, Option<String>)> {
     let scheme = dsn.scheme.known().unwrap_or("postgres").to_string();
     if matches!(scheme.as_str(), "sqlite" | "sqlite3" | "memory") {
@@ -90,7 +76,7 @@ impl Rule for SharedDatabase {
             let Some(domain) = service_domain(s, ctx.domains) else {
                 continue;
             };
-            let Some(value) = service_dsn(s) else {
+            let Some(value) = s.dsn() else {
                 continue;
             };
             let parsed = match Dsn::parse(&value) {
@@ -181,25 +167,11 @@ impl Rule for SharedDatabase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::Scope;
-    use crate::model::build;
     use crate::model::domain::Domains;
-    use crate::syntax::source::SourceMap;
+    use crate::rules::testing;
 
     fn findings(compose: &str) -> Vec<(usize, String)> {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(dir.path().join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
-        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let sources = SourceMap::new();
-        let mut diags = Vec::new();
-        let env = build::environment(
-            &sources,
-            &scope,
-            &Default::default(),
-            dir.path(),
-            &Default::default(),
-            &mut diags,
-        );
+        let (env, sources) = testing::environment(&[("compose.yml", compose)]);
         let domains = Domains::default();
         SharedDatabase
             .check(&Context {
@@ -210,7 +182,6 @@ mod tests {
             .map(|d| (sources.position(d.primary.span).line, d.message))
             .collect()
     }
-
     #[test]
     fn the_same_database_after_normalising_is_shared() {
         let f = findings(

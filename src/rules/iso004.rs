@@ -4,7 +4,7 @@
 //! Hydra — outside the documented exception (the CIAM Athena signs its
 //! operators in through the IAM Hydra with its own `OAUTH_CLIENT_ID`).
 
-use super::{Context, ISO004, Rule};
+use super::{Context, ISO004, Rule, ValueId};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::service_domain;
 use crate::model::value::Value;
@@ -23,24 +23,6 @@ pub const EXCEPTIONS: &[(&str, &str, &str, &str, &str)] = &[(
     "operators administer CIAM data by signing in through the IAM identity provider",
 )];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Id {
-    Known(String),
-    Symbolic(Vec<String>),
-}
-
-fn id_of(v: &Value) -> Option<Id> {
-    match v.text() {
-        Some(t) if !t.is_empty() => Some(Id::Known(t)),
-        Some(_) => None,
-        None => {
-            let mut vars = v.unbound();
-            vars.sort();
-            (!vars.is_empty()).then_some(Id::Symbolic(vars))
-        }
-    }
-}
-
 /// The domain of the Hydra a registration lands in.
 fn client_domain(c: &OAuthClient, ctx: &Context) -> Option<String> {
     if let Some(h) = &c.hydra
@@ -56,10 +38,10 @@ fn client_domain(c: &OAuthClient, ctx: &Context) -> Option<String> {
         .map(str::to_string)
 }
 
-fn shown(id: &Id) -> String {
+fn shown(id: &ValueId) -> String {
     match id {
-        Id::Known(t) => t.clone(),
-        Id::Symbolic(vars) => format!("${{{}}}", vars.join("}, ${")),
+        ValueId::Known(t) => t.clone(),
+        ValueId::Symbolic(vars) => format!("${{{}}}", vars.join("}, ${")),
     }
 }
 
@@ -88,12 +70,12 @@ impl Rule for DuplicateOAuth2Client {
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        let registered: Vec<(Id, String, &OAuthClient)> = ctx
+        let registered: Vec<(ValueId, String, &OAuthClient)> = ctx
             .env
             .oauth2_clients
             .iter()
             .filter_map(|c| {
-                let id = id_of(c.registration.client_id.as_ref()?)?;
+                let id = ValueId::of(c.registration.client_id.as_ref()?)?;
                 Some((id, client_domain(c, ctx)?, c))
             })
             .collect();
@@ -136,8 +118,10 @@ impl Rule for DuplicateOAuth2Client {
                 continue;
             };
             for (key, value, key_span) in configured_ids(s) {
-                let Some(id) = id_of(value) else { continue };
-                let homes: Vec<&(Id, String, &OAuthClient)> =
+                let Some(id) = ValueId::of(value) else {
+                    continue;
+                };
+                let homes: Vec<&(ValueId, String, &OAuthClient)> =
                     registered.iter().filter(|(rid, _, _)| *rid == id).collect();
                 let Some((_, home, reg)) = homes.first().copied() else {
                     continue;
@@ -187,33 +171,15 @@ impl Rule for DuplicateOAuth2Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::Scope;
-    use crate::model::build;
     use crate::model::domain::Domains;
-    use crate::syntax::source::SourceMap;
+    use crate::rules::testing;
 
     fn findings(app: &str, key: &str) -> usize {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let compose = format!(
             "services:\n  iam-hydra:\n    image: oryd/hydra:v2\n  {app}:\n    image: athena:1\n    environment:\n      {key}: athena-client\n"
         );
-        std::fs::write(dir.path().join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(
-            dir.path().join("seed.sh"),
-            "curl -X PUT http://iam-hydra:4445/admin/clients/athena-client -d '{}'\n",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let sources = SourceMap::new();
-        let mut diags = Vec::new();
-        let env = build::environment(
-            &sources,
-            &scope,
-            &Default::default(),
-            dir.path(),
-            &Default::default(),
-            &mut diags,
-        );
+        let seed = "curl -X PUT http://iam-hydra:4445/admin/clients/athena-client -d '{}'\n";
+        let (env, _) = testing::environment(&[("compose.yml", &compose), ("seed.sh", seed)]);
         let domains = Domains::default();
         DuplicateOAuth2Client
             .check(&Context {
@@ -222,7 +188,6 @@ mod tests {
             })
             .len()
     }
-
     #[test]
     fn the_documented_exception_is_narrow() {
         assert_eq!(

@@ -2,10 +2,9 @@
 //! or session signing keys that are the same literal or the same variable
 //! in two domains. `ENCRYPTION_KEY` is shared by design.
 
-use super::{Context, ISO006, Rule};
+use super::{Context, ISO006, Rule, ValueId};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::service_domain;
-use crate::model::value::Value;
 use crate::syntax::source::Span;
 
 pub struct SharedSecret;
@@ -24,29 +23,11 @@ const ORY_SECRETS: &[&str] = &[
     "oidc.subject_identifiers.pairwise.salt",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Id {
-    Known(String),
-    Symbolic(Vec<String>),
-}
-
-fn id_of(v: &Value) -> Option<Id> {
-    match v.text() {
-        Some(t) if !t.is_empty() => Some(Id::Known(t)),
-        Some(_) => None,
-        None => {
-            let mut vars = v.unbound();
-            vars.sort();
-            (!vars.is_empty()).then_some(Id::Symbolic(vars))
-        }
-    }
-}
-
 struct Secret {
     domain: String,
     service: String,
     what: String,
-    id: Id,
+    id: ValueId,
     span: Span,
 }
 
@@ -72,7 +53,8 @@ impl Rule for SharedSecret {
             if let Some(ory) = &s.ory {
                 for key in ORY_SECRETS {
                     for setting in ory.list(key) {
-                        let (Some(id), Some(span)) = (id_of(&setting.value), setting.value.span())
+                        let (Some(id), Some(span)) =
+                            (ValueId::of(&setting.value), setting.value.span())
                         else {
                             continue;
                         };
@@ -91,7 +73,7 @@ impl Rule for SharedSecret {
                     continue;
                 }
                 let Some(value) = &e.value else { continue };
-                let (Some(id), Some(span)) = (id_of(value), value.span()) else {
+                let (Some(id), Some(span)) = (ValueId::of(value), value.span()) else {
                     continue;
                 };
                 secrets.push(Secret {
@@ -114,8 +96,8 @@ impl Rule for SharedSecret {
             };
             // Never the secret itself: only where it is and how it is named.
             let how = match &s.id {
-                Id::Known(_) => "the same literal value".to_string(),
-                Id::Symbolic(vars) => format!("the same variable ${{{}}}", vars.join("}, ${")),
+                ValueId::Known(_) => "the same literal value".to_string(),
+                ValueId::Symbolic(vars) => format!("the same variable ${{{}}}", vars.join("}, ${")),
             };
             out.push(Diagnostic {
                 code: ISO006,

@@ -2,7 +2,7 @@
 //! user, so role grants cannot keep them apart. A warning, for prod
 //! profiles; DSNs to the shared settings database are exempt.
 
-use super::iso001::{SHARED_DATABASES, service_dsn};
+use super::iso001::SHARED_DATABASES;
 use super::{Context, ISO008, Rule};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
@@ -26,7 +26,7 @@ impl Rule for SharedDbCredentials {
             let Some(domain) = service_domain(s, ctx.domains) else {
                 continue;
             };
-            let Some(value) = service_dsn(s) else {
+            let Some(value) = s.dsn() else {
                 continue;
             };
             let Some(dsn) = Dsn::parse(&value) else {

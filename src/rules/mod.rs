@@ -72,6 +72,58 @@ pub fn checks() -> Vec<&'static dyn Rule> {
     ]
 }
 
+/// What two values are compared by: their text when known, else the
+/// variables they come from (the same variable on both sides is sharing,
+/// even unresolved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ValueId {
+    Known(String),
+    Symbolic(Vec<String>),
+}
+
+impl ValueId {
+    /// `None` for an empty value.
+    pub(crate) fn of(v: &crate::model::value::Value) -> Option<ValueId> {
+        match v.text() {
+            Some(t) if !t.is_empty() => Some(ValueId::Known(t)),
+            Some(_) => None,
+            None => {
+                let mut vars = v.unbound();
+                vars.sort();
+                (!vars.is_empty()).then_some(ValueId::Symbolic(vars))
+            }
+        }
+    }
+}
+
+/// Test helpers: an environment built from files written to a folder.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::discover::Scope;
+    use crate::model::Environment;
+    use crate::syntax::source::SourceMap;
+
+    /// Writes `files` into a fresh folder and builds its environment.
+    pub fn environment(files: &[(&str, &str)]) -> (Environment, SourceMap) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let sources = SourceMap::new();
+        let mut diags = Vec::new();
+        let env = crate::model::build::environment(
+            &sources,
+            &scope,
+            &Default::default(),
+            dir.path(),
+            &Default::default(),
+            &mut diags,
+        );
+        (env, sources)
+    }
+}
+
 /// Runs every rule over one environment.
 pub fn run(env: &Environment, domains: &Domains) -> Vec<Diagnostic> {
     let ctx = Context { env, domains };

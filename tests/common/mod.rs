@@ -1,0 +1,30 @@
+//! Helpers shared by the integration tests.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// `isolint check --format json ROOT` as (code, file inside ROOT, line).
+pub fn findings(root: &Path) -> Vec<(String, String, u64)> {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: bad json ({e})", root.display()));
+    let prefix = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
+    value["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let file = f["primary"]["file"].as_str().unwrap_or("");
+            (
+                f["code"].as_str().unwrap_or("").to_string(),
+                file.strip_prefix(&prefix).unwrap_or(file).to_string(),
+                f["primary"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
