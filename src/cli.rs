@@ -281,7 +281,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         let mut loaded = load_tree(&sources, path, &given, args.config.as_deref())?;
         diagnostics.append(&mut loaded.diagnostics);
         for env in &loaded.environments {
-            diagnostics.extend(crate::rules::run(env, &loaded.domains));
+            diagnostics.extend(crate::rules::run(env, &loaded.policy));
         }
     }
     let selected = |code: &str| {
@@ -379,7 +379,7 @@ fn config_for(
 struct Loaded {
     environments: Vec<Environment>,
     diagnostics: Vec<Diagnostic>,
-    domains: crate::model::domain::Domains,
+    policy: crate::model::policy::Policy,
 }
 
 /// Loads every environment under `path`, and every Caddyfile outside
@@ -446,7 +446,7 @@ fn load_tree(
     Ok(Loaded {
         environments,
         diagnostics,
-        domains: config.domains,
+        policy: config.policy,
     })
 }
 
@@ -456,9 +456,13 @@ fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
     let Loaded {
         environments,
         mut diagnostics,
-        domains,
+        policy,
     } = load_tree(&sources, &args.path, &given, args.config.as_deref())?;
-    write_stdout(&report::dump::render(&sources, &environments, &domains))?;
+    write_stdout(&report::dump::render(
+        &sources,
+        &environments,
+        &policy.domains,
+    ))?;
     if diagnostics.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }

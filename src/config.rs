@@ -31,6 +31,31 @@ struct Raw {
     seed: RawSeed,
     #[serde(default)]
     domains: Vec<RawDomain>,
+    #[serde(default)]
+    shared: Vec<RawShared>,
+    #[serde(default)]
+    exceptions: Vec<RawException>,
+}
+
+/// `[[shared]]`: `database = "..."` or `secret = "..."`, with a reason.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShared {
+    database: Option<String>,
+    secret: Option<String>,
+    reason: String,
+}
+
+/// `[[exceptions]]`: an app role of one domain reaching the other's
+/// identity provider through the keys listed, with a reason.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    from: String,
+    role: String,
+    keys: Vec<String>,
+    to: String,
+    reason: String,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -56,8 +81,9 @@ pub struct Config {
     /// The folder the file is in (globs are relative to it).
     pub dir: PathBuf,
     seed_scripts: Option<GlobSet>,
-    /// The identity domains (CIAM and IAM unless configured).
-    pub domains: crate::model::domain::Domains,
+    /// Domains, shared components and exceptions (design.md's unless
+    /// configured).
+    pub policy: crate::model::policy::Policy,
 }
 
 impl Config {
@@ -168,10 +194,45 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         }
         crate::model::domain::Domains { list }
     };
+    let mut policy = crate::model::policy::Policy {
+        domains,
+        ..Default::default()
+    };
+    // A configured list replaces the built-in one, so a default can be
+    // removed as well as added to.
+    if !raw.shared.is_empty() {
+        policy.shared_databases.clear();
+        policy.shared_secrets.clear();
+        for s in raw.shared {
+            let shared = |name: String| crate::model::policy::Shared {
+                name,
+                reason: s.reason.clone(),
+            };
+            if let Some(db) = s.database.clone() {
+                policy.shared_databases.push(shared(db));
+            }
+            if let Some(secret) = s.secret.clone() {
+                policy.shared_secrets.push(shared(secret));
+            }
+        }
+    }
+    if !raw.exceptions.is_empty() {
+        policy.exceptions = raw
+            .exceptions
+            .into_iter()
+            .map(|e| crate::model::policy::Exception {
+                from: e.from.to_ascii_lowercase(),
+                role: e.role,
+                keys: e.keys,
+                to: e.to.to_ascii_lowercase(),
+                reason: e.reason,
+            })
+            .collect();
+    }
     Ok(Config {
         dir,
         seed_scripts,
-        domains,
+        policy,
     })
 }
 
@@ -212,9 +273,38 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let config = load(&sources, &path).unwrap_or_else(|d| panic!("{}", d.message));
-        assert_eq!(config.domains.of_name("shop-hera"), Some("shop"));
-        assert_eq!(config.domains.of_host("login.shop.example"), Some("shop"));
-        assert_eq!(config.domains.of_port(5001), Some("shop"));
-        assert_eq!(config.domains.of_name("ciam-hera"), None);
+        let domains = &config.policy.domains;
+        assert_eq!(domains.of_name("shop-hera"), Some("shop"));
+        assert_eq!(domains.of_host("login.shop.example"), Some("shop"));
+        assert_eq!(domains.of_port(5001), Some("shop"));
+        assert_eq!(domains.of_name("ciam-hera"), None);
+
+        std::fs::write(
+            &path,
+            "[[shared]]\ndatabase = \"settings\"\nreason = \"one settings DB\"\n[[exceptions]]\nfrom = \"ciam\"\nrole = \"console\"\nkeys = [\"IAM_\"]\nto = \"iam\"\nreason = \"operators\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let config = load(&sources, &path).unwrap_or_else(|d| panic!("{}", d.message));
+        assert!(config.policy.is_shared_database("settings"));
+        assert!(!config.policy.is_shared_database("olympus"));
+        assert!(
+            config
+                .policy
+                .excepted("ciam-console", "ciam", "IAM_KRATOS_URL", "iam")
+        );
+        assert!(
+            !config
+                .policy
+                .excepted("ciam-athena", "ciam", "IAM_KRATOS_URL", "iam")
+        );
+        std::fs::write(&path, "[[shared]]\ndatabase = \"x\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let d = load(&sources, &path)
+            .err()
+            .map(|d| d.message)
+            .unwrap_or_default();
+        assert!(
+            d.contains("reason"),
+            "a shared component needs its reason: {d}"
+        );
     }
 }

@@ -7,6 +7,7 @@
 pub mod attribute;
 pub mod build;
 pub mod domain;
+pub mod policy;
 pub mod redact;
 pub mod value;
 

@@ -11,13 +11,6 @@ use crate::model::value::Value;
 
 pub struct SharedDatabase;
 
-/// Databases both domains may share, with the reason (design.md §1: one
-/// settings database, rows partitioned by a domain column).
-pub const SHARED_DATABASES: &[(&str, &str)] = &[(
-    "olympus",
-    "the settings database is shared by design; rows carry their domain",
-)];
-
 /// What identifies a database for comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum DbKey {
@@ -93,7 +86,7 @@ impl Rule for SharedDatabase {
             let Some((key, name)) = parsed else { continue };
             if name
                 .as_deref()
-                .is_some_and(|n| SHARED_DATABASES.iter().any(|(db, _)| *db == n))
+                .is_some_and(|n| ctx.policy.is_shared_database(n))
             {
                 continue;
             }
@@ -177,6 +170,7 @@ mod tests {
             .check(&Context {
                 env: &env,
                 domains: &domains,
+                policy: &Default::default(),
             })
             .into_iter()
             .map(|d| (sources.position(d.primary.span).line, d.message))

@@ -127,6 +127,7 @@ mod tests {
             .check(&Context {
                 env: &env,
                 domains: &domains,
+                policy: &Default::default(),
             })
             .into_iter()
             .map(|d| (sources.position(d.primary.span).line, d.message))

@@ -12,17 +12,6 @@ use crate::model::{OAuthClient, ServiceFacts};
 
 pub struct DuplicateOAuth2Client;
 
-/// The documented exception: (service role, environment key, target
-/// domain) for an app of the first domain. Stated narrowly: only the CIAM
-/// Athena's own client, and only in the IAM Hydra.
-pub const EXCEPTIONS: &[(&str, &str, &str, &str, &str)] = &[(
-    "ciam",
-    "athena",
-    "OAUTH_CLIENT_ID",
-    "iam",
-    "operators administer CIAM data by signing in through the IAM identity provider",
-)];
-
 /// The domain of the Hydra a registration lands in.
 fn client_domain(c: &OAuthClient, ctx: &Context) -> Option<String> {
     if let Some(h) = &c.hydra
@@ -129,16 +118,7 @@ impl Rule for DuplicateOAuth2Client {
                 if homes.iter().any(|(_, d, _)| *d == app_domain) {
                     continue;
                 }
-                let excepted = EXCEPTIONS.iter().any(|(from, role, k, to, _)| {
-                    *from == app_domain
-                        && ctx.domains.of_name(&s.service.name) == Some(from)
-                        && s.service
-                            .name
-                            .split(['-', '_'])
-                            .any(|seg| seg.eq_ignore_ascii_case(role))
-                        && *k == key
-                        && *to == home
-                });
+                let excepted = ctx.policy.excepted(&s.service.name, &app_domain, key, home);
                 if excepted {
                     continue;
                 }
@@ -185,6 +165,7 @@ mod tests {
             .check(&Context {
                 env: &env,
                 domains: &domains,
+                policy: &Default::default(),
             })
             .len()
     }

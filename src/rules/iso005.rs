@@ -25,17 +25,6 @@ const ORY_URL_KEYS: &[&str] = &[
     "selfservice.default_browser_return_url",
 ];
 
-/// The documented exception, stated narrowly: an app of `from` whose name
-/// has the role segment, through a key with one of these prefixes, may
-/// reach the Kratos or Hydra of `to`.
-pub const EXCEPTION: (&str, &str, &[&str], &str, &str) = (
-    "ciam",
-    "athena",
-    &["IAM_", "AUTH_", "NEXT_PUBLIC_IAM_", "NEXT_PUBLIC_AUTH_"],
-    "iam",
-    "operators administer CIAM data by signing in through the IAM identity provider",
-);
-
 fn is_url_key(key: &str) -> bool {
     let k = key.to_ascii_uppercase();
     ["_URL", "_URI", "_ISSUER", "_ENDPOINT", "_HOST"]
@@ -107,19 +96,13 @@ fn target<'a>(v: &Value, ctx: &'a Context) -> Option<Target<'a>> {
     })
 }
 
-fn excepted(s: &ServiceFacts, own: &str, key: &str, t: &Target) -> bool {
-    let (from, role, prefixes, to, _) = EXCEPTION;
+/// The documented exception: only toward the other domain's identity
+/// provider (its Kratos or Hydra), through the keys the policy lists.
+fn excepted(ctx: &Context, s: &ServiceFacts, own: &str, key: &str, t: &Target) -> bool {
     let identity_provider = t
         .service
         .is_some_and(|x| matches!(x.kind, ServiceKind::Kratos | ServiceKind::Hydra));
-    own == from
-        && t.domain == to
-        && s.service
-            .name
-            .split(['-', '_'])
-            .any(|seg| seg.eq_ignore_ascii_case(role))
-        && (prefixes.iter().any(|p| key.starts_with(p)) || key == "OAUTH_CLIENT_ID")
-        && identity_provider
+    identity_provider && ctx.policy.excepted(&s.service.name, own, key, &t.domain)
 }
 
 impl Rule for CrossedServiceUrl {
@@ -158,7 +141,7 @@ impl Rule for CrossedServiceUrl {
                 let Some(t) = target(&value, ctx) else {
                     continue;
                 };
-                if t.domain == own || excepted(s, &own, &key, &t) {
+                if t.domain == own || excepted(ctx, s, &own, &key, &t) {
                     continue;
                 }
                 let primary = value.span().unwrap_or(key_span);

@@ -9,12 +9,6 @@ use crate::syntax::source::Span;
 
 pub struct SharedSecret;
 
-/// Secrets both domains may share, with the reason (design.md §1).
-pub const SHARED_SECRETS: &[(&str, &str)] = &[(
-    "ENCRYPTION_KEY",
-    "the settings database encrypts with one key; its rows carry their domain",
-)];
-
 const ORY_SECRETS: &[&str] = &[
     "secrets.cookie",
     "secrets.cipher",
@@ -69,7 +63,7 @@ impl Rule for SharedSecret {
                 }
             }
             for e in &s.service.environment {
-                if !is_app_secret(&e.key) || SHARED_SECRETS.iter().any(|(k, _)| *k == e.key) {
+                if !is_app_secret(&e.key) || ctx.policy.is_shared_secret(&e.key) {
                     continue;
                 }
                 let Some(value) = &e.value else { continue };

@@ -2,7 +2,6 @@
 //! user, so role grants cannot keep them apart. A warning, for prod
 //! profiles; DSNs to the shared settings database are exempt.
 
-use super::iso001::SHARED_DATABASES;
 use super::{Context, ISO008, Rule};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
@@ -32,7 +31,8 @@ impl Rule for SharedDbCredentials {
             let Some(dsn) = Dsn::parse(&value) else {
                 continue;
             };
-            let shared_db = matches!(&dsn.database, Some(Part::Known(db)) if SHARED_DATABASES.iter().any(|(n, _)| n == db));
+            let shared_db =
+                matches!(&dsn.database, Some(Part::Known(db)) if ctx.policy.is_shared_database(db));
             let (Some(user), Some(span), false) = (dsn.user.clone(), value.span(), shared_db)
             else {
                 continue;

@@ -43,10 +43,12 @@ pub const ISO008: &str = "ISO008";
 /// Host ports that collide or break the port plan.
 pub const ISO009: &str = "ISO009";
 
-/// What a rule sees: one environment and the platform's domains.
+/// What a rule sees: one environment, the platform's domains, and what
+/// the boundary allows (shared components, exceptions).
 pub struct Context<'a> {
     pub env: &'a Environment,
     pub domains: &'a Domains,
+    pub policy: &'a crate::model::policy::Policy,
 }
 
 /// A check over the model. Adding a rule is one file implementing this,
@@ -125,8 +127,12 @@ pub(crate) mod testing {
 }
 
 /// Runs every rule over one environment.
-pub fn run(env: &Environment, domains: &Domains) -> Vec<Diagnostic> {
-    let ctx = Context { env, domains };
+pub fn run(env: &Environment, policy: &crate::model::policy::Policy) -> Vec<Diagnostic> {
+    let ctx = Context {
+        env,
+        domains: &policy.domains,
+        policy,
+    };
     let mut out: Vec<Diagnostic> = checks().iter().flat_map(|r| r.check(&ctx)).collect();
     for d in &mut out {
         d.environment = env.name.clone();
