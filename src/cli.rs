@@ -394,7 +394,7 @@ fn load_tree(
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
     let env_dirs = if path.is_dir() {
-        crate::model::build::environment_dirs(path)
+        crate::model::build::environment_dirs(path, &config)
     } else {
         Vec::new()
     };

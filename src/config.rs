@@ -8,6 +8,9 @@
 //! [seed]
 //! scripts = ["platform/*/bootstrap/*.sh"]   # globs, relative to this file
 //!
+//! [environments]
+//! globs = ["deploy/*"]              # more environment folders
+//!
 //! [[domains]]
 //! name = "ciam"
 //! names = ["ciam", "shop"]          # name segments that mark it
@@ -29,6 +32,8 @@ pub const FILE_NAME: &str = "isolint.toml";
 struct Raw {
     #[serde(default)]
     seed: RawSeed,
+    #[serde(default)]
+    environments: RawEnvironments,
     #[serde(default)]
     domains: Vec<RawDomain>,
     #[serde(default)]
@@ -70,6 +75,12 @@ struct RawDomain {
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+struct RawEnvironments {
+    #[serde(default)]
+    globs: Vec<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
 struct RawSeed {
     #[serde(default)]
     scripts: Vec<String>,
@@ -81,12 +92,23 @@ pub struct Config {
     /// The folder the file is in (globs are relative to it).
     pub dir: PathBuf,
     seed_scripts: Option<GlobSet>,
+    environments: Option<GlobSet>,
     /// Domains, shared components and exceptions (design.md's unless
     /// configured).
     pub policy: crate::model::policy::Policy,
 }
 
 impl Config {
+    /// Whether a folder is an environment by configuration.
+    pub fn is_environment(&self, dir: &Path) -> bool {
+        let Some(set) = &self.environments else {
+            return false;
+        };
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let rel = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
+        set.is_match(rel)
+    }
+
     /// Whether `path` is a seed script by configuration.
     pub fn is_seed_script(&self, path: &Path) -> bool {
         let Some(set) = &self.seed_scripts else {
@@ -133,27 +155,8 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = dir.canonicalize().unwrap_or(dir);
-    let seed_scripts = if raw.seed.scripts.is_empty() {
-        None
-    } else {
-        let mut b = GlobSetBuilder::new();
-        for pattern in &raw.seed.scripts {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| {
-                    let at = text.find(pattern.as_str()).unwrap_or(0);
-                    Diagnostic::parse_error(
-                        Span::new(id, at, at + pattern.len()),
-                        format!("invalid glob in [seed] scripts: {e}"),
-                    )
-                })?;
-            b.add(glob);
-        }
-        Some(b.build().map_err(|e| {
-            Diagnostic::parse_error(Span::new(id, 0, 0), format!("invalid [seed] scripts: {e}"))
-        })?)
-    };
+    let seed_scripts = glob_set(&raw.seed.scripts, &text, id, "[seed] scripts")?;
+    let environments = glob_set(&raw.environments.globs, &text, id, "[environments] globs")?;
     let domains = if raw.domains.is_empty() {
         crate::model::domain::Domains::default()
     } else {
@@ -232,8 +235,38 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     Ok(Config {
         dir,
         seed_scripts,
+        environments,
         policy,
     })
+}
+
+/// Globs relative to the configuration file; `*` does not cross `/`.
+fn glob_set(
+    patterns: &[String],
+    text: &str,
+    id: crate::syntax::source::FileId,
+    what: &str,
+) -> Result<Option<GlobSet>, Diagnostic> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                let at = text.find(pattern.as_str()).unwrap_or(0);
+                Diagnostic::parse_error(
+                    Span::new(id, at, at + pattern.len()),
+                    format!("invalid glob in {what}: {e}"),
+                )
+            })?;
+        b.add(glob);
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| Diagnostic::parse_error(Span::new(id, 0, 0), format!("invalid {what}: {e}")))
 }
 
 #[cfg(test)]

@@ -67,9 +67,10 @@ pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Every environment folder under `root` (folders holding compose files),
-/// in path order. Hidden folders are skipped.
-pub fn environment_dirs(root: &Path) -> Vec<PathBuf> {
+/// Every environment folder under `root` (folders holding compose files,
+/// or matched by the configuration's globs), in path order. Hidden folders
+/// are skipped.
+pub fn environment_dirs(root: &Path, config: &crate::config::Config) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -78,7 +79,7 @@ pub fn environment_dirs(root: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_dir())
         .map(walkdir::DirEntry::into_path)
-        .filter(|d| !compose_files(d).is_empty())
+        .filter(|d| !compose_files(d).is_empty() || config.is_environment(d))
         .collect();
     out.sort();
     out
