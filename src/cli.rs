@@ -288,6 +288,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         (args.select.is_empty() || args.select.iter().any(|s| s.eq_ignore_ascii_case(code)))
             && !args.ignore.iter().any(|s| s.eq_ignore_ascii_case(code))
     };
+    crate::rules::suppress::apply(&sources, &mut diagnostics);
     diagnostics.retain(|d| selected(d.code));
     report::sort(&sources, &mut diagnostics);
     // A file imported by two Caddyfiles reports its errors once.

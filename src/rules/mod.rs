@@ -14,6 +14,7 @@ mod iso006;
 mod iso007;
 mod iso008;
 mod iso009;
+pub mod suppress;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::model::Environment;
@@ -21,6 +22,8 @@ use crate::model::domain::Domains;
 
 /// A file cannot be parsed, or an import cannot be followed.
 pub const CFG001: &str = "CFG001";
+/// A suppression comment that matches nothing or gives no reason.
+pub const CFG003: &str = "CFG003";
 /// A value an isolation rule needs is only known at deploy time.
 pub const CFG002: &str = "CFG002";
 /// Services of two domains use the same database.
@@ -166,6 +169,13 @@ pub const RULES: &[RuleMeta] = &[
         severity: Severity::Info,
         summary: "a value an isolation rule needs stays symbolic; says which --var/--env-file would prove it",
         doc: include_str!("../../rules/CFG002.md"),
+    },
+    RuleMeta {
+        code: CFG003,
+        name: "unused-suppression",
+        severity: Severity::Warning,
+        summary: "an `# isolint: ignore[...]` comment matches no finding, or gives no reason",
+        doc: include_str!("../../rules/CFG003.md"),
     },
     RuleMeta {
         code: ISO001,
