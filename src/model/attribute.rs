@@ -16,6 +16,13 @@ use crate::load::dsn::{Dsn, Part};
 
 /// The domain of a compose service.
 pub fn service_domain(s: &ServiceFacts, domains: &Domains) -> Option<String> {
+    // The proxy and the database server are shared by design (§1).
+    if matches!(
+        s.kind,
+        super::ServiceKind::Proxy | super::ServiceKind::Postgres
+    ) {
+        return None;
+    }
     if let Some(d) = domains.of_name(&s.service.name) {
         return Some(d.to_string());
     }

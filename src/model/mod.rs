@@ -59,15 +59,19 @@ impl ServiceFacts {
     /// The DSN the service connects with: its effective Ory `dsn`, else
     /// `DSN` or `DATABASE_URL` in its environment.
     pub fn dsn(&self) -> Option<value::Value> {
-        self.ory
-            .as_ref()
-            .and_then(|o| o.get("dsn"))
-            .map(|setting| setting.value)
-            .or_else(|| {
-                ["DSN", "DATABASE_URL"]
-                    .iter()
-                    .find_map(|k| self.service.env(k).and_then(|e| e.value.clone()))
-            })
+        self.dsn_with_key().map(|(_, v)| v)
+    }
+
+    /// [`ServiceFacts::dsn`] with the key it came from (`dsn`, `DSN`,
+    /// `DATABASE_URL`): services reach the shared settings database as
+    /// `DATABASE_URL`.
+    pub fn dsn_with_key(&self) -> Option<(&'static str, value::Value)> {
+        if let Some(setting) = self.ory.as_ref().and_then(|o| o.get("dsn")) {
+            return Some(("dsn", setting.value));
+        }
+        ["DSN", "DATABASE_URL"]
+            .into_iter()
+            .find_map(|k| Some((k, self.service.env(k)?.value.clone()?)))
     }
 }
 

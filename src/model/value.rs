@@ -126,6 +126,30 @@ impl Value {
         Some(out)
     }
 
+    /// The text with every unknown part written as `${NAME}`: what a value
+    /// is compared by when it is not fully known (`shop.${BASE}` and
+    /// `staff.${BASE}` differ; `${A}` and `${A}` are the same).
+    pub fn template_text(&self) -> String {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Lit { text, .. } => out.push_str(text),
+                Piece::Var(v) => match v.text() {
+                    Some(t) => out.push_str(&t),
+                    None => match &v.bound {
+                        Some(b) => out.push_str(&b.template_text()),
+                        None => {
+                            out.push_str("${");
+                            out.push_str(&v.name);
+                            out.push('}');
+                        }
+                    },
+                },
+            }
+        }
+        out
+    }
+
     /// Every variable the value depends on, bound or not, in order,
     /// including those its bound values depend on.
     pub fn vars(&self) -> Vec<String> {

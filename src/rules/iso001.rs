@@ -69,21 +69,29 @@ impl Rule for SharedDatabase {
             let Some(domain) = service_domain(s, ctx.domains) else {
                 continue;
             };
-            let Some(value) = s.dsn() else {
+            let Some((dsn_key, value)) = s.dsn_with_key() else {
                 continue;
             };
+            let whole_variable = matches!(
+                value.pieces.as_slice(),
+                [crate::model::value::Piece::Var(_)]
+            );
             let parsed = match Dsn::parse(&value) {
                 Some(dsn) => key(&dsn),
-                // A DSN wholly from unknown variables: the same variables
-                // on both sides are the same database.
-                None if value.text().is_none() => {
-                    let mut vars = value.unbound();
-                    vars.sort();
-                    Some((DbKey::Symbolic(vars), None))
+                // A DSN that is one unknown variable: the same variable on
+                // both sides is the same database. (A DSN that only fails
+                // to parse for an unknown part is not compared.)
+                None if value.text().is_none() && whole_variable => {
+                    Some((DbKey::Symbolic(value.unbound()), None))
                 }
                 None => None,
             };
             let Some((key, name)) = parsed else { continue };
+            // Services reach the shared settings database as DATABASE_URL:
+            // one whose database is not known is taken to be that one.
+            if dsn_key == "DATABASE_URL" && name.is_none() {
+                continue;
+            }
             if name
                 .as_deref()
                 .is_some_and(|n| ctx.policy.is_shared_database(n))

@@ -30,7 +30,7 @@ fn client_domain(c: &OAuthClient, ctx: &Context) -> Option<String> {
 fn shown(id: &ValueId) -> String {
     match id {
         ValueId::Known(t) => t.clone(),
-        ValueId::Symbolic(vars) => format!("${{{}}}", vars.join("}, ${")),
+        ValueId::Symbolic(text, _) => text.clone(),
     }
 }
 
@@ -118,7 +118,17 @@ impl Rule for DuplicateOAuth2Client {
                 if homes.iter().any(|(_, d, _)| *d == app_domain) {
                     continue;
                 }
-                let excepted = ctx.policy.excepted(&s.service.name, &app_domain, key, home);
+                // Only the app's own client: its id names the app's role
+                // (`athena-ciam-client` for the CIAM Athena).
+                let own_client = match &id {
+                    ValueId::Known(text) => ctx.policy.exceptions.iter().any(|e| {
+                        text.split(['-', '_'])
+                            .any(|seg| seg.eq_ignore_ascii_case(&e.role))
+                    }),
+                    ValueId::Symbolic(..) => false,
+                };
+                let excepted =
+                    own_client && ctx.policy.excepted(&s.service.name, &app_domain, key, home);
                 if excepted {
                     continue;
                 }
@@ -155,10 +165,15 @@ mod tests {
     use crate::rules::testing;
 
     fn findings(app: &str, key: &str) -> usize {
+        findings_for(app, key, "athena-client")
+    }
+
+    fn findings_for(app: &str, key: &str, id: &str) -> usize {
         let compose = format!(
-            "services:\n  iam-hydra:\n    image: oryd/hydra:v2\n  {app}:\n    image: athena:1\n    environment:\n      {key}: athena-client\n"
+            "services:\n  iam-hydra:\n    image: oryd/hydra:v2\n  {app}:\n    image: athena:1\n    environment:\n      {key}: {id}\n"
         );
-        let seed = "curl -X PUT http://iam-hydra:4445/admin/clients/athena-client -d '{}'\n";
+        let seed = format!("curl -X PUT http://iam-hydra:4445/admin/clients/{id} -d '{{}}'\n");
+        let seed = seed.as_str();
         let (env, _) = testing::environment(&[("compose.yml", &compose), ("seed.sh", seed)]);
         let domains = Domains::default();
         DuplicateOAuth2Client

@@ -91,7 +91,9 @@ impl Rule for SharedSecret {
             // Never the secret itself: only where it is and how it is named.
             let how = match &s.id {
                 ValueId::Known(_) => "the same literal value".to_string(),
-                ValueId::Symbolic(vars) => format!("the same variable ${{{}}}", vars.join("}, ${")),
+                ValueId::Symbolic(_, vars) => {
+                    format!("the same variable ${{{}}}", vars.join("}, ${"))
+                }
             };
             out.push(Diagnostic {
                 code: ISO006,

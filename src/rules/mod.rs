@@ -83,7 +83,8 @@ pub fn checks() -> Vec<&'static dyn Rule> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ValueId {
     Known(String),
-    Symbolic(Vec<String>),
+    /// The text with unknown parts as `${NAME}`, and their names.
+    Symbolic(String, Vec<String>),
 }
 
 impl ValueId {
@@ -93,9 +94,8 @@ impl ValueId {
             Some(t) if !t.is_empty() => Some(ValueId::Known(t)),
             Some(_) => None,
             None => {
-                let mut vars = v.unbound();
-                vars.sort();
-                (!vars.is_empty()).then_some(ValueId::Symbolic(vars))
+                let vars = v.unbound();
+                (!vars.is_empty()).then(|| ValueId::Symbolic(v.template_text(), vars))
             }
         }
     }
