@@ -264,3 +264,30 @@ fn seed_scripts_named_by_isolint_toml_are_read() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid isolint.toml"));
 }
+
+#[test]
+fn planted_secrets_appear_in_no_output_format() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = dir.path().join("platform/prod");
+    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        env.join("compose.yml"),
+        "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: postgres://kratos:hunter2pw@postgres:5432/iam_kratos\n      SECRETS_COOKIE: topsecretvalue1\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: postgres://kratos:hunter2pw@postgres:5432/iam_kratos\n      SECRETS_COOKIE: topsecretvalue1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(env.join(".env"), "PG_PASSWORD=envsecret99\n").unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().to_string_lossy().into_owned();
+    let mut outputs = Vec::new();
+    for format in ["pretty", "concise", "json"] {
+        outputs.push(run(
+            &["check", &root, "--format", format, "--color", "never"],
+            1,
+        ));
+    }
+    outputs.push(run(&["dump", &root], 0));
+    for out in outputs {
+        for secret in ["hunter2pw", "topsecretvalue1", "envsecret99"] {
+            assert!(!out.contains(secret), "{secret} leaked:\n{out}");
+        }
+    }
+}

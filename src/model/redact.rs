@@ -118,6 +118,94 @@ pub fn redact_url_password(text: &str) -> String {
     out
 }
 
+/// The text of a source file as reports may show it: the values of
+/// secret-named keys (`SECRETS_COOKIE=...`, `password: ...`, and the items
+/// of a secret-named YAML list) and the passwords of URLs are replaced by
+/// `*`, byte for byte, so every span still points at the same place.
+pub fn redact_source(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Indentation of a secret-named key whose value is a nested block.
+    let mut secret_block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if let Some(block) = secret_block {
+            if trimmed.is_empty() || indent > block {
+                out.push_str(&mask_after(
+                    line,
+                    indent + usize::from(trimmed.starts_with("- ")) * 2,
+                ));
+                continue;
+            }
+            secret_block = None;
+        }
+        let body = trimmed
+            .trim_start_matches("- ")
+            .trim_start_matches("export ");
+        let key_end = body.find(['=', ':']);
+        let key = key_end
+            .and_then(|k| body.get(..k))
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        let plain_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || "_-.".contains(c));
+        if plain_key && is_secret_name(key) {
+            let value_start = line.find(key).map_or(line.len(), |k| k + key.len() + 1);
+            let value = line.get(value_start..).unwrap_or("").trim();
+            if value.is_empty() {
+                secret_block = Some(indent);
+                out.push_str(line);
+            } else {
+                out.push_str(&mask_after(line, value_start));
+            }
+            continue;
+        }
+        out.push_str(&mask_url_passwords(line));
+    }
+    out
+}
+
+/// `line` with every non-space byte from `start` on (up to the newline,
+/// and but a trailing comment) replaced by `*`.
+fn mask_after(line: &str, start: usize) -> String {
+    let mut bytes = line.as_bytes().to_vec();
+    for b in bytes.iter_mut().skip(start) {
+        if !matches!(*b, b' ' | b'\t' | b'\r' | b'\n') {
+            *b = b'*';
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(line.len()))
+}
+
+/// Masks the password bytes of every `scheme://user:password@` in a line.
+fn mask_url_passwords(line: &str) -> String {
+    let mut bytes = line.as_bytes().to_vec();
+    let mut from = 0;
+    while let Some(i) = line
+        .get(from..)
+        .and_then(|r| r.find("://"))
+        .map(|i| from + i + 3)
+    {
+        let rest = line.get(i..).unwrap_or("");
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(rest.len());
+        let url = rest.get(..end).unwrap_or("");
+        if let Some(at) = url.rfind('@')
+            && let Some(colon) = url.get(..at).and_then(|u| u.find(':'))
+        {
+            for b in bytes.iter_mut().skip(i + colon + 1).take(at - colon - 1) {
+                *b = b'*';
+            }
+        }
+        from = i + end.max(1);
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(line.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +230,18 @@ mod tests {
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn sources_are_masked_byte_for_byte() {
+        let text = "PG_PASSWORD=hunter2 # prod\nDSN=postgres://u:s3cr3t@pg/db\nsecrets:\n  cookie:\n    - PLEASE-CHANGE-ME-0123\nlog:\n  level: info\n      - DB_PASS=x\n";
+        let shown = redact_source(text);
+        assert_eq!(shown.len(), text.len());
+        for secret in ["hunter2", "s3cr3t", "PLEASE-CHANGE-ME-0123"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("level: info"));
+        assert!(shown.contains("postgres://u:******@pg/db"));
     }
 
     #[test]

@@ -75,10 +75,13 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
+/// The file as the report shows it: secrets masked byte for byte, so the
+/// labels still point at the right place.
 fn named_source(sources: &SourceMap, span: Span) -> NamedSource<Arc<str>> {
-    let text = sources
-        .get(span.file)
-        .map_or_else(|| Arc::from(""), |f| f.text.clone());
+    let text: Arc<str> = sources.get(span.file).map_or_else(
+        || Arc::from(""),
+        |f| Arc::from(crate::model::redact::redact_source(&f.text)),
+    );
     NamedSource::new(sources.display_path(span.file), text)
 }
 
