@@ -226,8 +226,17 @@ fn load_caddyfiles(
     }
     let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
     let mut configs = Vec::new();
+    // Files the environments already read (a Caddyfile they import) are
+    // checked as part of them, not again on their own.
+    let already: std::collections::HashSet<PathBuf> = (0..sources.len())
+        .filter_map(|i| {
+            let p = sources.path(crate::syntax::source::FileId(u32::try_from(i).ok()?));
+            p.canonicalize().ok()
+        })
+        .collect();
     for file in find_caddyfiles(path) {
-        if file.parent().is_some_and(|d| skip.iter().any(|s| s == d)) {
+        let read = file.canonicalize().is_ok_and(|c| already.contains(&c));
+        if read || file.parent().is_some_and(|d| skip.iter().any(|s| s == d)) {
             continue;
         }
         let config = caddy::load(sources, &scope, &file, env);

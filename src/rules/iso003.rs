@@ -16,7 +16,21 @@ impl Rule for CrossedUpstream {
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for site in &ctx.env.sites {
-            let site_dom = site_domain(site, ctx.domains);
+            // A site whose address names no domain (a literal host) is
+            // judged by the services it proxies to: when they belong to two
+            // domains, the first one decides and the others cross.
+            let site_dom = site_domain(site, ctx.domains).or_else(|| {
+                let mut seen: Vec<String> = Vec::new();
+                for u in &site.upstreams {
+                    if u.hosts.is_none()
+                        && let (Some(d), _) = upstream_domain(u, &ctx.env.services, ctx.domains)
+                        && !seen.contains(&d)
+                    {
+                        seen.push(d);
+                    }
+                }
+                (seen.len() > 1).then(|| seen.swap_remove(0))
+            });
             for u in &site.upstreams {
                 // A host matcher scoping the route names its own domain.
                 let scoped = u
@@ -150,6 +164,15 @@ mod tests {
             findings("{$CIAM_HERA_PUBLIC_URL} {\n\treverse_proxy ciam-hera:3000\n}\n").is_empty()
         );
         assert!(findings("www.example.com {\n\treverse_proxy iam-hera:4000\n}\n").is_empty());
+    }
+
+    #[test]
+    fn a_literal_host_site_mixing_domains_crosses() {
+        let f = findings(
+            "login.example.com {\n\treverse_proxy ciam-hera:3000\n\treverse_proxy /staff/* iam-hera:4000\n}\n",
+        );
+        assert_eq!(f.iter().map(|x| x.0).collect::<Vec<_>>(), vec![3], "{f:?}");
+        assert!(findings("login.example.com {\n\treverse_proxy iam-hera:4000\n}\n").is_empty());
     }
 
     #[test]
