@@ -45,14 +45,33 @@ fn target<'a>(v: &Value, ctx: &'a Context) -> Option<Target<'a>> {
             return None;
         }
         let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
-        if let Some(s) = ctx
+        // The service by name (`iam-kratos`, `iam-kratos.internal`), or the
+        // one publishing a local port (`localhost:4000`).
+        let first_label = host.split('.').next().unwrap_or("");
+        let local = matches!(
+            host.as_str(),
+            "localhost" | "127.0.0.1" | "::1" | "host.docker.internal"
+        );
+        let port = url.port_or_known_default().map(|p| p.to_string());
+        let by_name = ctx
             .env
             .services
             .iter()
-            .find(|s| s.service.name.eq_ignore_ascii_case(&host))
+            .find(|s| s.service.name.eq_ignore_ascii_case(first_label));
+        let by_port = || {
+            ctx.env.services.iter().find(|s| {
+                local
+                    && s.service
+                        .ports
+                        .iter()
+                        .any(|p| p.published.is_some() && p.published == port)
+            })
+        };
+        if let Some(s) = by_name.or_else(by_port)
+            && let Some(domain) = service_domain(s, ctx.domains)
         {
             return Some(Target {
-                domain: service_domain(s, ctx.domains)?,
+                domain,
                 service: Some(s),
             });
         }
