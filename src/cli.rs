@@ -42,6 +42,8 @@ pub enum Command {
     },
     /// Print the cross-file model as JSON.
     Dump(DumpArgs),
+    /// Print the JSON Schema of isolint.toml (shipped as isolint.schema.json).
+    ConfigSchema,
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,6 +139,7 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => rules(format),
         Command::Dump(args) => dump(&args),
+        Command::ConfigSchema => write_stdout(&crate::config::schema()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -286,17 +289,52 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut configs: Vec<crate::config::Config> = Vec::new();
     for path in &args.paths {
         let mut loaded = load_tree(&sources, path, &given, args.config.as_deref())?;
         diagnostics.append(&mut loaded.diagnostics);
         for env in &loaded.environments {
-            diagnostics.extend(crate::rules::run(env, &loaded.policy));
+            let profile = env.profile.map(|p| match p {
+                crate::model::Profile::Prod => "prod",
+                crate::model::Profile::Dev => "dev",
+            });
+            for mut d in crate::rules::run(env, &loaded.config.policy) {
+                if let Some(severity) = loaded.config.severity(d.code, profile) {
+                    d.severity = severity;
+                }
+                diagnostics.push(d);
+            }
+        }
+        configs.push(loaded.config);
+    }
+    // The command line's selection wins over the files'.
+    let config = configs.first().cloned().unwrap_or_default();
+    for code in config.select.iter().chain(&config.ignore) {
+        if crate::rules::find(code).is_none() {
+            return Err(Fatal(format!(
+                "unknown rule code '{code}' in isolint.toml (see `isolint rules`)"
+            )));
         }
     }
-    let selected = |code: &str| {
-        (args.select.is_empty() || args.select.iter().any(|s| s.eq_ignore_ascii_case(code)))
-            && !args.ignore.iter().any(|s| s.eq_ignore_ascii_case(code))
+    let select = if args.select.is_empty() {
+        &config.select
+    } else {
+        &args.select
     };
+    let ignore = if args.ignore.is_empty() {
+        &config.ignore
+    } else {
+        &args.ignore
+    };
+    let selected = |code: &str| {
+        (select.is_empty() || select.iter().any(|s| s.eq_ignore_ascii_case(code)))
+            && !ignore.iter().any(|s| s.eq_ignore_ascii_case(code))
+    };
+    diagnostics.retain(|d| {
+        !configs
+            .iter()
+            .any(|c| c.ignored_in(d.code, sources.path(d.primary.span.file)))
+    });
     crate::rules::suppress::apply(&sources, &mut diagnostics);
     diagnostics.retain(|d| selected(d.code));
     report::sort(&sources, &mut diagnostics);
@@ -389,7 +427,7 @@ fn config_for(
 struct Loaded {
     environments: Vec<Environment>,
     diagnostics: Vec<Diagnostic>,
-    policy: crate::model::policy::Policy,
+    config: crate::config::Config,
 }
 
 /// Loads every environment under `path`, and every Caddyfile outside
@@ -433,10 +471,10 @@ fn load_tree(
             diagnostics.append(&mut diags);
         }
     }
-    for (config, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
-        diagnostics.extend(config.diagnostics);
+    for (caddy, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
+        diagnostics.extend(caddy.diagnostics);
         // A Caddyfile outside any environment folder: its folder names it.
-        let name = config
+        let name = caddy
             .file
             .and_then(|f| {
                 sources
@@ -447,7 +485,7 @@ fn load_tree(
             })
             .filter(|_| path.is_dir());
         environments.push(Environment {
-            profile: name.as_deref().and_then(crate::model::Profile::from_name),
+            profile: name.as_deref().and_then(|n| config.profile(n)),
             name,
             sites: site_list,
             ..Environment::default()
@@ -456,7 +494,7 @@ fn load_tree(
     Ok(Loaded {
         environments,
         diagnostics,
-        policy: config.policy,
+        config,
     })
 }
 
@@ -466,12 +504,12 @@ fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
     let Loaded {
         environments,
         mut diagnostics,
-        policy,
+        config,
     } = load_tree(&sources, &args.path, &given, args.config.as_deref())?;
     write_stdout(&report::dump::render(
         &sources,
         &environments,
-        &policy.domains,
+        &config.policy.domains,
     ))?;
     if diagnostics.is_empty() {
         return Ok(ExitCode::SUCCESS);

@@ -1,25 +1,39 @@
 //! `isolint.toml`: found upward from the checked path, or given with
-//! `--config`.
-//!
-//! For now it holds where seed scripts are besides the conventions, and the
-//! identity domains when they are not the default CIAM and IAM:
+//! `--config`. Every key is optional:
 //!
 //! ```toml
-//! [seed]
-//! scripts = ["platform/*/bootstrap/*.sh"]   # globs, relative to this file
+//! select = ["ISO", "CFG001"]        # only these codes (or prefixes)
+//! ignore = ["ISO009"]               # never these
+//!
+//! [per-path-ignores]
+//! "platform/dev/**" = ["ISO006"]    # globs relative to this file
+//!
+//! [severity]
+//! ISO008 = "error"                  # everywhere
+//! [severity.dev]
+//! ISO003 = "warning"                # in dev-profile environments
 //!
 //! [environments]
 //! globs = ["deploy/*"]              # more environment folders
+//! profiles = { qa = "prod" }        # profile by folder name
+//!
+//! [seed]
+//! scripts = ["platform/*/bootstrap/*.sh"]
 //!
 //! [[domains]]
 //! name = "ciam"
 //! names = ["ciam", "shop"]          # name segments that mark it
 //! hosts = ["*.shop.example.com"]    # hosts (or *.suffix) of its sites
 //! ports = ["3000-3999"]             # its host port range(s)
+//!
+//! [[shared]]                        # replaces the built-in shared list
+//! database = "settings"
+//! reason = "..."
 //! ```
 //!
-//! Unknown keys are ignored here; the configuration issue turns them into
-//! diagnostics with suggestions.
+//! Unknown keys and bad values are CFG001 with the span in the file and,
+//! for a misspelt key, the closest valid one. `isolint config-schema`
+//! prints the JSON Schema (shipped as `isolint.schema.json`).
 
 use crate::diag::Diagnostic;
 use crate::syntax::source::{SourceMap, Span};
@@ -28,12 +42,30 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "isolint.toml";
 
-#[derive(Debug, Default, serde::Deserialize)]
-struct Raw {
+/// The file's shape; `isolint config-schema` prints its JSON Schema.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "isolint.toml")]
+pub struct Raw {
+    /// Seed scripts besides `*seed*.sh` and the scripts services mount.
     #[serde(default)]
     seed: RawSeed,
+    /// More environment folders.
     #[serde(default)]
     environments: RawEnvironments,
+    /// Only these rule codes (the command line's `--select` wins).
+    #[serde(default)]
+    select: Vec<String>,
+    /// Never these rule codes (the command line's `--ignore` wins).
+    #[serde(default)]
+    ignore: Vec<String>,
+    /// Codes ignored in the files a glob (relative to this file) matches.
+    #[serde(default, rename = "per-path-ignores")]
+    per_path_ignores: std::collections::BTreeMap<String, Vec<String>>,
+    /// Severity per rule (`ISO008 = "error"`), and per profile
+    /// (`[severity.dev] ISO003 = "warning"`).
+    #[serde(default)]
+    severity: std::collections::BTreeMap<String, RawSeverity>,
     #[serde(default)]
     domains: Vec<RawDomain>,
     #[serde(default)]
@@ -43,7 +75,7 @@ struct Raw {
 }
 
 /// `[[shared]]`: `database = "..."` or `secret = "..."`, with a reason.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawShared {
     database: Option<String>,
@@ -53,7 +85,7 @@ struct RawShared {
 
 /// `[[exceptions]]`: an app role of one domain reaching the other's
 /// identity provider through the keys listed, with a reason.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawException {
     from: String,
@@ -63,7 +95,8 @@ struct RawException {
     reason: String,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct RawDomain {
     name: String,
     #[serde(default)]
@@ -74,13 +107,55 @@ struct RawDomain {
     ports: Vec<String>,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-struct RawEnvironments {
-    #[serde(default)]
-    globs: Vec<String>,
+/// A severity, or (under a profile name) severities per rule.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+enum RawSeverity {
+    One(Level),
+    Profile(std::collections::BTreeMap<String, Level>),
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<Level> for crate::diag::Severity {
+    fn from(l: Level) -> Self {
+        match l {
+            Level::Error => crate::diag::Severity::Error,
+            Level::Warning => crate::diag::Severity::Warning,
+            Level::Info => crate::diag::Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironments {
+    /// Folders (globs relative to this file) that are environments besides
+    /// `platform/<env>/` and those holding compose files.
+    #[serde(default)]
+    globs: Vec<String>,
+    /// The profile of an environment by its folder name (`qa = "prod"`);
+    /// `prod`, `production`, `staging`, `dev`, `local` and `development`
+    /// need no entry.
+    #[serde(default)]
+    profiles: std::collections::BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, Clone, Copy, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum RawProfile {
+    Prod,
+    Dev,
+}
+
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct RawSeed {
     #[serde(default)]
     scripts: Vec<String>,
@@ -93,12 +168,51 @@ pub struct Config {
     pub dir: PathBuf,
     seed_scripts: Option<GlobSet>,
     environments: Option<GlobSet>,
+    /// Rule selection from the file (the command line's wins).
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    per_path: Vec<(GlobSet, Vec<String>)>,
+    /// Profiles by environment folder name (lower-cased).
+    profiles: Vec<(String, crate::model::Profile)>,
+    /// Severity overrides: (profile or `None` for all, code, severity).
+    overrides: Vec<(Option<String>, String, crate::diag::Severity)>,
     /// Domains, shared components and exceptions (design.md's unless
     /// configured).
     pub policy: crate::model::policy::Policy,
 }
 
 impl Config {
+    /// Whether `code` is ignored for findings in `path` by a per-path entry.
+    pub fn ignored_in(&self, code: &str, path: &Path) -> bool {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let rel = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
+        self.per_path.iter().any(|(set, codes)| {
+            set.is_match(rel) && codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+        })
+    }
+
+    /// The configured severity of `code` in an environment of `profile`
+    /// (a profile's own entry wins over the general one).
+    pub fn severity(&self, code: &str, profile: Option<&str>) -> Option<crate::diag::Severity> {
+        let find = |p: Option<&str>| {
+            self.overrides
+                .iter()
+                .find(|(op, c, _)| op.as_deref() == p && c.eq_ignore_ascii_case(code))
+                .map(|(_, _, s)| *s)
+        };
+        profile.and_then(|p| find(Some(p))).or_else(|| find(None))
+    }
+
+    /// The profile of the environment named `name`: configured, or from
+    /// its name.
+    pub fn profile(&self, name: &str) -> Option<crate::model::Profile> {
+        self.profiles
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, p)| *p)
+            .or_else(|| crate::model::Profile::from_name(name))
+    }
+
     /// Whether a folder is an environment by configuration.
     pub fn is_environment(&self, dir: &Path) -> bool {
         let Some(set) = &self.environments else {
@@ -148,10 +262,14 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     let id = sources.add(path, text.as_str());
     let raw: Raw = toml::from_str(&text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
-        Diagnostic::parse_error(
+        let mut d = Diagnostic::parse_error(
             Span::new(id, range.start, range.end),
-            format!("invalid {FILE_NAME}: {}", e.message()),
-        )
+            format!("invalid {FILE_NAME}: {}", e.message().trim()),
+        );
+        if let Some(s) = suggestion(e.message()) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        d
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = dir.canonicalize().unwrap_or(dir);
@@ -232,12 +350,74 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
             })
             .collect();
     }
+    let mut per_path = Vec::new();
+    for (glob, codes) in &raw.per_path_ignores {
+        let set = glob_set(std::slice::from_ref(glob), &text, id, "per-path-ignores")?;
+        if let Some(set) = set {
+            per_path.push((set, codes.clone()));
+        }
+    }
+    let profiles = raw
+        .environments
+        .profiles
+        .iter()
+        .map(|(name, p)| {
+            let profile = match p {
+                RawProfile::Prod => crate::model::Profile::Prod,
+                RawProfile::Dev => crate::model::Profile::Dev,
+            };
+            (name.to_ascii_lowercase(), profile)
+        })
+        .collect();
+    let mut overrides = Vec::new();
+    for (key, value) in &raw.severity {
+        match value {
+            RawSeverity::One(level) => overrides.push((None, key.clone(), (*level).into())),
+            RawSeverity::Profile(map) => {
+                for (code, level) in map {
+                    overrides.push((
+                        Some(key.to_ascii_lowercase()),
+                        code.clone(),
+                        (*level).into(),
+                    ));
+                }
+            }
+        }
+    }
     Ok(Config {
         dir,
         seed_scripts,
         environments,
+        select: raw.select,
+        ignore: raw.ignore,
+        per_path,
+        profiles,
+        overrides,
         policy,
     })
+}
+
+/// For "unknown field `selct`, expected one of `select`, ...": the
+/// expected name closest to the unknown one.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), candidate))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+/// The JSON Schema of `isolint.toml`, for editors.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Raw);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Globs relative to the configuration file; `*` does not cross `/`.

@@ -291,3 +291,89 @@ fn planted_secrets_appear_in_no_output_format() {
         }
     }
 }
+
+#[test]
+fn the_shipped_config_schema_is_current() {
+    let generated = run(&["config-schema"], 0);
+    let shipped = std::fs::read_to_string("isolint.schema.json").unwrap_or_default();
+    assert_eq!(
+        shipped, generated,
+        "regenerate with: cargo run -- config-schema > isolint.schema.json"
+    );
+    let value: serde_json::Value = serde_json::from_str(&generated).unwrap_or_default();
+    for key in [
+        "seed",
+        "environments",
+        "domains",
+        "shared",
+        "exceptions",
+        "select",
+        "ignore",
+        "per-path-ignores",
+        "severity",
+    ] {
+        assert!(
+            value.pointer(&format!("/properties/{key}")).is_some(),
+            "{key} missing from the schema"
+        );
+    }
+}
+
+#[test]
+fn config_selection_severity_and_per_path_ignores_apply() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let env = d.join("platform/dev");
+    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        env.join("Caddyfile"),
+        "{$CIAM_HERA_PUBLIC_URL} {\n\treverse_proxy iam-hera:4000\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let root = d.to_string_lossy().into_owned();
+    std::fs::write(
+        d.join("isolint.toml"),
+        "ignore = [\"CFG002\"]\n[severity.dev]\nISO003 = \"warning\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&["check", &root, "--format", "concise"], 0);
+    assert!(
+        out.contains("warning[ISO003]") && !out.contains("CFG002"),
+        "{out}"
+    );
+    let out = run(
+        &["check", &root, "--format", "concise", "--ignore", "ISO003"],
+        0,
+    );
+    assert!(
+        out.contains("CFG002") && !out.contains("ISO003"),
+        "the command line wins: {out}"
+    );
+    std::fs::write(
+        d.join("isolint.toml"),
+        "[per-path-ignores]\n\"platform/dev/*\" = [\"ISO003\", \"CFG002\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run(&["check", &root, "--format", "concise"], 0), "");
+    // A folder whose name says no profile gets one from the file.
+    std::fs::rename(&env, d.join("platform/qa")).unwrap_or_else(|e| panic!("{e}"));
+    let severity = "ignore = [\"CFG002\"]\n[severity.dev]\nISO003 = \"warning\"\n";
+    std::fs::write(d.join("isolint.toml"), severity).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&["check", &root, "--format", "concise"], 1);
+    assert!(out.contains("error[ISO003]"), "{out}");
+    std::fs::write(
+        d.join("isolint.toml"),
+        format!("{severity}[environments.profiles]\nqa = \"dev\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&["check", &root, "--format", "concise"], 0);
+    assert!(out.contains("warning[ISO003]"), "{out}");
+    std::fs::write(d.join("isolint.toml"), "[severty]\nISO003 = \"warning\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = isolint()
+        .args(["check", &root])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `severity`?"));
+}

@@ -3,7 +3,7 @@
 //! Hydra get their effective configuration, and the Caddyfile is read with
 //! the environment of the service that mounts it.
 
-use super::{Environment, OAuthClient, Profile, ServiceFacts, ServiceKind};
+use super::{Environment, OAuthClient, ServiceFacts, ServiceKind};
 use crate::diag::Diagnostic;
 use crate::discover::Scope;
 use crate::load::caddy::{self, sites::sites};
@@ -119,7 +119,7 @@ pub fn environment(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Environment {
     let name = dir.file_name().map(|n| n.to_string_lossy().to_string());
-    let profile = name.as_deref().and_then(Profile::from_name);
+    let profile = name.as_deref().and_then(|n| config.profile(n));
     let (vars, mut diags) = compose::project_vars(sources, dir, extra);
     diagnostics.append(&mut diags);
     // Compose files apply in order; a later definition of a service is
