@@ -34,11 +34,17 @@ pub enum Command {
     Explain {
         /// A rule code (ISO003) or name (crossed-upstream).
         rule: String,
+        /// Configuration naming the user's rule folders (default:
+        /// isolint.toml found upward from here).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
-    /// List every rule.
+    /// List every rule (with the user's, from isolint.toml).
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print the cross-file model as JSON.
     Dump(DumpArgs),
@@ -136,8 +142,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(&args),
-        Command::Explain { rule } => explain(&rule),
-        Command::Rules { format } => rules(format),
+        Command::Explain { rule, config } => {
+            user_rules(config.as_deref()).and_then(|()| explain(&rule))
+        }
+        Command::Rules { format, config } => {
+            user_rules(config.as_deref()).and_then(|()| rules(format))
+        }
         Command::Dump(args) => dump(&args),
         Command::ConfigSchema => write_stdout(&crate::config::schema()).map(|()| ExitCode::SUCCESS),
     };
@@ -279,13 +289,6 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         let _ = std::io::stdin().read_to_string(&mut sink);
         return Err(not_yet("--stdin-filename"));
     }
-    for code in args.select.iter().chain(&args.ignore) {
-        if crate::rules::find(code).is_none() {
-            return Err(Fatal(format!(
-                "unknown rule code '{code}' (see `isolint rules`)"
-            )));
-        }
-    }
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
@@ -298,7 +301,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
                 crate::model::Profile::Prod => "prod",
                 crate::model::Profile::Dev => "dev",
             });
-            for mut d in crate::rules::run(env, &loaded.config.policy) {
+            for mut d in crate::rules::run(env, &loaded.config.policy, &loaded.config.rules) {
                 if let Some(severity) = loaded.config.severity(d.code, profile) {
                     d.severity = severity;
                 }
@@ -307,15 +310,21 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         }
         configs.push(loaded.config);
     }
-    // The command line's selection wins over the files'.
-    let config = configs.first().cloned().unwrap_or_default();
-    for code in config.select.iter().chain(&config.ignore) {
-        if crate::rules::find(code).is_none() {
+    // The command line's selection wins over the files'. Its codes are
+    // checked once the files' rules are known.
+    for code in args.select.iter().chain(&args.ignore) {
+        if !crate::rules::is_selector(code) {
+            let all = crate::rules::all();
+            let codes: Vec<&str> = all.iter().map(|r| r.code).collect();
+            let hint = crate::diag::closest(code, &codes)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
             return Err(Fatal(format!(
-                "unknown rule code '{code}' in isolint.toml (see `isolint rules`)"
+                "unknown rule code '{code}' (see `isolint rules`){hint}"
             )));
         }
     }
+    let config = configs.first().cloned().unwrap_or_default();
     let select = if args.select.is_empty() {
         &config.select
     } else {
@@ -327,8 +336,8 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         &args.ignore
     };
     let selected = |code: &str| {
-        (select.is_empty() || select.iter().any(|s| s.eq_ignore_ascii_case(code)))
-            && !ignore.iter().any(|s| s.eq_ignore_ascii_case(code))
+        (select.is_empty() || select.iter().any(|s| crate::rules::selects(s, code)))
+            && !ignore.iter().any(|s| crate::rules::selects(s, code))
     };
     diagnostics.retain(|d| {
         !configs
@@ -374,6 +383,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     })
 }
 
+/// Loads the configuration found from here (or given), which makes the
+/// user's rules known to `rules` and `explain`.
+fn user_rules(config: Option<&Path>) -> Result<(), Fatal> {
+    let sources = SourceMap::new();
+    config_for(&sources, Path::new("."), config).map(|_| ())
+}
+
 fn explain(rule: &str) -> Result<ExitCode, Fatal> {
     let meta = crate::rules::find(rule)
         .ok_or_else(|| Fatal(format!("unknown rule '{rule}' (see `isolint rules`)")))?;
@@ -384,11 +400,11 @@ fn explain(rule: &str) -> Result<ExitCode, Fatal> {
 fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
     let text = match format {
         ListFormat::Json => {
-            let mut t = serde_json::to_string_pretty(crate::rules::RULES)?;
+            let mut t = serde_json::to_string_pretty(&crate::rules::all())?;
             t.push('\n');
             t
         }
-        ListFormat::Text => crate::rules::RULES
+        ListFormat::Text => crate::rules::all()
             .iter()
             .map(|r| {
                 format!(

@@ -66,6 +66,9 @@ pub struct Raw {
     /// (`[severity.dev] ISO003 = "warning"`).
     #[serde(default)]
     severity: std::collections::BTreeMap<String, RawSeverity>,
+    /// Folders of the user's declarative rules.
+    #[serde(default)]
+    rules: RawRules,
     #[serde(default)]
     domains: Vec<RawDomain>,
     #[serde(default)]
@@ -156,6 +159,15 @@ enum RawProfile {
 
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+struct RawRules {
+    /// Folders (relative to this file) of rule files (`*.yml`, `*.yaml`,
+    /// `*.toml`), each with an optional `NAME.md` document.
+    #[serde(default)]
+    folders: Vec<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct RawSeed {
     #[serde(default)]
     scripts: Vec<String>,
@@ -179,6 +191,8 @@ pub struct Config {
     /// Domains, shared components and exceptions (design.md's unless
     /// configured).
     pub policy: crate::model::policy::Policy,
+    /// The user's declarative rules.
+    pub rules: Vec<crate::rules::declarative::Declarative>,
 }
 
 impl Config {
@@ -187,17 +201,25 @@ impl Config {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let rel = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
         self.per_path.iter().any(|(set, codes)| {
-            set.is_match(rel) && codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+            set.is_match(rel) && codes.iter().any(|c| crate::rules::selects(c, code))
         })
     }
 
     /// The configured severity of `code` in an environment of `profile`
     /// (a profile's own entry wins over the general one).
     pub fn severity(&self, code: &str, profile: Option<&str>) -> Option<crate::diag::Severity> {
+        // The most specific selector wins: `ISO003` over `ISO` over `ALL`.
         let find = |p: Option<&str>| {
             self.overrides
                 .iter()
-                .find(|(op, c, _)| op.as_deref() == p && c.eq_ignore_ascii_case(code))
+                .filter(|(op, c, _)| op.as_deref() == p && crate::rules::selects(c, code))
+                .max_by_key(|(_, c, _)| {
+                    if c.eq_ignore_ascii_case("ALL") {
+                        0
+                    } else {
+                        c.len()
+                    }
+                })
                 .map(|(_, _, s)| *s)
         };
         profile.and_then(|p| find(Some(p))).or_else(|| find(None))
@@ -384,6 +406,66 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
             }
         }
     }
+    let mut rules = Vec::new();
+    for folder in &raw.rules.folders {
+        let path = dir.join(folder);
+        if !path.is_dir() {
+            let at = text.find(&format!("\"{folder}\"")).unwrap_or(0);
+            return Err(Diagnostic::parse_error(
+                Span::new(id, at, at + folder.len() + 2),
+                format!("rule folder {} does not exist", path.display()),
+            ));
+        }
+        let mut more = crate::rules::declarative::load_folder(sources, &path)?;
+        more.retain(|r| {
+            !rules
+                .iter()
+                .any(|o: &crate::rules::declarative::Declarative| o.meta.code == r.meta.code)
+        });
+        rules.append(&mut more);
+    }
+    crate::rules::register(&rules);
+    // Codes are checked once the user's rules are known.
+    let per_path_codes = raw.per_path_ignores.values().flatten();
+    let severity_codes = raw.severity.iter().flat_map(|(key, value)| match value {
+        RawSeverity::One(_) => vec![key],
+        RawSeverity::Profile(map) => map.keys().collect(),
+    });
+    for code in raw
+        .select
+        .iter()
+        .chain(&raw.ignore)
+        .chain(per_path_codes)
+        .chain(severity_codes)
+    {
+        if !crate::rules::is_selector(code) {
+            // The quoted code (a value), else the bare one (a key).
+            let at = text
+                .find(&format!("\"{code}\""))
+                .map(|i| i + 1)
+                .or_else(|| text.find(code.as_str()))
+                .unwrap_or(0);
+            let mut d = Diagnostic::parse_error(
+                Span::new(id, at, at + code.len()),
+                format!("unknown rule code '{code}' in {FILE_NAME} (see `isolint rules`)"),
+            );
+            let all = crate::rules::all();
+            let codes: Vec<&str> = all.iter().map(|r| r.code).collect();
+            if let Some(near) = crate::diag::closest(code, &codes) {
+                d = d.with_help(format!("did you mean `{near}`?"));
+            }
+            return Err(d);
+        }
+    }
+    for (key, value) in &raw.severity {
+        if matches!(value, RawSeverity::Profile(_)) && !matches!(key.as_str(), "prod" | "dev") {
+            let at = text.find(&format!("severity.{key}")).map_or(0, |i| i + 9);
+            return Err(Diagnostic::parse_error(
+                Span::new(id, at, at + key.len()),
+                format!("unknown profile '{key}' in [severity.{key}]: use prod or dev"),
+            ));
+        }
+    }
     Ok(Config {
         dir,
         seed_scripts,
@@ -394,6 +476,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         profiles,
         overrides,
         policy,
+        rules,
     })
 }
 
@@ -402,14 +485,8 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
 fn suggestion(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (unknown, expected) = rest.split_once('`')?;
-    expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), candidate))
-        .filter(|(score, _)| *score > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    crate::diag::closest(unknown, &candidates).map(str::to_string)
 }
 
 /// The JSON Schema of `isolint.toml`, for editors.

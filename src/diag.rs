@@ -86,3 +86,14 @@ impl Diagnostic {
         self
     }
 }
+
+/// For a "did you mean" help: the allowed word closest to a misspelt one,
+/// when one is close enough.
+pub fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}

@@ -5,8 +5,6 @@
 
 mod common;
 
-use isolint::rules::RULES;
-
 /// (path, text) of the files of one section of a document.
 fn section_files(doc: &str, section: &str) -> Vec<(String, String)> {
     let start = doc.find(&format!("\n## {section}\n"));
@@ -55,7 +53,7 @@ fn codes_for(files: &[(String, String)]) -> Vec<String> {
 
 #[test]
 fn every_document_has_examples_that_run() {
-    for rule in RULES {
+    for rule in isolint::rules::all() {
         let bad = section_files(rule.doc, "Bad");
         let good = section_files(rule.doc, "Good");
         assert!(!bad.is_empty(), "{}: no runnable Bad example", rule.code);

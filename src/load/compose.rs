@@ -653,23 +653,41 @@ impl Ctx<'_> {
         };
         match &node.kind {
             Kind::Seq(items) => items.iter().filter_map(|i| self.value(i)).collect(),
-            Kind::Scalar(s) => split_words(&s.value)
-                .into_iter()
-                .filter_map(|w| {
-                    parse_template(
-                        &w,
-                        Origin {
-                            whole: node.span,
-                            offset: None,
-                        },
-                    )
-                    .ok()
-                    .map(|mut v| {
-                        v.bind(&|name| self.vars.get(name).cloned());
-                        v
+            Kind::Scalar(s) => {
+                // Each word keeps its own span when the string is written
+                // as is (plain or simply quoted on one line) and the word
+                // had no quotes of its own.
+                let source = self
+                    .text
+                    .get(node.span.start as usize..node.span.end as usize)
+                    .unwrap_or("");
+                let base = match source.find(s.value.as_str()) {
+                    Some(at) if node.alias.is_none() && !s.value.is_empty() => {
+                        Some(node.span.start as usize + at)
+                    }
+                    _ => None,
+                };
+                split_words(&s.value)
+                    .into_iter()
+                    .filter_map(|(w, range)| {
+                        let exact = base.filter(|_| s.value.get(range.clone()) == Some(w.as_str()));
+                        let origin = match exact {
+                            Some(b) => Origin {
+                                whole: Span::new(node.span.file, b + range.start, b + range.end),
+                                offset: Some(b + range.start),
+                            },
+                            None => Origin {
+                                whole: node.span,
+                                offset: None,
+                            },
+                        };
+                        parse_template(&w, origin).ok().map(|mut v| {
+                            v.bind(&|name| self.vars.get(name).cloned());
+                            v
+                        })
                     })
-                })
-                .collect(),
+                    .collect()
+            }
             Kind::Map(_) => Vec::new(),
         }
     }
@@ -757,34 +775,34 @@ pub fn short_volume(text: &str, span: Span) -> Volume {
 }
 
 /// Splits a command string at white space outside single or double
-/// quotes, removing the quotes (as compose does with shlex).
-fn split_words(s: &str) -> Vec<String> {
+/// quotes, removing the quotes (as compose does with shlex); each word
+/// with the byte range it spans in `s`.
+fn split_words(s: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut quote: Option<char> = None;
-    let mut in_word = false;
-    for c in s.chars() {
+    let mut start: Option<usize> = None;
+    for (i, c) in s.char_indices() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), c) => word.push(c),
             (None, '"' | '\'') => {
                 quote = Some(c);
-                in_word = true;
+                start.get_or_insert(i);
             }
             (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut word));
-                    in_word = false;
+                if let Some(from) = start.take() {
+                    out.push((std::mem::take(&mut word), from..i));
                 }
             }
             (None, c) => {
                 word.push(c);
-                in_word = true;
+                start.get_or_insert(i);
             }
         }
     }
-    if in_word {
-        out.push(word);
+    if let Some(from) = start {
+        out.push((word, from..s.len()));
     }
     out
 }
@@ -842,8 +860,11 @@ mod tests {
 
     #[test]
     fn command_strings_split_outside_quotes() {
+        let text = "serve -c /etc/config/kratos/kratos.yml  --dev 'a b' \"c d\"";
+        let words = split_words(text);
+        let texts: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).collect();
         assert_eq!(
-            split_words("serve -c /etc/config/kratos/kratos.yml --dev 'a b' \"c d\""),
+            texts,
             vec![
                 "serve",
                 "-c",
@@ -853,5 +874,8 @@ mod tests {
                 "c d"
             ]
         );
+        let ranges: Vec<Option<&str>> = words.iter().map(|(_, r)| text.get(r.clone())).collect();
+        assert_eq!(ranges[3], Some("--dev"));
+        assert_eq!(ranges[4], Some("'a b'"));
     }
 }

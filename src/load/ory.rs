@@ -378,7 +378,7 @@ impl OryConfig {
     }
 
     /// The concrete paths a wildcard key stands for here.
-    fn expand(&self, pattern: &str) -> Vec<String> {
+    pub fn expand(&self, pattern: &str) -> Vec<String> {
         let Some((prefix, suffix)) = pattern.split_once(".*") else {
             return vec![pattern.to_string()];
         };

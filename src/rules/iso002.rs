@@ -22,21 +22,21 @@ const COOKIE_KEYS: &[&str] = &[
 const DEFAULT_SESSION_COOKIE: &str = "ory_kratos_session";
 
 /// `.Example.COM.` → `example.com`.
-fn normalise(host: &str) -> String {
+pub(crate) fn normalise(host: &str) -> String {
     host.trim_start_matches('.')
         .trim_end_matches('.')
         .to_ascii_lowercase()
 }
 
 /// `a` equals `b` or is a parent of it (`example.com` of `ciam.example.com`).
-fn covers(cookie: &str, host: &str) -> bool {
+pub(crate) fn covers(cookie: &str, host: &str) -> bool {
     host == cookie || host.ends_with(&format!(".{cookie}"))
 }
 
 /// A public host, and where it was seen.
-struct PublicHost {
-    host: String,
-    span: Span,
+pub(crate) struct PublicHost {
+    pub host: String,
+    pub span: Span,
 }
 
 fn host_of_url(text: &str) -> Option<String> {
@@ -45,7 +45,7 @@ fn host_of_url(text: &str) -> Option<String> {
 
 /// The public hosts of `domain`: its Caddy sites' hosts and its Ory
 /// services' public URLs.
-fn public_hosts(ctx: &Context, domain: &str) -> Vec<PublicHost> {
+pub(crate) fn public_hosts(ctx: &Context, domain: &str) -> Vec<PublicHost> {
     let mut out = Vec::new();
     for site in &ctx.env.sites {
         if site_domain(site, ctx.domains).as_deref() != Some(domain) {

@@ -5,8 +5,9 @@
 //! `isolint explain` prints.
 
 mod cfg002;
+pub mod declarative;
 mod iso001;
-mod iso002;
+pub(crate) mod iso002;
 mod iso003;
 mod iso004;
 mod iso005;
@@ -61,9 +62,10 @@ pub trait Rule: Sync {
     fn check(&self, ctx: &Context) -> Vec<Diagnostic>;
 }
 
-/// Every rule that checks the model.
+/// Every built-in rule that checks the model: the compiled ones, then
+/// the declarative ones of `rules/*.yml`.
 pub fn checks() -> Vec<&'static dyn Rule> {
-    vec![
+    let compiled: Vec<&'static dyn Rule> = vec![
         &cfg002::Unresolved,
         &iso001::SharedDatabase,
         &iso002::ParentCookieDomain,
@@ -74,7 +76,11 @@ pub fn checks() -> Vec<&'static dyn Rule> {
         &iso007::CrossedConfig,
         &iso008::SharedDbCredentials,
         &iso009::PortPlan,
-    ]
+    ];
+    compiled
+        .into_iter()
+        .chain(declarative::builtin().iter().map(|r| r as &dyn Rule))
+        .collect()
 }
 
 /// What two values are compared by: their text when known, else the
@@ -129,14 +135,23 @@ pub(crate) mod testing {
     }
 }
 
-/// Runs every rule over one environment.
-pub fn run(env: &Environment, policy: &crate::model::policy::Policy) -> Vec<Diagnostic> {
+/// Runs every built-in rule and the user's declarative ones over one
+/// environment.
+pub fn run(
+    env: &Environment,
+    policy: &crate::model::policy::Policy,
+    user: &[declarative::Declarative],
+) -> Vec<Diagnostic> {
     let ctx = Context {
         env,
         domains: &policy.domains,
         policy,
     };
-    let mut out: Vec<Diagnostic> = checks().iter().flat_map(|r| r.check(&ctx)).collect();
+    let mut out: Vec<Diagnostic> = checks()
+        .into_iter()
+        .chain(user.iter().map(|r| r as &dyn Rule))
+        .flat_map(|r| r.check(&ctx))
+        .collect();
     for d in &mut out {
         d.environment = env.name.clone();
     }
@@ -144,7 +159,7 @@ pub fn run(env: &Environment, policy: &crate::model::policy::Policy) -> Vec<Diag
 }
 
 /// What `isolint rules` and `explain` show for a rule.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RuleMeta {
     pub code: &'static str,
     pub name: &'static str,
@@ -154,7 +169,7 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
-/// Every registered rule, in code order.
+/// The compiled rules, in code order (see [`all`] for every rule).
 pub const RULES: &[RuleMeta] = &[
     RuleMeta {
         code: CFG001,
@@ -242,16 +257,66 @@ pub const RULES: &[RuleMeta] = &[
     },
 ];
 
+/// The user's declarative rules loaded in this run, so that reports and
+/// lookups know their names like any other rule's.
+static USER_RULES: std::sync::RwLock<Vec<RuleMeta>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes the user's rules known to [`find`], [`all`] and the reports.
+pub fn register(rules: &[declarative::Declarative]) {
+    let mut known = USER_RULES.write().unwrap_or_else(|e| e.into_inner());
+    for r in rules {
+        if !known.iter().any(|k| k.code == r.meta.code) {
+            known.push(r.meta);
+        }
+    }
+}
+
+/// Every rule: compiled, built-in declarative and the user's, in code
+/// order.
+pub fn all() -> Vec<RuleMeta> {
+    let mut out: Vec<RuleMeta> = RULES.to_vec();
+    out.extend(declarative::builtin().iter().map(|r| r.meta));
+    out.extend(USER_RULES.read().unwrap_or_else(|e| e.into_inner()).iter());
+    out.sort_by_key(|r| r.code);
+    out
+}
+
 /// Looks a rule up by code (`CFG001`, any case) or name (`parse-error`).
-pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
-    RULES
-        .iter()
+pub fn find(code_or_name: &str) -> Option<RuleMeta> {
+    all()
+        .into_iter()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// Whether `selector` picks `code`: the code itself, the rule's name, a
+/// prefix of codes (`ISO`, `SEC00`) or `ALL`, like ruff's selectors.
+pub fn selects(selector: &str, code: &str) -> bool {
+    let upper = selector.to_ascii_uppercase();
+    upper == "ALL" || code.starts_with(&upper) || find(code).is_some_and(|r| r.name == selector)
+}
+
+/// Whether `selector` picks at least one known rule.
+pub fn is_selector(selector: &str) -> bool {
+    !selector.is_empty() && all().iter().any(|r| selects(selector, r.code))
 }
 
 /// The rule's name for a code (`""` for an unknown code).
 pub fn name_of(code: &str) -> &'static str {
     find(code).map_or("", |r| r.name)
+}
+
+/// Rule codes and texts read from rule files live as long as the process
+/// (a finding's code is `&'static str`): each distinct text is stored once.
+pub(crate) fn intern(text: &str) -> &'static str {
+    static TEXTS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = texts.get(text) {
+        return t;
+    }
+    let stored: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    texts.insert(stored);
+    stored
 }
 
 #[cfg(test)]
@@ -260,7 +325,7 @@ mod tests {
 
     #[test]
     fn every_rule_has_a_document_that_names_it() {
-        for rule in RULES {
+        for rule in all() {
             assert!(
                 rule.doc.contains(rule.code),
                 "{} doc lacks its code",
@@ -274,6 +339,7 @@ mod tests {
         }
         assert_eq!(find("parse-error").map(|r| r.code), Some(CFG001));
         assert_eq!(find("cfg001").map(|r| r.name), Some("parse-error"));
+        assert_eq!(find("dev-mode").map(|r| r.code), Some("SEC004"));
         for check in checks() {
             assert!(
                 find(check.code()).is_some(),
@@ -281,5 +347,17 @@ mod tests {
                 check.code()
             );
         }
+    }
+
+    #[test]
+    fn selectors_are_codes_names_prefixes_or_all() {
+        assert!(selects("ISO003", "ISO003"));
+        assert!(selects("iso", "ISO003"));
+        assert!(selects("crossed-upstream", "ISO003"));
+        assert!(selects("ALL", "SEC001"));
+        assert!(!selects("ISO0031", "ISO003"));
+        assert!(!selects("SEC", "ISO003"));
+        assert!(is_selector("SEC00") && is_selector("dev-mode"));
+        assert!(!is_selector("ISO010") && !is_selector("XYZ") && !is_selector(""));
     }
 }

@@ -2,4 +2,5 @@
 
 pub mod caddyfile;
 pub mod source;
+pub mod toml;
 pub mod yaml;

@@ -25,6 +25,9 @@ use std::sync::Arc;
 pub struct Site {
     pub addresses: Vec<SiteAddress>,
     pub upstreams: Vec<Upstream>,
+    /// Every directive written in the site, at any depth, for declarative
+    /// rules.
+    pub directives: Vec<SiteDirective>,
     /// The span of the site's keys.
     pub span: Span,
 }
@@ -40,6 +43,18 @@ pub struct SiteAddress {
     pub parsed: Option<Address>,
     pub span: Span,
     pub via: Arc<[Span]>,
+}
+
+/// One directive line of a site: its path of names from the site block
+/// (`reverse_proxy.header_up`) and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteDirective {
+    pub path: String,
+    /// The arguments joined by spaces, placeholders resolved; `None` while
+    /// a `{$VAR}` in them is unknown.
+    pub args: Option<String>,
+    pub vars: Vec<String>,
+    pub span: Span,
 }
 
 /// One proxy target.
@@ -85,15 +100,56 @@ pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
             .flat_map(|k| site_addresses(k, env, walker.diagnostics))
             .collect();
         let upstreams = walker.upstreams;
+        let mut directives = Vec::new();
+        collect_directives(entry.directives(), "", env, &mut directives);
         out.push(Site {
             addresses,
             upstreams,
+            directives,
             span: entry
                 .head_span()
                 .unwrap_or(Span::new(crate::syntax::source::FileId(0), 0, 0)),
         });
     }
     (out, diagnostics)
+}
+
+/// Every directive line below `dirs`, with its dotted path of names.
+fn collect_directives(dirs: &[Directive], prefix: &str, env: &Env, out: &mut Vec<SiteDirective>) {
+    for d in dirs {
+        let path = if prefix.is_empty() {
+            d.name().into_owned()
+        } else {
+            format!("{prefix}.{}", d.name())
+        };
+        let mut text = Some(String::new());
+        let mut vars = Vec::new();
+        for t in d.args() {
+            let r = t.resolve(env);
+            vars.extend(r.vars);
+            text = match (text, r.text) {
+                (Some(mut all), Some(one)) => {
+                    if !all.is_empty() {
+                        all.push(' ');
+                    }
+                    all.push_str(&one);
+                    Some(all)
+                }
+                _ => None,
+            };
+        }
+        if let Some(span) = d.line_span() {
+            out.push(SiteDirective {
+                path: path.clone(),
+                args: text,
+                vars,
+                span,
+            });
+        }
+        if let Some(b) = &d.block {
+            collect_directives(&b.body, &path, env, out);
+        }
+    }
 }
 
 /// The addresses a key stands for: one, or several when a `{$VAR}` value

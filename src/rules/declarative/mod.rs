@@ -1,0 +1,504 @@
+//! Declarative rules: a rule file (YAML or TOML) selects values from the
+//! model and states when they are a finding, with the rule's code,
+//! severity, message and help. The SEC rules are built in this way (the
+//! `rules/SEC*.yml` files, embedded); users add their own from a folder
+//! that `isolint.toml` names, without recompiling.
+//!
+//! ```yaml
+//! code: SEC001
+//! name: leak-sensitive-values
+//! severity: error
+//! profiles: [prod]
+//! summary: Kratos or Hydra logs secrets and personal data
+//! select:
+//!   kind: [kratos, hydra]
+//!   config: log.leak_sensitive_values
+//! when:
+//!   equals: true          # a real boolean: YAML `true` or the env form
+//! message: "{service} logs sensitive values: `{key}` is {value}"
+//! help: Remove the key, or set it to false.
+//! ```
+
+pub mod condition;
+mod read;
+pub mod select;
+
+use crate::diag::{Diagnostic, Label};
+use crate::model::Profile;
+use crate::model::value::{Op, Piece, Value};
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::syntax::source::{SourceMap, Span};
+use condition::{Condition, Scope};
+use select::{Item, Selector, Text};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// One rule read from a file.
+#[derive(Debug, Clone)]
+pub struct Declarative {
+    pub meta: RuleMeta,
+    /// The profiles it applies to; empty: every environment.
+    pub profiles: Vec<Profile>,
+    selectors: Vec<Selector>,
+    condition: Option<Condition>,
+    /// Fire only for values that two domains share (literal, or the same
+    /// variable): the "must be distinct across domains" check.
+    shared: bool,
+    message: Template,
+    help: Option<String>,
+}
+
+/// The built-in declarative rules: (file name, rule file, document).
+const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "SEC001.yml",
+        include_str!("../../../rules/SEC001.yml"),
+        include_str!("../../../rules/SEC001.md"),
+    ),
+    (
+        "SEC002.yml",
+        include_str!("../../../rules/SEC002.yml"),
+        include_str!("../../../rules/SEC002.md"),
+    ),
+    (
+        "SEC003.yml",
+        include_str!("../../../rules/SEC003.yml"),
+        include_str!("../../../rules/SEC003.md"),
+    ),
+    (
+        "SEC004.yml",
+        include_str!("../../../rules/SEC004.yml"),
+        include_str!("../../../rules/SEC004.md"),
+    ),
+    (
+        "SEC005.yml",
+        include_str!("../../../rules/SEC005.yml"),
+        include_str!("../../../rules/SEC005.md"),
+    ),
+];
+
+/// The built-in declarative rules, read once. A test makes sure every
+/// one of them reads.
+pub fn builtin() -> &'static [Declarative] {
+    static RULES: OnceLock<Vec<Declarative>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let sources = SourceMap::new();
+        BUILTIN
+            .iter()
+            .filter_map(|(name, text, doc)| {
+                let id = sources.add(*name, *text);
+                read_file(name, text, id, Some(doc))
+                    .ok()
+                    .and_then(|mut v| v.pop())
+            })
+            .collect()
+    })
+}
+
+/// Reads the rules of one file: a YAML file may hold several documents,
+/// one rule each; a TOML file holds one.
+fn read_file(
+    name: &str,
+    text: &str,
+    id: crate::syntax::source::FileId,
+    doc: Option<&str>,
+) -> Result<Vec<Declarative>, Diagnostic> {
+    let (roots, lang) = if name.ends_with(".toml") {
+        (vec![crate::syntax::toml::parse(id, text)?], "toml")
+    } else {
+        (crate::syntax::yaml::parse(id, text)?, "yaml")
+    };
+    roots
+        .iter()
+        .filter(|r| !r.is_null())
+        .map(|r| read::rule(r, doc, text, lang))
+        .collect()
+}
+
+/// Every rule file (`*.yml`, `*.yaml`, `*.toml`) in `dir`, in name order;
+/// a `NAME.md` next to `NAME.yml` is its document. A malformed file or a
+/// code that is already taken is a diagnostic at the fault.
+pub fn load_folder(sources: &SourceMap, dir: &Path) -> Result<Vec<Declarative>, Diagnostic> {
+    if !dir.is_dir() {
+        let id = sources.add(dir, "");
+        return Err(Diagnostic::parse_error(
+            Span::new(id, 0, 0),
+            format!("rule folder {} does not exist", dir.display()),
+        ));
+    }
+    let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
+        .max_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e == "yml" || e == "yaml" || e == "toml")
+        })
+        .collect();
+    files.sort();
+    let mut out: Vec<Declarative> = Vec::new();
+    for path in files {
+        let text = crate::discover::read_text(&path).map_err(|e| {
+            let id = sources.add(&path, "");
+            Diagnostic::parse_error(Span::new(id, 0, 0), format!("{}: {e}", path.display()))
+        })?;
+        let id = sources.add(&path, text.as_str());
+        let doc = std::fs::read_to_string(path.with_extension("md")).ok();
+        let name = path.to_string_lossy();
+        for rule in read_file(&name, &text, id, doc.as_deref())? {
+            let code = rule.meta.code;
+            let taken =
+                crate::rules::find(code).is_some() || out.iter().any(|r| r.meta.code == code);
+            if taken {
+                let at = text.find(code).unwrap_or(0);
+                return Err(Diagnostic::parse_error(
+                    Span::new(id, at, at + code.len()),
+                    format!("invalid rule: code {code} is already taken"),
+                ));
+            }
+            out.push(rule);
+        }
+    }
+    Ok(out)
+}
+
+impl Rule for Declarative {
+    fn code(&self) -> &'static str {
+        self.meta.code
+    }
+
+    fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        if !self.profiles.is_empty() && !ctx.env.profile.is_some_and(|p| self.profiles.contains(&p))
+        {
+            return Vec::new();
+        }
+        let hosts: Vec<(String, String)> = ctx
+            .domains
+            .list
+            .iter()
+            .flat_map(|d| {
+                crate::rules::iso002::public_hosts(ctx, &d.name)
+                    .into_iter()
+                    .map(|h| (d.name.clone(), h.host))
+            })
+            .collect();
+        let scope = Scope { hosts: &hosts };
+        // A value two selectors both pick (Ory's `secrets.cookie` and its
+        // env form `SECRETS_COOKIE`) is one item; words of one command
+        // string share its span but not their text.
+        let mut seen = std::collections::HashSet::new();
+        let items: Vec<Item> = self
+            .selectors
+            .iter()
+            .flat_map(|s| s.items(ctx))
+            .filter(|i| {
+                let key = match &i.text {
+                    None => Some(i.key.clone()),
+                    Some(_) => None,
+                };
+                seen.insert((i.span, key, i.text.clone()))
+            })
+            .filter(|i| {
+                self.condition
+                    .as_ref()
+                    .is_none_or(|c| c.eval(i, &scope) == Some(true))
+            })
+            .collect();
+        if !self.shared {
+            return items.iter().map(|i| self.finding(i, &[], ctx)).collect();
+        }
+        // Values two domains share: group by value, keep groups that span
+        // domains; one finding per group, at its first item.
+        let mut out = Vec::new();
+        let mut done = vec![false; items.len()];
+        for (n, item) in items.iter().enumerate() {
+            let (Some(id), Some(domain)) = (value_id(item), &item.domain) else {
+                continue;
+            };
+            if done.get(n).copied().unwrap_or(true) {
+                continue;
+            }
+            let others: Vec<&Item> = items
+                .iter()
+                .enumerate()
+                .skip(n + 1)
+                .filter(|(_, o)| value_id(o).as_ref() == Some(&id) && o.domain.is_some())
+                .map(|(m, o)| {
+                    if let Some(d) = done.get_mut(m) {
+                        *d = true;
+                    }
+                    o
+                })
+                .collect();
+            if others.iter().any(|o| o.domain.as_ref() != Some(domain)) {
+                out.push(self.finding(item, &others, ctx));
+            }
+        }
+        out
+    }
+}
+
+/// What shared values are compared by: the known text, or the template
+/// with its unknown variables (the same variable is the same value).
+fn value_id(item: &Item) -> Option<String> {
+    match &item.text {
+        Some(Text::Known(t)) if !t.is_empty() => Some(t.clone()),
+        Some(Text::Unknown(_)) => item
+            .origin
+            .as_ref()
+            .map(Value::template_text)
+            .filter(|t| !t.is_empty()),
+        _ => None,
+    }
+}
+
+impl Declarative {
+    fn finding(&self, item: &Item, others: &[&Item], ctx: &Context) -> Diagnostic {
+        let primary = match &item.text {
+            None => format!("`{}` is not set here", item.key),
+            Some(_) => match item.origin.as_ref().map(defaults_taken) {
+                Some(names) if !names.is_empty() => {
+                    let list: Vec<String> = names.iter().map(|n| format!("${{{n}}}")).collect();
+                    if list.len() == 1 {
+                        format!(
+                            "{} is not set here, so its default applies unless it is set at deploy time",
+                            list.join("")
+                        )
+                    } else {
+                        format!(
+                            "{} are not set here, so their defaults apply unless they are set at deploy time",
+                            list.join(", ")
+                        )
+                    }
+                }
+                _ => "here".to_string(),
+            },
+        };
+        let mut related = Vec::new();
+        let add_provenance = |i: &Item, related: &mut Vec<Label>| {
+            // Where parts of the value come from, outside the value itself
+            // (the `.env` line of a variable).
+            let within = |outer: Option<Span>, p: Span| {
+                outer.is_some_and(|o| o.file == p.file && o.start <= p.start && p.end <= o.end)
+            };
+            let whole = i.origin.as_ref().and_then(Value::span);
+            for p in i.origin.iter().flat_map(Value::provenance) {
+                let inside = within(Some(i.span), p) || within(whole, p);
+                if !inside && !related.iter().any(|l: &Label| l.span == p) {
+                    related.push(Label::new(p, "the value comes from here"));
+                }
+            }
+        };
+        add_provenance(item, &mut related);
+        // A value in a file the service loads: which service.
+        if let Some(s) = item.service
+            && s.service.name_span.file != item.span.file
+        {
+            related.push(Label::new(
+                s.service.name_span,
+                format!("{} reads it", s.service.name),
+            ));
+        }
+        for o in others {
+            related.push(Label::new(
+                o.span,
+                format!("{} ({}) has the same value", who(o), domain_name(o)),
+            ));
+            add_provenance(o, &mut related);
+        }
+        Diagnostic {
+            code: self.meta.code,
+            severity: self.meta.severity,
+            message: self.message.render(item, ctx),
+            primary: Label::new(item.span, primary),
+            related,
+            help: self.help.clone(),
+            environment: None,
+        }
+    }
+}
+
+/// The service or site an item belongs to.
+fn who(i: &Item) -> String {
+    match (i.service, &i.site) {
+        (Some(s), _) => s.service.name.clone(),
+        (None, Some(site)) => format!("site {site}"),
+        (None, None) => "?".to_string(),
+    }
+}
+
+fn domain_name(i: &Item) -> String {
+    i.domain
+        .as_deref()
+        .map_or_else(|| "no domain".to_string(), str::to_uppercase)
+}
+
+/// Variables that are not set and whose `${VAR:-default}` default the
+/// value takes.
+fn defaults_taken(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in &v.pieces {
+        if let Piece::Var(var) = piece {
+            match &var.bound {
+                Some(b) => out.extend(defaults_taken(b)),
+                None => {
+                    if matches!(
+                        var.op,
+                        Some((Op::DefaultUnset | Op::DefaultUnsetOrEmpty, _))
+                    ) {
+                        out.push(var.name.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A message with `{service}`, `{site}`, `{key}`, `{value}`, `{domain}`
+/// and `{env}` placeholders.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pieces: Vec<(String, Option<Field>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Service,
+    Site,
+    Key,
+    Value,
+    Domain,
+    Env,
+}
+
+const FIELDS: &[(&str, Field)] = &[
+    ("service", Field::Service),
+    ("site", Field::Site),
+    ("key", Field::Key),
+    ("value", Field::Value),
+    ("domain", Field::Domain),
+    ("env", Field::Env),
+];
+
+impl Template {
+    /// Splits a message at its placeholders; an unknown one is an error.
+    pub fn parse(text: &str) -> Result<Template, String> {
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        let mut lit = String::new();
+        while let Some(open) = rest.find('{') {
+            lit.push_str(rest.get(..open).unwrap_or(""));
+            let after = rest.get(open + 1..).unwrap_or("");
+            let name_len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(after.len());
+            let name = after.get(..name_len).unwrap_or("");
+            if name.is_empty() || !after.get(name_len..).unwrap_or("").starts_with('}') {
+                lit.push('{');
+                rest = after;
+                continue;
+            }
+            let field = FIELDS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, f)| *f)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+                    let mut m = format!(
+                        "unknown placeholder {{{name}}} in the message; use {}",
+                        names
+                            .iter()
+                            .map(|n| format!("{{{n}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if let Some(near) = crate::diag::closest(name, &names) {
+                        m.push_str(&format!(" (did you mean {{{near}}}?)"));
+                    }
+                    m
+                })?;
+            pieces.push((std::mem::take(&mut lit), Some(field)));
+            rest = after.get(name_len + 1..).unwrap_or("");
+        }
+        lit.push_str(rest);
+        pieces.push((lit, None));
+        Ok(Template { pieces })
+    }
+
+    fn render(&self, item: &Item, ctx: &Context) -> String {
+        let mut out = String::new();
+        for (lit, field) in &self.pieces {
+            out.push_str(lit);
+            let Some(field) = field else { continue };
+            match field {
+                Field::Service => out.push_str(&who(item)),
+                Field::Site => out.push_str(item.site.as_deref().unwrap_or("")),
+                Field::Key => out.push_str(&item.key),
+                Field::Domain => out.push_str(&domain_name(item)),
+                Field::Env => out.push_str(ctx.env.name.as_deref().unwrap_or("")),
+                Field::Value => out.push_str(&match &item.text {
+                    None => "not set".to_string(),
+                    Some(Text::Known(t)) => {
+                        format!("`{}`", crate::model::redact::redact(&item.key, t))
+                    }
+                    Some(Text::Unknown(vars)) => vars
+                        .iter()
+                        .map(|v| format!("`${{{v}}}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_rule_reads() {
+        let sources = SourceMap::new();
+        for (name, text, doc) in BUILTIN {
+            let id = sources.add(*name, *text);
+            if let Err(d) = read_file(name, text, id, Some(doc)) {
+                panic!("{name}: {}", d.message);
+            }
+        }
+        assert_eq!(builtin().len(), BUILTIN.len());
+    }
+
+    #[test]
+    fn rule_file_mistakes_point_at_the_key() {
+        let sources = SourceMap::new();
+        let text = "code: ORG001\nname: x\nseverity: error\nsummary: s\nmessage: m\nselect:\n  confg: dsn\nwhen:\n  equals: x\n";
+        let id = sources.add("r.yml", text);
+        let err = read_file("r.yml", text, id, None).err();
+        let err = err.unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(err.code, crate::rules::CFG001);
+        assert_eq!(
+            err.primary.span.start as usize,
+            text.find("confg").unwrap_or(0)
+        );
+        assert_eq!(err.help.as_deref(), Some("did you mean `config`?"));
+        let bad_message = text
+            .replace("message: m", "message: \"{servce} x\"")
+            .replace("confg", "config");
+        let id = sources.add("r.yml", bad_message.as_str());
+        let err = read_file("r.yml", &bad_message, id, None).err();
+        let message = err.map(|d| d.message).unwrap_or_default();
+        assert!(message.contains("did you mean {service}?"), "{message}");
+    }
+
+    #[test]
+    fn templates_fill_and_leave_other_braces() {
+        let t = Template::parse("{service} sets {key} = {value} {not a field} {")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.pieces.len(), 4);
+        assert!(Template::parse("{nope}").is_err());
+    }
+}
