@@ -83,7 +83,9 @@ pub struct Raw {
 struct RawShared {
     database: Option<String>,
     secret: Option<String>,
-    reason: String,
+    /// Why it is shared; required, not empty.
+    #[schemars(with = "String")]
+    reason: toml::Spanned<String>,
 }
 
 /// `[[exceptions]]`: an app role of one domain reaching the other's
@@ -95,7 +97,9 @@ struct RawException {
     role: String,
     keys: Vec<String>,
     to: String,
-    reason: String,
+    /// Why it is allowed; required, not empty.
+    #[schemars(with = "String")]
+    reason: toml::Spanned<String>,
 }
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -111,11 +115,40 @@ struct RawDomain {
 }
 
 /// A severity, or (under a profile name) severities per rule.
-#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[derive(Debug, schemars::JsonSchema)]
+#[schemars(untagged)]
 enum RawSeverity {
     One(Level),
     Profile(std::collections::BTreeMap<String, Level>),
+}
+
+/// By hand rather than `untagged`, so a misspelt level gets serde's
+/// "unknown variant" error (and a suggestion), not "did not match any
+/// variant".
+impl<'de> serde::Deserialize<'de> for RawSeverity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawSeverity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"error\", \"warning\" or \"info\", or a table of them per rule")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawSeverity, E> {
+                use serde::Deserialize;
+                use serde::de::IntoDeserializer;
+                Level::deserialize(v.into_deserializer()).map(RawSeverity::One)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawSeverity, A::Error> {
+                use serde::Deserialize;
+                let inner = serde::de::value::MapAccessDeserializer::new(map);
+                std::collections::BTreeMap::deserialize(inner).map(RawSeverity::Profile)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Copy, serde::Deserialize, schemars::JsonSchema)]
@@ -343,13 +376,28 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     };
     // A configured list replaces the built-in one, so a default can be
     // removed as well as added to.
+    // A declaration without a reason is not one.
+    for reason in raw
+        .shared
+        .iter()
+        .map(|s| &s.reason)
+        .chain(raw.exceptions.iter().map(|e| &e.reason))
+    {
+        if reason.get_ref().trim().is_empty() {
+            let r = reason.span();
+            return Err(Diagnostic::parse_error(
+                Span::new(id, r.start, r.end),
+                "a shared component or exception needs a reason: say why the boundary allows it",
+            ));
+        }
+    }
     if !raw.shared.is_empty() {
         policy.shared_databases.clear();
         policy.shared_secrets.clear();
         for s in raw.shared {
             let shared = |name: String| crate::model::policy::Shared {
                 name,
-                reason: s.reason.clone(),
+                reason: s.reason.get_ref().clone(),
             };
             if let Some(db) = s.database.clone() {
                 policy.shared_databases.push(shared(db));
@@ -368,7 +416,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
                 role: e.role,
                 keys: e.keys,
                 to: e.to.to_ascii_lowercase(),
-                reason: e.reason,
+                reason: e.reason.into_inner(),
             })
             .collect();
     }
@@ -480,10 +528,12 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     })
 }
 
-/// For "unknown field `selct`, expected one of `select`, ...": the
-/// expected name closest to the unknown one.
+/// For "unknown field `selct`, expected one of `select`, ..." (or an
+/// unknown variant): the expected name closest to the unknown one.
 fn suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     crate::diag::closest(unknown, &candidates).map(str::to_string)

@@ -460,6 +460,17 @@ fn config_and_rule_file_errors_point_into_the_file() {
             &["unknown profile 'prd'", "isolint.toml:1:11"],
         ),
         (
+            vec![("isolint.toml", "[severity.prod]\nISO003 = \"warnin\"\n".into())],
+            &["unknown variant `warnin`", "isolint.toml:2:10", "did you mean `warning`?"],
+        ),
+        (
+            vec![(
+                "isolint.toml",
+                "[[shared]]\ndatabase = \"x\"\nreason = \" \"\n".into(),
+            )],
+            &["needs a reason", "isolint.toml:3:10"],
+        ),
+        (
             vec![("isolint.toml", "[rules]\nfolders = [\"nope\"]\n".into())],
             &["rule folder", "isolint.toml:2:12"],
         ),
@@ -503,4 +514,28 @@ fn config_and_rule_file_errors_point_into_the_file() {
             assert!(stderr.contains(want), "{want:?} not in:\n{stderr}");
         }
     }
+}
+
+#[test]
+fn the_readme_configuration_example_loads() {
+    let readme = std::fs::read_to_string("README.md").unwrap_or_else(|e| panic!("{e}"));
+    let section = readme
+        .split("## Configuration: `isolint.toml`")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no configuration section"));
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap_or_else(|| panic!("no toml example"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("lint/isolint")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("platform/dev")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("platform/dev/compose.yml"),
+        "services: {}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("isolint.toml"), example).unwrap_or_else(|e| panic!("{e}"));
+    run(&["check", &dir.path().to_string_lossy()], 0);
 }

@@ -2,7 +2,7 @@
 //! informational: it says which variable to pass (`--var`, `--env-file`)
 //! so the rule can prove the boundary instead of comparing names.
 
-use super::{CFG002, Context, Rule};
+use super::{CFG002, Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::value::Value;
@@ -45,8 +45,14 @@ fn symbolic(v: &Value) -> Option<Vec<String>> {
 }
 
 impl Rule for Unresolved {
-    fn code(&self) -> &'static str {
-        CFG002
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: CFG002,
+            name: "unresolved",
+            severity: Severity::Info,
+            summary: "a value an isolation rule needs stays symbolic; says which --var/--env-file would prove it",
+            doc: include_str!("../../rules/CFG002.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

@@ -2,7 +2,7 @@
 //! (same host, port and name once the DSN is normalised), or the same
 //! unresolved variable for it. The documented settings database is exempt.
 
-use super::{Context, ISO001, Rule};
+use super::{Context, ISO001, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceFacts;
@@ -58,8 +58,14 @@ fn key(dsn: &Dsn) -> Option<(DbKey, Option<String>)> {
 }
 
 impl Rule for SharedDatabase {
-    fn code(&self) -> &'static str {
-        ISO001
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO001,
+            name: "shared-database",
+            severity: Severity::Error,
+            summary: "services of two domains use the same database (or the same variable for it)",
+            doc: include_str!("../../rules/ISO001.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

@@ -5,7 +5,7 @@
 //! same variable). The browser then sends one domain's session to the
 //! other.
 
-use super::{Context, ISO002, Rule};
+use super::{Context, ISO002, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::ory::{Setting, Source};
 use crate::model::attribute::{service_domain, site_domain};
@@ -100,8 +100,14 @@ fn setting_span(s: &Setting) -> Option<Span> {
 }
 
 impl Rule for ParentCookieDomain {
-    fn code(&self) -> &'static str {
-        ISO002
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO002,
+            name: "parent-cookie-domain",
+            severity: Severity::Error,
+            summary: "a domain's cookie domain equals or is a parent of another domain's host, or both domains set the same one",
+            doc: include_str!("../../rules/ISO002.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

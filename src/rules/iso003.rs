@@ -2,15 +2,21 @@
 //! (through any route, matcher, snippet or import) to an upstream of
 //! another domain.
 
-use super::{Context, ISO003, Rule};
+use super::{Context, ISO003, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::{site_domain, upstream_domain};
 
 pub struct CrossedUpstream;
 
 impl Rule for CrossedUpstream {
-    fn code(&self) -> &'static str {
-        ISO003
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO003,
+            name: "crossed-upstream",
+            severity: Severity::Error,
+            summary: "a Caddy site of one domain proxies to an upstream of another domain",
+            doc: include_str!("../../rules/ISO003.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

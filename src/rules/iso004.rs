@@ -4,7 +4,7 @@
 //! Hydra — outside the documented exception (the CIAM Athena signs its
 //! operators in through the IAM Hydra with its own `OAUTH_CLIENT_ID`).
 
-use super::{Context, ISO004, Rule, ValueId};
+use super::{Context, ISO004, Rule, RuleMeta, ValueId};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::service_domain;
 use crate::model::value::Value;
@@ -53,8 +53,14 @@ fn configured_ids(s: &ServiceFacts) -> Vec<(&str, &Value, crate::syntax::source:
 }
 
 impl Rule for DuplicateOAuth2Client {
-    fn code(&self) -> &'static str {
-        ISO004
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO004,
+            name: "duplicate-oauth2-client",
+            severity: Severity::Error,
+            summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
+            doc: include_str!("../../rules/ISO004.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

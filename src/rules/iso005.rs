@@ -3,7 +3,7 @@
 //! the documented exception: the CIAM Athena reaches the IAM Kratos and IAM
 //! Hydra for its operators' own sign-in, through authentication keys only.
 
-use super::{Context, ISO005, Rule};
+use super::{Context, ISO005, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::{service_domain, site_domain};
 use crate::model::value::Value;
@@ -125,8 +125,14 @@ fn excepted(ctx: &Context, s: &ServiceFacts, own: &str, key: &str, t: &Target) -
 }
 
 impl Rule for CrossedServiceUrl {
-    fn code(&self) -> &'static str {
-        ISO005
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO005,
+            name: "crossed-service-url",
+            severity: Severity::Error,
+            summary: "a service of one domain is configured with a URL of another domain, outside the documented exception",
+            doc: include_str!("../../rules/ISO005.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

@@ -2,7 +2,7 @@
 //! or session signing keys that are the same literal or the same variable
 //! in two domains. `ENCRYPTION_KEY` is shared by design.
 
-use super::{Context, ISO006, Rule, ValueId};
+use super::{Context, ISO006, Rule, RuleMeta, ValueId};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::service_domain;
 use crate::syntax::source::Span;
@@ -34,8 +34,14 @@ fn is_app_secret(key: &str) -> bool {
 }
 
 impl Rule for SharedSecret {
-    fn code(&self) -> &'static str {
-        ISO006
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO006,
+            name: "shared-secret",
+            severity: Severity::Error,
+            summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
+            doc: include_str!("../../rules/ISO006.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

@@ -1,7 +1,7 @@
 //! ISO007 crossed-config: a domain's service mounts or loads another
 //! domain's config folder, config file, identity schema or email templates.
 
-use super::{Context, ISO007, Rule};
+use super::{Context, ISO007, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::compose::VolumeKind;
 
@@ -11,8 +11,14 @@ pub struct CrossedConfig;
 const LOADED: &[&str] = &["identity.schemas", "courier.templates"];
 
 impl Rule for CrossedConfig {
-    fn code(&self) -> &'static str {
-        ISO007
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO007,
+            name: "crossed-config",
+            severity: Severity::Error,
+            summary: "a domain's service mounts or loads another domain's config, schemas or templates",
+            doc: include_str!("../../rules/ISO007.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

@@ -2,7 +2,7 @@
 //! user, so role grants cannot keep them apart. A warning, for prod
 //! profiles; DSNs to the shared settings database are exempt.
 
-use super::{Context, ISO008, Rule};
+use super::{Context, ISO008, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::Profile;
@@ -11,8 +11,14 @@ use crate::model::attribute::service_domain;
 pub struct SharedDbCredentials;
 
 impl Rule for SharedDbCredentials {
-    fn code(&self) -> &'static str {
-        ISO008
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO008,
+            name: "shared-db-credentials",
+            severity: Severity::Warning,
+            summary: "two domains' DSNs use the same database user (prod)",
+            doc: include_str!("../../rules/ISO008.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

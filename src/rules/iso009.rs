@@ -2,7 +2,7 @@
 //! service published on another domain's port range (CIAM 3xxx, IAM 4xxx
 //! by default).
 
-use super::{Context, ISO009, Rule};
+use super::{Context, ISO009, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::attribute::service_domain;
 use crate::syntax::source::Span;
@@ -38,8 +38,14 @@ fn same_address(a: &Option<String>, b: &Option<String>) -> bool {
 }
 
 impl Rule for PortPlan {
-    fn code(&self) -> &'static str {
-        ISO009
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            code: ISO009,
+            name: "port-plan",
+            severity: Severity::Error,
+            summary: "host port bindings collide, or a domain's service is published on another domain's port range",
+            doc: include_str!("../../rules/ISO009.md"),
+        }
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

@@ -55,10 +55,11 @@ pub struct Context<'a> {
     pub policy: &'a crate::model::policy::Policy,
 }
 
-/// A check over the model. Adding a rule is one file implementing this,
-/// one line in [`checks`], one entry in [`RULES`] and its document.
+/// A check over the model. Adding a rule is one file implementing this
+/// (with its metadata), one line in [`checks`] and its document; a
+/// declarative rule is one `rules/*.yml` file and its document.
 pub trait Rule: Sync {
-    fn code(&self) -> &'static str;
+    fn meta(&self) -> RuleMeta;
     fn check(&self, ctx: &Context) -> Vec<Diagnostic>;
 }
 
@@ -169,8 +170,9 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
-/// The compiled rules, in code order (see [`all`] for every rule).
-pub const RULES: &[RuleMeta] = &[
+/// Codes the pipeline itself reports (parse errors, suppressions), not
+/// checks over the model; those carry their metadata (see [`all`]).
+pub const PIPELINE_RULES: &[RuleMeta] = &[
     RuleMeta {
         code: CFG001,
         name: "parse-error",
@@ -179,81 +181,11 @@ pub const RULES: &[RuleMeta] = &[
         doc: include_str!("../../rules/CFG001.md"),
     },
     RuleMeta {
-        code: CFG002,
-        name: "unresolved",
-        severity: Severity::Info,
-        summary: "a value an isolation rule needs stays symbolic; says which --var/--env-file would prove it",
-        doc: include_str!("../../rules/CFG002.md"),
-    },
-    RuleMeta {
         code: CFG003,
         name: "unused-suppression",
         severity: Severity::Warning,
         summary: "an `# isolint: ignore[...]` comment matches no finding, or gives no reason",
         doc: include_str!("../../rules/CFG003.md"),
-    },
-    RuleMeta {
-        code: ISO001,
-        name: "shared-database",
-        severity: Severity::Error,
-        summary: "services of two domains use the same database (or the same variable for it)",
-        doc: include_str!("../../rules/ISO001.md"),
-    },
-    RuleMeta {
-        code: ISO002,
-        name: "parent-cookie-domain",
-        severity: Severity::Error,
-        summary: "a domain's cookie domain equals or is a parent of another domain's host, or both domains set the same one",
-        doc: include_str!("../../rules/ISO002.md"),
-    },
-    RuleMeta {
-        code: ISO003,
-        name: "crossed-upstream",
-        severity: Severity::Error,
-        summary: "a Caddy site of one domain proxies to an upstream of another domain",
-        doc: include_str!("../../rules/ISO003.md"),
-    },
-    RuleMeta {
-        code: ISO004,
-        name: "duplicate-oauth2-client",
-        severity: Severity::Error,
-        summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
-        doc: include_str!("../../rules/ISO004.md"),
-    },
-    RuleMeta {
-        code: ISO005,
-        name: "crossed-service-url",
-        severity: Severity::Error,
-        summary: "a service of one domain is configured with a URL of another domain, outside the documented exception",
-        doc: include_str!("../../rules/ISO005.md"),
-    },
-    RuleMeta {
-        code: ISO006,
-        name: "shared-secret",
-        severity: Severity::Error,
-        summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
-        doc: include_str!("../../rules/ISO006.md"),
-    },
-    RuleMeta {
-        code: ISO007,
-        name: "crossed-config",
-        severity: Severity::Error,
-        summary: "a domain's service mounts or loads another domain's config, schemas or templates",
-        doc: include_str!("../../rules/ISO007.md"),
-    },
-    RuleMeta {
-        code: ISO008,
-        name: "shared-db-credentials",
-        severity: Severity::Warning,
-        summary: "two domains' DSNs use the same database user (prod)",
-        doc: include_str!("../../rules/ISO008.md"),
-    },
-    RuleMeta {
-        code: ISO009,
-        name: "port-plan",
-        severity: Severity::Error,
-        summary: "host port bindings collide, or a domain's service is published on another domain's port range",
-        doc: include_str!("../../rules/ISO009.md"),
     },
 ];
 
@@ -274,8 +206,8 @@ pub fn register(rules: &[declarative::Declarative]) {
 /// Every rule: compiled, built-in declarative and the user's, in code
 /// order.
 pub fn all() -> Vec<RuleMeta> {
-    let mut out: Vec<RuleMeta> = RULES.to_vec();
-    out.extend(declarative::builtin().iter().map(|r| r.meta));
+    let mut out: Vec<RuleMeta> = PIPELINE_RULES.to_vec();
+    out.extend(checks().iter().map(|r| r.meta()));
     out.extend(USER_RULES.read().unwrap_or_else(|e| e.into_inner()).iter());
     out.sort_by_key(|r| r.code);
     out
@@ -342,9 +274,9 @@ mod tests {
         assert_eq!(find("dev-mode").map(|r| r.code), Some("SEC004"));
         for check in checks() {
             assert!(
-                find(check.code()).is_some(),
+                find(check.meta().code).is_some(),
                 "{} has no metadata",
-                check.code()
+                check.meta().code
             );
         }
     }

@@ -165,8 +165,8 @@ pub fn load_folder(sources: &SourceMap, dir: &Path) -> Result<Vec<Declarative>, 
 }
 
 impl Rule for Declarative {
-    fn code(&self) -> &'static str {
-        self.meta.code
+    fn meta(&self) -> RuleMeta {
+        self.meta
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
