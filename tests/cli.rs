@@ -1,6 +1,8 @@
 //! The command line as users and integrations meet it: exit codes and
 //! snapshots of every output format on the fixture trees.
 
+mod common;
+
 use assert_cmd::Command;
 
 fn isolint() -> Command {
@@ -11,18 +13,23 @@ fn isolint() -> Command {
 
 /// Runs isolint, checks the exit code, returns stdout.
 fn run(args: &[&str], code: i32) -> String {
+    run_both(args, code).0
+}
+
+/// Runs isolint, checks the exit code, returns stdout and stderr.
+fn run_both(args: &[&str], code: i32) -> (String, String) {
     let out = isolint()
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(
         out.status.code(),
         Some(code),
-        "isolint {args:?}\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        "isolint {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    (stdout, stderr)
 }
 
 #[test]
@@ -148,15 +155,13 @@ fn dump_of_a_tree_shows_services_with_effective_ory_values_redacted() {
 
 #[test]
 fn dump_of_a_broken_caddyfile_exits_2_with_the_diagnostic() {
-    let out = isolint()
-        .args([
+    let (_, stderr) = run_both(
+        &[
             "dump",
             "fixtures/broken/cfg001-heredoc/platform/dev/Caddyfile",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        ],
+        2,
+    );
     assert!(
         stderr.contains("mismatched leading whitespace in heredoc <<HTML"),
         "{stderr}"
@@ -186,13 +191,8 @@ fn usage_errors_and_missing_input_exit_2() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bad = dir.path().join("bad.env");
     std::fs::write(&bad, "A=\"never closed\n").unwrap_or_else(|e| panic!("{e}"));
-    let out = isolint()
-        .args(["check", "fixtures/olympus", "--env-file"])
-        .arg(&bad)
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let bad = bad.to_string_lossy();
+    let (_, stderr) = run_both(&["check", "fixtures/olympus", "--env-file", &bad], 2);
     assert!(stderr.contains("unterminated quoted value"), "{stderr}");
 }
 
@@ -270,12 +270,8 @@ fn seed_scripts_named_by_isolint_toml_are_read() {
     assert!(json.contains("\"oauth2_clients\": []"), "{json}");
     // A malformed configuration ends the run with its diagnostic.
     std::fs::write(other.path().join("isolint.toml"), "[seed\n").unwrap_or_else(|e| panic!("{e}"));
-    let out = isolint()
-        .args(["check", &root, "--config", &bare])
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid isolint.toml"));
+    let (_, stderr) = run_both(&["check", &root, "--config", &bare], 2);
+    assert!(stderr.contains("invalid isolint.toml"), "{stderr}");
 }
 
 #[test]
@@ -383,12 +379,8 @@ fn config_selection_severity_and_per_path_ignores_apply() {
     assert!(out.contains("warning[ISO003]"), "{out}");
     std::fs::write(d.join("isolint.toml"), "[severty]\nISO003 = \"warning\"\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = isolint()
-        .args(["check", &root])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `severity`?"));
+    let (_, stderr) = run_both(&["check", &root], 2);
+    assert!(stderr.contains("did you mean `severity`?"), "{stderr}");
 }
 
 #[test]
@@ -427,21 +419,12 @@ fn user_rules_from_a_folder_are_listed_explained_and_checked() {
 /// Runs `check` on a tree with these files and returns its stderr,
 /// expecting exit status 2.
 fn check_fails(files: &[(&str, &str)]) -> String {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-        }
-        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let out = isolint()
-        .args(["check", &dir.path().to_string_lossy(), "--color", "never"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    stderr
+    let dir = common::write_tree(files);
+    run_both(
+        &["check", &dir.path().to_string_lossy(), "--color", "never"],
+        2,
+    )
+    .1
 }
 
 #[test]

@@ -37,14 +37,11 @@ fn section_files(doc: &str, section: &str) -> Vec<(String, String)> {
 }
 
 fn codes_for(files: &[(String, String)]) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-        }
-        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = common::write_tree(&files);
     common::findings(dir.path())
         .into_iter()
         .map(|(code, _, _)| code)

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+// Each test crate compiles this module and uses only part of it.
+#![allow(dead_code)]
+
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -27,4 +30,17 @@ pub fn findings(root: &Path) -> Vec<(String, String, u64)> {
             )
         })
         .collect()
+}
+
+/// A fresh folder holding `files` (path inside it, text).
+pub fn write_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
 }
