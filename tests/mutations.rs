@@ -1,5 +1,6 @@
-//! Mutations of the healthy tree: each small edit breaks isolation in one
-//! way, and the right rule must fire at the edited line — nothing else.
+//! Mutations of the healthy tree: each small edit breaks isolation (or
+//! prod hygiene) in one way, and the right rule must fire at the edited
+//! line — nothing else.
 
 mod common;
 
@@ -89,6 +90,41 @@ fn each_mutation_fires_the_right_rule_at_the_edited_line() {
             "\"client_id\": \"site-iam-client\"",
             "\"client_id\": \"site-ciam-client\"",
             1,
+        ),
+        (
+            "SEC001",
+            "platform/prod/iam-kratos/kratos.yml",
+            "leak_sensitive_values: false",
+            "leak_sensitive_values: true",
+            0,
+        ),
+        (
+            "SEC002",
+            "platform/prod/compose.prod.yml",
+            "SECRETS_CIPHER: ${IAM_KRATOS_SECRET_CIPHER}",
+            "SECRETS_CIPHER: ${IAM_KRATOS_SECRET_CIPHER:-change-me}",
+            0,
+        ),
+        (
+            "SEC003",
+            "platform/prod/compose.prod.yml",
+            "iam_kratos?sslmode=${POSTGRES_SSLMODE:-verify-full}",
+            "iam_kratos?sslmode=require",
+            0,
+        ),
+        (
+            "SEC004",
+            "platform/prod/compose.prod.yml",
+            "serve all -c /etc/config/hydra/hydra.yml",
+            "serve all -c /etc/config/hydra/hydra.yml --dev",
+            0,
+        ),
+        (
+            "SEC005",
+            "platform/prod/compose.prod.yml",
+            "image: oryd/hydra:v2.2.0",
+            "image: oryd/hydra:${HYDRA_TAG:-latest}",
+            0,
         ),
     ];
     let (_guard, root) = healthy_copy();
