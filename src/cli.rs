@@ -292,31 +292,19 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut configs: Vec<crate::config::Config> = Vec::new();
+    let mut configs = Configs::default();
     for path in &args.paths {
-        let mut loaded = load_tree(&sources, path, &given, args.config.as_deref())?;
+        let config = configs.for_path(&sources, path, args.config.as_deref())?;
+        let mut loaded = load_tree(&sources, path, &given, config.clone())?;
         diagnostics.append(&mut loaded.diagnostics);
         for env in &loaded.environments {
-            let profile = env.profile.map(|p| match p {
-                crate::model::Profile::Prod => "prod",
-                crate::model::Profile::Dev => "dev",
-            });
-            for mut d in crate::rules::run(env, &loaded.config.policy, &loaded.config.rules) {
-                if let Some(severity) = loaded.config.severity(d.code, profile) {
-                    d.severity = severity;
-                }
-                diagnostics.push(d);
-            }
+            diagnostics.extend(crate::rules::run(env, &config.policy, &config.rules));
         }
-        configs.push(loaded.config);
     }
-    // The command line's selection wins over the files'. Its codes are
-    // checked once the files' rules are known.
+    // The command line's codes are checked once the files' rules are known.
     for code in args.select.iter().chain(&args.ignore) {
         if !crate::rules::is_selector(code) {
-            let all = crate::rules::all();
-            let codes: Vec<&str> = all.iter().map(|r| r.code).collect();
-            let hint = crate::diag::closest(code, &codes)
+            let hint = crate::rules::suggest_code(code)
                 .map(|c| format!("; did you mean `{c}`?"))
                 .unwrap_or_default();
             return Err(Fatal(format!(
@@ -324,31 +312,28 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             )));
         }
     }
-    let config = configs.first().cloned().unwrap_or_default();
-    let select = if args.select.is_empty() {
-        &config.select
-    } else {
-        &args.select
-    };
-    let ignore = if args.ignore.is_empty() {
-        &config.ignore
-    } else {
-        &args.ignore
-    };
-    let selected = |code: &str| {
-        (select.is_empty() || select.iter().any(|s| crate::rules::selects(s, code)))
-            && !ignore.iter().any(|s| crate::rules::selects(s, code))
-    };
-    diagnostics.retain(|d| {
-        !configs
-            .iter()
-            .any(|c| c.ignored_in(d.code, sources.path(d.primary.span.file)))
-    });
+    // Suppressions first (so a per-path ignore does not make one look
+    // unused), then each finding meets the configuration of its file:
+    // per-path ignores, severities, and the selection.
     crate::rules::suppress::apply(&sources, &mut diagnostics);
-    diagnostics.retain(|d| selected(d.code));
+    diagnostics.retain_mut(|d| {
+        let file = sources.path(d.primary.span.file);
+        let config = configs.owner(file);
+        if config.ignored_in(d.code, file) || !config.selected(d.code, &args.select, &args.ignore) {
+            return false;
+        }
+        let profile = d
+            .environment
+            .as_deref()
+            .and_then(|n| config.profile(n))
+            .map(crate::model::Profile::as_str);
+        if let Some(severity) = config.severity(d.code, profile) {
+            d.severity = severity;
+        }
+        true
+    });
     report::sort(&sources, &mut diagnostics);
-    // A file imported by two Caddyfiles reports its errors once.
-    diagnostics.dedup();
+    report::dedup(&sources, &mut diagnostics);
     let text = match args.format {
         Format::Pretty => {
             let color = match args.color {
@@ -387,7 +372,9 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
 /// user's rules known to `rules` and `explain`.
 fn user_rules(config: Option<&Path>) -> Result<(), Fatal> {
     let sources = SourceMap::new();
-    config_for(&sources, Path::new("."), config).map(|_| ())
+    Configs::default()
+        .for_path(&sources, Path::new("."), config)
+        .map(|_| ())
 }
 
 fn explain(rule: &str) -> Result<ExitCode, Fatal> {
@@ -421,21 +408,52 @@ fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The configuration for `path`: `--config`, else `isolint.toml` found
-/// upward; a malformed file ends the run (exit 2) with its diagnostic.
-fn config_for(
-    sources: &SourceMap,
-    path: &Path,
-    explicit: Option<&Path>,
-) -> Result<crate::config::Config, Fatal> {
-    let Some(file) = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| crate::config::find(path))
-    else {
-        return Ok(crate::config::Config::default());
-    };
-    crate::config::load(sources, &file)
-        .map_err(|d| Fatal(report::pretty::render(sources, &[d], false)))
+/// The configurations of a run: each `isolint.toml` is read once, however
+/// many checked paths share it.
+#[derive(Default)]
+struct Configs {
+    loaded: Vec<(PathBuf, crate::config::Config)>,
+    default: crate::config::Config,
+}
+
+impl Configs {
+    /// The configuration for `path`: `--config`, else `isolint.toml`
+    /// found upward; a malformed file ends the run (exit 2) with its
+    /// diagnostic.
+    fn for_path(
+        &mut self,
+        sources: &SourceMap,
+        path: &Path,
+        explicit: Option<&Path>,
+    ) -> Result<crate::config::Config, Fatal> {
+        let Some(file) = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| crate::config::find(path))
+        else {
+            return Ok(self.default.clone());
+        };
+        let key = file.canonicalize().unwrap_or_else(|_| file.clone());
+        if let Some((_, c)) = self.loaded.iter().find(|(k, _)| *k == key) {
+            return Ok(c.clone());
+        }
+        let config = crate::config::load(sources, &file)
+            .map_err(|d| Fatal(report::pretty::render(sources, &[d], false)))?;
+        self.loaded.push((key, config.clone()));
+        Ok(config)
+    }
+
+    /// The configuration a file's findings follow: the one whose folder
+    /// holds it most closely.
+    fn owner(&self, file: &Path) -> &crate::config::Config {
+        let file = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        self.loaded
+            .iter()
+            .map(|(_, c)| c)
+            .filter(|c| file.starts_with(&c.dir))
+            .max_by_key(|c| c.dir.components().count())
+            .or_else(|| self.loaded.first().map(|(_, c)| c))
+            .unwrap_or(&self.default)
+    }
 }
 
 /// What `load_tree` reads: the environments, the diagnostics of reading
@@ -452,9 +470,8 @@ fn load_tree(
     sources: &SourceMap,
     path: &Path,
     given: &Given,
-    config: Option<&Path>,
+    config: crate::config::Config,
 ) -> Result<Loaded, Fatal> {
-    let config = config_for(sources, path, config)?;
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
     let env_dirs = if path.is_dir() {
@@ -521,7 +538,12 @@ fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
         environments,
         mut diagnostics,
         config,
-    } = load_tree(&sources, &args.path, &given, args.config.as_deref())?;
+    } = load_tree(
+        &sources,
+        &args.path,
+        &given,
+        Configs::default().for_path(&sources, &args.path, args.config.as_deref())?,
+    )?;
     write_stdout(&report::dump::render(
         &sources,
         &environments,

@@ -42,6 +42,22 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "isolint.toml";
 
+/// A string with where it is written, for diagnostics.
+type Text = toml::Spanned<String>;
+
+/// The span of a string in the file, inside its quotes.
+fn span_of(id: crate::syntax::source::FileId, text: &str, s: &Text) -> Span {
+    let r = s.span();
+    let quoted = text
+        .get(r.clone())
+        .is_some_and(|t| t.len() >= 2 && (t.starts_with('"') || t.starts_with('\'')));
+    if quoted {
+        Span::new(id, r.start + 1, r.end - 1)
+    } else {
+        Span::new(id, r.start, r.end)
+    }
+}
+
 /// The file's shape; `isolint config-schema` prints its JSON Schema.
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,19 +69,24 @@ pub struct Raw {
     /// More environment folders.
     #[serde(default)]
     environments: RawEnvironments,
-    /// Only these rule codes (the command line's `--select` wins).
+    /// Only these rules: codes, names, code prefixes or `ALL` (a
+    /// `--select` on the command line starts over).
     #[serde(default)]
-    select: Vec<String>,
-    /// Never these rule codes (the command line's `--ignore` wins).
+    #[schemars(with = "Vec<String>")]
+    select: Vec<Text>,
+    /// Never these rules (an `--ignore` on the command line adds to them).
     #[serde(default)]
-    ignore: Vec<String>,
-    /// Codes ignored in the files a glob (relative to this file) matches.
+    #[schemars(with = "Vec<String>")]
+    ignore: Vec<Text>,
+    /// Rules ignored in the files a glob (relative to this file) matches.
     #[serde(default, rename = "per-path-ignores")]
-    per_path_ignores: std::collections::BTreeMap<String, Vec<String>>,
+    #[schemars(with = "std::collections::BTreeMap<String, Vec<String>>")]
+    per_path_ignores: std::collections::BTreeMap<Text, Vec<Text>>,
     /// Severity per rule (`ISO008 = "error"`), and per profile
     /// (`[severity.dev] ISO003 = "warning"`).
     #[serde(default)]
-    severity: std::collections::BTreeMap<String, RawSeverity>,
+    #[schemars(with = "std::collections::BTreeMap<String, RawSeverity>")]
+    severity: std::collections::BTreeMap<Text, RawSeverity>,
     /// Folders of the user's declarative rules.
     #[serde(default)]
     rules: RawRules,
@@ -111,7 +132,8 @@ struct RawDomain {
     #[serde(default)]
     hosts: Vec<String>,
     #[serde(default)]
-    ports: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    ports: Vec<Text>,
 }
 
 /// A severity, or (under a profile name) severities per rule.
@@ -119,7 +141,10 @@ struct RawDomain {
 #[schemars(untagged)]
 enum RawSeverity {
     One(Level),
-    Profile(std::collections::BTreeMap<String, Level>),
+    Profile(
+        #[schemars(with = "std::collections::BTreeMap<String, Level>")]
+        std::collections::BTreeMap<Text, Level>,
+    ),
 }
 
 /// By hand rather than `untagged`, so a misspelt level gets serde's
@@ -175,7 +200,8 @@ struct RawEnvironments {
     /// Folders (globs relative to this file) that are environments besides
     /// `platform/<env>/` and those holding compose files.
     #[serde(default)]
-    globs: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    globs: Vec<Text>,
     /// The profile of an environment by its folder name (`qa = "prod"`);
     /// `prod`, `production`, `staging`, `dev`, `local` and `development`
     /// need no entry.
@@ -196,14 +222,16 @@ struct RawRules {
     /// Folders (relative to this file) of rule files (`*.yml`, `*.yaml`,
     /// `*.toml`), each with an optional `NAME.md` document.
     #[serde(default)]
-    folders: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    folders: Vec<Text>,
 }
 
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSeed {
     #[serde(default)]
-    scripts: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    scripts: Vec<Text>,
 }
 
 /// The loaded configuration.
@@ -256,6 +284,20 @@ impl Config {
                 .map(|(_, _, s)| *s)
         };
         profile.and_then(|p| find(Some(p))).or_else(|| find(None))
+    }
+
+    /// Whether a run reports `code`: the file's `select` and `ignore`,
+    /// then the command line's on top, like ruff's layers (a `--select`
+    /// starts the selection over, an `--ignore` removes from it).
+    pub fn selected(&self, code: &str, select: &[String], ignore: &[String]) -> bool {
+        let any = |list: &[String]| list.iter().any(|s| crate::rules::selects(s, code));
+        let by_file = (self.select.is_empty() || any(&self.select)) && !any(&self.ignore);
+        let base = if select.is_empty() {
+            by_file
+        } else {
+            any(select)
+        };
+        base && !any(ignore)
     }
 
     /// The profile of the environment named `name`: configured, or from
@@ -337,20 +379,21 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         for d in raw.domains {
             let mut ports = Vec::new();
             for range in &d.ports {
-                let parsed = range
-                    .split_once('-')
-                    .map_or((range.as_str(), range.as_str()), |(a, b)| (a, b));
+                let parsed = range.get_ref().split_once('-').map_or(
+                    (range.get_ref().as_str(), range.get_ref().as_str()),
+                    |(a, b)| (a, b),
+                );
                 match (
                     parsed.0.trim().parse::<u16>(),
                     parsed.1.trim().parse::<u16>(),
                 ) {
                     (Ok(a), Ok(b)) if a <= b => ports.push((a, b)),
                     _ => {
-                        let at = text.find(range.as_str()).unwrap_or(0);
                         return Err(Diagnostic::parse_error(
-                            Span::new(id, at, at + range.len()),
+                            span_of(id, &text, range),
                             format!(
-                                "invalid port range '{range}' for domain {}: use \"3000-3999\"",
+                                "invalid port range '{}' for domain {}: use \"3000-3999\"",
+                                range.get_ref(),
                                 d.name
                             ),
                         ));
@@ -424,7 +467,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     for (glob, codes) in &raw.per_path_ignores {
         let set = glob_set(std::slice::from_ref(glob), &text, id, "per-path-ignores")?;
         if let Some(set) = set {
-            per_path.push((set, codes.clone()));
+            per_path.push((set, codes.iter().map(|c| c.get_ref().clone()).collect()));
         }
     }
     let profiles = raw
@@ -442,12 +485,24 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     let mut overrides = Vec::new();
     for (key, value) in &raw.severity {
         match value {
-            RawSeverity::One(level) => overrides.push((None, key.clone(), (*level).into())),
+            RawSeverity::One(level) => {
+                overrides.push((None, key.get_ref().clone(), (*level).into()))
+            }
             RawSeverity::Profile(map) => {
+                let profile = key.get_ref().to_ascii_lowercase();
+                if !matches!(profile.as_str(), "prod" | "dev") {
+                    return Err(Diagnostic::parse_error(
+                        span_of(id, &text, key),
+                        format!(
+                            "unknown profile '{}' in [severity.{0}]: use prod or dev",
+                            key.get_ref()
+                        ),
+                    ));
+                }
                 for (code, level) in map {
                     overrides.push((
-                        Some(key.to_ascii_lowercase()),
-                        code.clone(),
+                        Some(profile.clone()),
+                        code.get_ref().clone(),
                         (*level).into(),
                     ));
                 }
@@ -456,20 +511,14 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     }
     let mut rules = Vec::new();
     for folder in &raw.rules.folders {
-        let path = dir.join(folder);
+        let path = dir.join(folder.get_ref());
         if !path.is_dir() {
-            let at = text.find(&format!("\"{folder}\"")).unwrap_or(0);
             return Err(Diagnostic::parse_error(
-                Span::new(id, at, at + folder.len() + 2),
+                span_of(id, &text, folder),
                 format!("rule folder {} does not exist", path.display()),
             ));
         }
-        let mut more = crate::rules::declarative::load_folder(sources, &path)?;
-        more.retain(|r| {
-            !rules
-                .iter()
-                .any(|o: &crate::rules::declarative::Declarative| o.meta.code == r.meta.code)
-        });
+        let mut more = crate::rules::declarative::load_folder(sources, &path, &rules)?;
         rules.append(&mut more);
     }
     crate::rules::register(&rules);
@@ -486,40 +535,34 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         .chain(per_path_codes)
         .chain(severity_codes)
     {
-        if !crate::rules::is_selector(code) {
-            // The quoted code (a value), else the bare one (a key).
-            let at = text
-                .find(&format!("\"{code}\""))
-                .map(|i| i + 1)
-                .or_else(|| text.find(code.as_str()))
-                .unwrap_or(0);
+        if !crate::rules::is_selector(code.get_ref()) {
             let mut d = Diagnostic::parse_error(
-                Span::new(id, at, at + code.len()),
-                format!("unknown rule code '{code}' in {FILE_NAME} (see `isolint rules`)"),
+                span_of(id, &text, code),
+                format!(
+                    "unknown rule code '{}' in {FILE_NAME} (see `isolint rules`)",
+                    code.get_ref()
+                ),
             );
-            let all = crate::rules::all();
-            let codes: Vec<&str> = all.iter().map(|r| r.code).collect();
-            if let Some(near) = crate::diag::closest(code, &codes) {
+            if let Some(near) = crate::rules::suggest_code(code.get_ref()) {
                 d = d.with_help(format!("did you mean `{near}`?"));
             }
             return Err(d);
-        }
-    }
-    for (key, value) in &raw.severity {
-        if matches!(value, RawSeverity::Profile(_)) && !matches!(key.as_str(), "prod" | "dev") {
-            let at = text.find(&format!("severity.{key}")).map_or(0, |i| i + 9);
-            return Err(Diagnostic::parse_error(
-                Span::new(id, at, at + key.len()),
-                format!("unknown profile '{key}' in [severity.{key}]: use prod or dev"),
-            ));
         }
     }
     Ok(Config {
         dir,
         seed_scripts,
         environments,
-        select: raw.select,
-        ignore: raw.ignore,
+        select: raw
+            .select
+            .into_iter()
+            .map(toml::Spanned::into_inner)
+            .collect(),
+        ignore: raw
+            .ignore
+            .into_iter()
+            .map(toml::Spanned::into_inner)
+            .collect(),
         per_path,
         profiles,
         overrides,
@@ -549,7 +592,7 @@ pub fn schema() -> String {
 
 /// Globs relative to the configuration file; `*` does not cross `/`.
 fn glob_set(
-    patterns: &[String],
+    patterns: &[Text],
     text: &str,
     id: crate::syntax::source::FileId,
     what: &str,
@@ -559,13 +602,12 @@ fn glob_set(
     }
     let mut b = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
+        let glob = globset::GlobBuilder::new(pattern.get_ref())
             .literal_separator(true)
             .build()
             .map_err(|e| {
-                let at = text.find(pattern.as_str()).unwrap_or(0);
                 Diagnostic::parse_error(
-                    Span::new(id, at, at + pattern.len()),
+                    span_of(id, text, pattern),
                     format!("invalid glob in {what}: {e}"),
                 )
             })?;

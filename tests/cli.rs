@@ -302,6 +302,29 @@ fn planted_secrets_appear_in_no_output_format() {
 }
 
 #[test]
+fn secrets_reached_through_variables_stay_hidden() {
+    // Values of variables whose own names say nothing, feeding a secret
+    // key, a URL password or a header; a user rule that prints `{value}`.
+    let compose = "services:\n  ciam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      AUTH_HEADER: Bearer ${CLIENT_SECRET}\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: ${CK2}\n      DSN: postgres://u:${DBP}@db:5432/iam_kratos?sslmode=require\n";
+    let env = "CLIENT_SECRET=s3cr3t-value-xyz\nCK2=insecure-but-real-Zq9\nDBP=hunter2hunter2\n";
+    let rule = "code: ORG001\nname: auth-header\nseverity: error\nsummary: s\nselect:\n  env: \"AUTH_*\"\nwhen:\n  contains: Bearer\nmessage: \"{service} {key} = {value}\"\n";
+    let dir = common::write_tree(&[
+        ("platform/prod/compose.yml", compose),
+        ("platform/prod/.env", env),
+        ("isolint.toml", "[rules]\nfolders = [\"lint\"]\n"),
+        ("lint/a.yml", rule),
+    ]);
+    let root = dir.path().to_string_lossy().into_owned();
+    for format in ["pretty", "concise", "json"] {
+        let out = run(&["check", &root, "--format", format, "--color", "never"], 1);
+        assert!(out.contains("ORG001") && out.contains("SEC002"), "{out}");
+        for secret in ["s3cr3t-value-xyz", "real-Zq9", "hunter2hunter2"] {
+            assert!(!out.contains(secret), "{secret} leaked:\n{out}");
+        }
+    }
+}
+
+#[test]
 fn the_shipped_config_schema_is_current() {
     let generated = run(&["config-schema"], 0);
     let shipped = std::fs::read_to_string("isolint.schema.json").unwrap_or_default();
@@ -350,13 +373,19 @@ fn config_selection_severity_and_per_path_ignores_apply() {
         out.contains("warning[ISO003]") && !out.contains("CFG002"),
         "{out}"
     );
+    // Like ruff: an `--ignore` adds to the file's, a `--select` starts over.
     let out = run(
         &["check", &root, "--format", "concise", "--ignore", "ISO003"],
         0,
     );
+    assert_eq!(out, "", "the file's ignore still holds");
+    let out = run(
+        &["check", &root, "--format", "concise", "--select", "CFG"],
+        0,
+    );
     assert!(
         out.contains("CFG002") && !out.contains("ISO003"),
-        "the command line wins: {out}"
+        "the command line's selection wins: {out}"
     );
     std::fs::write(
         d.join("isolint.toml"),
@@ -455,7 +484,7 @@ fn config_and_rule_file_errors_point_into_the_file() {
         ),
         (
             vec![("isolint.toml", "[rules]\nfolders = [\"nope\"]\n".into())],
-            &["rule folder", "isolint.toml:2:12"],
+            &["rule folder", "isolint.toml:2:13"],
         ),
         (
             vec![
@@ -521,4 +550,44 @@ fn the_readme_configuration_example_loads() {
     .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("isolint.toml"), example).unwrap_or_else(|e| panic!("{e}"));
     run(&["check", &dir.path().to_string_lossy()], 0);
+}
+
+#[test]
+fn configuration_applies_to_every_finding_and_is_read_once() {
+    // Two paths under one isolint.toml with a rule folder: it is read once,
+    // and a finding both paths see is reported once.
+    let out = run(
+        &[
+            "check",
+            "fixtures/broken/user-rules/platform/prod",
+            "fixtures/broken/user-rules/platform",
+            "--format",
+            "concise",
+        ],
+        1,
+    );
+    assert_eq!(out.matches("[ORG001]").count(), 1, "{out}");
+    // Severities and per-path ignores reach CFG003 too, and a suppression
+    // that a per-path ignore would also cover still counts as used.
+    let caddyfile = "login.iam.example.com {\n\treverse_proxy ciam-hera:3000 # isolint: ignore[ISO003] moving in Q3\n}\n\n:9999 {\n\trespond ok # isolint: ignore[ISO001] stale\n}\n";
+    let config =
+        "[severity]\nCFG003 = \"error\"\n\n[per-path-ignores]\n\"platform/dev/*\" = [\"ISO003\"]\n";
+    let dir = common::write_tree(&[
+        ("platform/dev/Caddyfile", caddyfile),
+        ("isolint.toml", config),
+    ]);
+    let out = run(
+        &[
+            "check",
+            &dir.path().to_string_lossy(),
+            "--format",
+            "concise",
+        ],
+        1,
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("Caddyfile:6:") && out.contains("error[CFG003]"),
+        "{out}"
+    );
 }

@@ -92,9 +92,11 @@ pub fn image_name(image: &str) -> &str {
 }
 
 impl Service {
-    /// The image's name (see [`image_name`]), when its text is known.
+    /// The image's name (see [`image_name`]); with unknown parts written
+    /// as `${NAME}`, so `${REGISTRY}/oryd/kratos:${TAG}` is still `kratos`.
     pub fn image_name(&self) -> Option<String> {
-        let text = self.image.as_ref()?.text()?;
+        let image = self.image.as_ref()?;
+        let text = image.text().unwrap_or_else(|| image.template_text());
         Some(image_name(&text).to_string())
     }
 

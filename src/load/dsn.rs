@@ -38,6 +38,9 @@ pub struct Dsn {
     pub database: Option<Part>,
     /// Query parameters (`sslmode`, ...), in order.
     pub params: Vec<(String, Part)>,
+    /// The variables of query text only known at deploy time
+    /// (`?${PG_OPTS}`): any parameter may hide there.
+    pub unknown_query: Vec<String>,
     /// The DSN as text with the password shown as `***`.
     pub redacted: String,
 }
@@ -92,6 +95,7 @@ impl Dsn {
                 port: None,
                 database: None,
                 params: Vec::new(),
+                unknown_query: Vec::new(),
                 redacted: "memory".into(),
             });
         }
@@ -130,9 +134,16 @@ impl Dsn {
         } else {
             (!path.is_empty()).then(|| part(&decode(path)))
         };
-        let params = url
+        let params: Vec<(String, Part)> = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), part(&v)))
+            .collect();
+        let unknown_query = params
+            .iter()
+            .flat_map(|(k, _)| match part(k) {
+                Part::Symbolic(vars) => vars,
+                Part::Known(_) => Vec::new(),
+            })
             .collect();
         let mut shown = url.clone();
         if has_password {
@@ -150,6 +161,7 @@ impl Dsn {
             port,
             database,
             params,
+            unknown_query,
             redacted,
         })
     }
@@ -157,6 +169,18 @@ impl Dsn {
     /// A query parameter (`sslmode`).
     pub fn param(&self, key: &str) -> Option<&Part> {
         self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A query parameter, or, when it is not written but part of the query
+    /// is only known at deploy time, the variables it may come from.
+    pub fn param_or_unknown(&self, key: &str) -> Option<Part> {
+        match self.param(key) {
+            Some(p) => Some(p.clone()),
+            None if !self.unknown_query.is_empty() => {
+                Some(Part::Symbolic(self.unknown_query.clone()))
+            }
+            None => None,
+        }
     }
 }
 

@@ -100,6 +100,16 @@ pub struct OryConfig {
     env: Vec<EnvVar>,
 }
 
+/// A boolean in an environment variable, as Ory (Go's `ParseBool`) reads
+/// it: `1`, `t`, `true`, `0`, `f`, `false`, in those cases or capitalised.
+pub fn parse_env_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// Kratos or Hydra, by image name or by the program the service runs.
 pub fn kind_of(service: &Service) -> Option<OryKind> {
     let name = service.image_name().unwrap_or_default();
@@ -309,12 +319,7 @@ impl OryConfig {
     /// A real boolean: a plain YAML `true`/`false`, or the env form.
     pub fn bool(&self, path: &str) -> Option<(bool, Setting)> {
         if let Some(s) = self.env_setting(path, &env_name(path)) {
-            let b = match s.value.text()?.to_ascii_lowercase().as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return None,
-            };
-            return Some((b, s));
+            return Some((parse_env_bool(&s.value.text()?)?, s));
         }
         let (node, key_span) = self.yaml_entry(path)?;
         let b = node.as_bool()?;

@@ -144,6 +144,15 @@ pub fn environment(
             _ => None,
         }
         .map(|k| ory::load(sources, scope, &service, k, dir, diagnostics));
+        // Reports mask the text that secrets come from (a `.env` line
+        // whose own name does not say it is secret).
+        for e in &service.environment {
+            if let Some(value) = &e.value {
+                for span in crate::model::redact::secret_sources(&e.key, value) {
+                    sources.mark_secret(span);
+                }
+            }
+        }
         services.push(ServiceFacts { service, kind, ory });
     }
     let mut site_list = Vec::new();

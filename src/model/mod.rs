@@ -24,6 +24,14 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// `prod` or `dev`, as configuration and rule files write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Prod => "prod",
+            Profile::Dev => "dev",
+        }
+    }
+
     /// `prod`, `production`, `staging` → Prod; `dev`, `local`,
     /// `development` → Dev.
     pub fn from_name(name: &str) -> Option<Profile> {

@@ -47,6 +47,22 @@ pub fn is_secret_name(name: &str) -> bool {
         || SECRET_FRAGMENTS.iter().any(|f| upper.contains(f))
 }
 
+/// Whether a name's value is itself a secret, not a setting about one:
+/// its last word marks a secret (`SESSION_SECRET`, `DB_PASSWORD`,
+/// `API_KEY`, `CLIENTSECRET`), or it is Ory's `secrets.*` (`SECRETS_*`).
+/// `..._PASSWORD_CONFIG_MAX_BREACHES` and `ENCRYPTION_KEY_ID` are not.
+pub fn holds_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(['_', '.', '-', '/'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last = words.last().copied().unwrap_or("");
+    words.first() == Some(&"SECRETS")
+        || SECRET_SEGMENTS.contains(&last)
+        || SECRET_FRAGMENTS.iter().any(|f| last.contains(f))
+}
+
 /// Whether a value carries a credential whatever its name: a JSON field
 /// or query parameter naming one (`"client_secret": ...`, `password=`).
 fn looks_secret(text: &str) -> bool {
@@ -118,6 +134,39 @@ pub fn redact_url_password(text: &str) -> String {
     out
 }
 
+/// Where the secret parts of a value come from: the written text of every
+/// variable that feeds a secret-named key, of a secret-named variable, and
+/// of a URL's password (`postgres://u:${PW}@db`), through every binding.
+pub fn secret_sources(
+    key: &str,
+    value: &crate::model::value::Value,
+) -> Vec<crate::syntax::source::Span> {
+    use crate::model::value::Piece;
+    let mut out = Vec::new();
+    let whole = is_secret_name(key);
+    let mut before = String::new();
+    for (i, piece) in value.pieces.iter().enumerate() {
+        match piece {
+            Piece::Lit { text, .. } => before.push_str(text),
+            Piece::Var(v) => {
+                let after_at = matches!(
+                    value.pieces.get(i + 1),
+                    Some(Piece::Lit { text, .. }) if text.starts_with('@')
+                );
+                let password = after_at && before.contains("://") && before.ends_with(':');
+                if let Some(b) = &v.bound {
+                    if whole || password || is_secret_name(&v.name) {
+                        out.extend(b.provenance());
+                    }
+                    out.extend(secret_sources(&v.name, b));
+                }
+                before.push_str("${}");
+            }
+        }
+    }
+    out
+}
+
 /// The text of a source file as reports may show it: the values of
 /// secret-named keys (`SECRETS_COOKIE=...`, `password: ...`, and the items
 /// of a secret-named YAML list) and the passwords of URLs are replaced by
@@ -168,16 +217,23 @@ pub fn redact_source(text: &str) -> String {
     out
 }
 
-/// `line` with every non-space byte from `start` on (up to the newline,
-/// and but a trailing comment) replaced by `*`.
-fn mask_after(line: &str, start: usize) -> String {
-    let mut bytes = line.as_bytes().to_vec();
-    for b in bytes.iter_mut().skip(start) {
-        if !matches!(*b, b' ' | b'\t' | b'\r' | b'\n') {
-            *b = b'*';
+/// `text` with every non-space character that starts in `start..end`
+/// replaced by as many `*` as it has bytes, so offsets stay true.
+pub fn mask_range(text: &str, start: usize, end: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if (start..end).contains(&i) && !c.is_whitespace() {
+            out.extend(std::iter::repeat_n('*', c.len_utf8()));
+        } else {
+            out.push(c);
         }
     }
-    String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(line.len()))
+    out
+}
+
+/// `line` with every non-space byte from `start` on masked.
+fn mask_after(line: &str, start: usize) -> String {
+    mask_range(line, start, line.len())
 }
 
 /// Masks the password bytes of every `scheme://user:password@` in a line.

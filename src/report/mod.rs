@@ -17,6 +17,21 @@ pub fn sort(sources: &SourceMap, diagnostics: &mut [Diagnostic]) {
             sources.display_path(d.primary.span.file),
             d.primary.span.start,
             d.code,
+            d.message.clone(),
         )
+    });
+}
+
+/// Drops repeated findings from a sorted list: a file read twice (two
+/// checked paths that overlap, a Caddyfile two others import) reports
+/// each finding once.
+pub fn dedup(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code
+            && a.message == b.message
+            && (a.primary.span.start, a.primary.span.end)
+                == (b.primary.span.start, b.primary.span.end)
+            && sources.display_path(a.primary.span.file)
+                == sources.display_path(b.primary.span.file)
     });
 }

@@ -224,12 +224,23 @@ pub fn find(code_or_name: &str) -> Option<RuleMeta> {
 /// prefix of codes (`ISO`, `SEC00`) or `ALL`, like ruff's selectors.
 pub fn selects(selector: &str, code: &str) -> bool {
     let upper = selector.to_ascii_uppercase();
-    upper == "ALL" || code.starts_with(&upper) || find(code).is_some_and(|r| r.name == selector)
+    if upper == "ALL" || code.starts_with(&upper) {
+        return true;
+    }
+    // Names are lower-case words with dashes; codes never are.
+    selector.contains('-') && find(code).is_some_and(|r| r.name == selector)
 }
 
 /// Whether `selector` picks at least one known rule.
 pub fn is_selector(selector: &str) -> bool {
     !selector.is_empty() && all().iter().any(|r| selects(selector, r.code))
+}
+
+/// For a "did you mean": the known code closest to an unknown one.
+pub fn suggest_code(code: &str) -> Option<&'static str> {
+    let all = all();
+    let codes: Vec<&'static str> = all.iter().map(|r| r.code).collect();
+    crate::diag::closest(code, &codes)
 }
 
 /// The rule's name for a code (`""` for an unknown code).

@@ -120,6 +120,8 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: boxcar::Vec<SourceFile>,
+    /// Spans whose text is a secret: reports never show it.
+    secrets: boxcar::Vec<Span>,
 }
 
 impl SourceMap {
@@ -132,6 +134,20 @@ impl SourceMap {
     pub fn add(&self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
         let index = self.files.push(SourceFile::new(path.into(), text.into()));
         FileId(clamp_u32(index))
+    }
+
+    /// Marks text that holds a secret, so that reports mask it.
+    pub fn mark_secret(&self, span: Span) {
+        self.secrets.push(span);
+    }
+
+    /// The secret spans of one file.
+    pub fn secret_spans(&self, id: FileId) -> Vec<Span> {
+        self.secrets
+            .iter()
+            .map(|(_, s)| *s)
+            .filter(|s| s.file == id)
+            .collect()
     }
 
     /// How many files have been read.

@@ -133,6 +133,7 @@ mod tests {
             boolean,
             span: Span::new(FileId(0), 0, 0),
             origin: None,
+            vars: Vec::new(),
         }
     }
 

@@ -46,6 +46,9 @@ pub struct Declarative {
     shared: bool,
     message: Template,
     help: Option<String>,
+    /// Where its code and name are written, for clashes.
+    code_span: Span,
+    name_span: Span,
 }
 
 /// The built-in declarative rules: (file name, rule file, document).
@@ -116,9 +119,14 @@ fn read_file(
 }
 
 /// Every rule file (`*.yml`, `*.yaml`, `*.toml`) in `dir`, in name order;
-/// a `NAME.md` next to `NAME.yml` is its document. A malformed file or a
-/// code that is already taken is a diagnostic at the fault.
-pub fn load_folder(sources: &SourceMap, dir: &Path) -> Result<Vec<Declarative>, Diagnostic> {
+/// a `NAME.md` next to `NAME.yml` is its document. A malformed file, or a
+/// code or name that a built-in rule or one of `taken` already has, is a
+/// diagnostic at the fault.
+pub fn load_folder(
+    sources: &SourceMap,
+    dir: &Path,
+    taken: &[Declarative],
+) -> Result<Vec<Declarative>, Diagnostic> {
     if !dir.is_dir() {
         let id = sources.add(dir, "");
         return Err(Diagnostic::parse_error(
@@ -148,14 +156,22 @@ pub fn load_folder(sources: &SourceMap, dir: &Path) -> Result<Vec<Declarative>, 
         let doc = std::fs::read_to_string(path.with_extension("md")).ok();
         let name = path.to_string_lossy();
         for rule in read_file(&name, &text, id, doc.as_deref())? {
-            let code = rule.meta.code;
-            let taken =
-                crate::rules::find(code).is_some() || out.iter().any(|r| r.meta.code == code);
-            if taken {
-                let at = text.find(code).unwrap_or(0);
+            let metas: Vec<RuleMeta> = crate::rules::PIPELINE_RULES
+                .iter()
+                .copied()
+                .chain(crate::rules::checks().into_iter().map(|r| r.meta()))
+                .chain(taken.iter().chain(&out).map(|r| r.meta))
+                .collect();
+            if metas.iter().any(|m| m.code == rule.meta.code) {
                 return Err(Diagnostic::parse_error(
-                    Span::new(id, at, at + code.len()),
-                    format!("invalid rule: code {code} is already taken"),
+                    rule.code_span,
+                    format!("invalid rule: code {} is already taken", rule.meta.code),
+                ));
+            }
+            if metas.iter().any(|m| m.name == rule.meta.name) {
+                return Err(Diagnostic::parse_error(
+                    rule.name_span,
+                    format!("invalid rule: name {} is already taken", rule.meta.name),
                 ));
             }
             out.push(rule);
@@ -186,8 +202,7 @@ impl Rule for Declarative {
             .collect();
         let scope = Scope { hosts: &hosts };
         // A value two selectors both pick (Ory's `secrets.cookie` and its
-        // env form `SECRETS_COOKIE`) is one item; words of one command
-        // string share its span but not their text.
+        // env form `SECRETS_COOKIE`) is one item.
         let mut seen = std::collections::HashSet::new();
         let items: Vec<Item> = self
             .selectors
@@ -211,27 +226,25 @@ impl Rule for Declarative {
         }
         // Values two domains share: group by value, keep groups that span
         // domains; one finding per group, at its first item.
+        let ids: Vec<Option<String>> = items.iter().map(value_id).collect();
         let mut out = Vec::new();
         let mut done = vec![false; items.len()];
         for (n, item) in items.iter().enumerate() {
-            let (Some(id), Some(domain)) = (value_id(item), &item.domain) else {
+            let (Some(Some(id)), Some(domain)) = (ids.get(n), &item.domain) else {
                 continue;
             };
             if done.get(n).copied().unwrap_or(true) {
                 continue;
             }
-            let others: Vec<&Item> = items
-                .iter()
-                .enumerate()
-                .skip(n + 1)
-                .filter(|(_, o)| value_id(o).as_ref() == Some(&id) && o.domain.is_some())
-                .map(|(m, o)| {
+            let mut others = Vec::new();
+            for (m, other) in items.iter().enumerate().skip(n + 1) {
+                if ids.get(m).and_then(Option::as_ref) == Some(id) && other.domain.is_some() {
                     if let Some(d) = done.get_mut(m) {
                         *d = true;
                     }
-                    o
-                })
-                .collect();
+                    others.push(other);
+                }
+            }
             if others.iter().any(|o| o.domain.as_ref() != Some(domain)) {
                 out.push(self.finding(item, &others, ctx));
             }
@@ -441,6 +454,14 @@ impl Template {
                 Field::Env => out.push_str(ctx.env.name.as_deref().unwrap_or("")),
                 Field::Value => out.push_str(&match &item.text {
                     None => "not set".to_string(),
+                    Some(Text::Known(_))
+                        if item
+                            .vars
+                            .iter()
+                            .any(|v| crate::model::redact::is_secret_name(v)) =>
+                    {
+                        format!("`{}`", crate::model::redact::MASK)
+                    }
                     Some(Text::Known(t)) => {
                         format!("`{}`", crate::model::redact::redact(&item.key, t))
                     }

@@ -115,7 +115,8 @@ pub fn rule(root: &Node, doc: Option<&str>, source: &str, lang: &str) -> Result<
             format!("code `{code}` must be capital letters then digits, like `ORG001`"),
         ));
     }
-    let name = text(&required("name")?.value, "name")?;
+    let name_node = &required("name")?.value;
+    let name = text(name_node, "name")?;
     let severity_node = &required("severity")?.value;
     let severity = match text(severity_node, "severity")?.as_str() {
         "error" => Severity::Error,
@@ -187,6 +188,8 @@ pub fn rule(root: &Node, doc: Option<&str>, source: &str, lang: &str) -> Result<
         shared,
         message,
         help,
+        code_span: code_node.span,
+        name_span: name_node.span,
     })
 }
 
@@ -205,10 +208,7 @@ fn generated_doc(
     } else {
         profiles
             .iter()
-            .map(|p| match p {
-                Profile::Prod => "prod",
-                Profile::Dev => "dev",
-            })
+            .map(|p| p.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -306,11 +306,11 @@ fn selector(node: &Node) -> Result<Selector> {
         .map(|e| globs(&e.value, "service").map(|(set, _)| set))
         .transpose()?;
     if matches!(target, Target::Caddy(_))
-        && let Some(e) = get("kind").or(get("service"))
+        && let Some(e) = get("kind").or(get("service")).or(get("secret"))
     {
         return Err(error(
             e.key.span,
-            "`kind` and `service` filter services; a `caddy` selector reads sites",
+            "`kind`, `service` and `secret` filter services' values; a `caddy` selector reads sites",
         ));
     }
     let domains = get("domain")

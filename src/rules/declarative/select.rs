@@ -20,7 +20,8 @@ pub struct Selector {
     pub domains: Vec<String>,
     /// Service names (globs); empty: every service.
     pub services: Option<GlobSet>,
-    /// Keep only keys that name a secret (`*SECRET*`, `*PASSWORD*`, ...).
+    /// Keep only keys whose value is a secret (`SESSION_SECRET`,
+    /// `DB_PASSWORD`, `API_KEY`; not `PASSWORD_MAX_BREACHES`).
     pub secret: bool,
     pub target: Target,
 }
@@ -69,6 +70,9 @@ pub struct Item<'a> {
     pub span: Span,
     /// The value as written, for where its parts come from.
     pub origin: Option<Value>,
+    /// The variables the value comes through (a secret-named one means
+    /// the value is never shown).
+    pub vars: Vec<String>,
 }
 
 impl Text {
@@ -90,11 +94,7 @@ impl Text {
 /// The env form's booleans, as Ory reads them.
 fn env_bool(text: &Option<Text>) -> Option<bool> {
     match text {
-        Some(Text::Known(t)) => match t.to_ascii_lowercase().as_str() {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        },
+        Some(Text::Known(t)) => crate::load::ory::parse_env_bool(t),
         _ => None,
     }
 }
@@ -127,6 +127,7 @@ impl Selector {
                             boolean: None,
                             span: d.span,
                             origin: None,
+                            vars: d.vars.clone(),
                         });
                     }
                 }
@@ -140,6 +141,7 @@ impl Selector {
                         boolean: None,
                         span: site.span,
                         origin: None,
+                        vars: Vec::new(),
                     });
                 }
             }
@@ -169,11 +171,12 @@ impl Selector {
                 boolean: None,
                 span: s.service.name_span,
                 origin: None,
+                vars: Vec::new(),
             };
             self.service_items(s, &base, &mut out);
         }
         if self.secret {
-            out.retain(|i| crate::model::redact::is_secret_name(&i.key));
+            out.retain(|i| crate::model::redact::holds_secret(&i.key));
         }
         out
     }
@@ -195,6 +198,7 @@ impl Selector {
                 span: value.and_then(Value::span).unwrap_or(base.span),
                 text,
                 origin: value.cloned(),
+                vars: value.map(Value::vars).unwrap_or_default(),
                 ..base.clone()
             }
         };
@@ -265,14 +269,41 @@ impl Selector {
                     "host" => dsn.host.clone(),
                     "port" => dsn.port.clone(),
                     "database" => dsn.database.clone(),
-                    param => dsn.param(param).cloned(),
+                    param => dsn.param_or_unknown(param),
                 };
+                // libpq reads a parameter missing from the DSN from its
+                // environment variable (`PGSSLMODE`).
+                let libpq_env = format!("PG{}", part.to_ascii_uppercase());
+                let postgres = matches!(
+                    dsn.scheme.known(),
+                    Some("postgres" | "postgresql" | "cockroach")
+                );
+                if p.is_none()
+                    && postgres
+                    && let Some(e) = s.service.env(&libpq_env)
+                {
+                    let value = e
+                        .value
+                        .clone()
+                        .unwrap_or_else(|| outer_var(&e.key, e.key_span));
+                    let mut item = with(&libpq_env, Some(&value));
+                    item.boolean = None;
+                    out.push(item);
+                    return;
+                }
                 let mut item = with(part, Some(&value));
                 item.text = p.as_ref().map(Text::of_part);
                 item.boolean = None;
-                if let Some(span) = param_span(&value, part) {
-                    item.span = span;
-                }
+                // The part's own variables: the DSN's password is no part.
+                item.vars = match &p {
+                    Some(Part::Symbolic(vars)) => vars.clone(),
+                    _ => Vec::new(),
+                };
+                // Where the part is written, and only its own origin (not
+                // the rest of the DSN, its password least of all).
+                let (span, piece) = param_span(&value, part).unzip();
+                item.span = span.unwrap_or(item.span);
+                item.origin = piece.flatten().map(|p| Value { pieces: vec![p] });
                 out.push(item);
             }
             Target::Image(part) => {
@@ -304,9 +335,9 @@ impl Selector {
 }
 
 /// Where a query parameter's value is written in a DSN
-/// (`?sslmode=require`, or the `${MODE}` right after `sslmode=`), when the
-/// text is exactly as in the file.
-fn param_span(value: &Value, name: &str) -> Option<Span> {
+/// (`?sslmode=require`, or the `${MODE}` right after `sslmode=`, then with
+/// that piece), when the text is exactly as in the file.
+fn param_span(value: &Value, name: &str) -> Option<(Span, Option<Piece>)> {
     let mut pieces = value.pieces.iter();
     while let Some(piece) = pieces.next() {
         let Piece::Lit { text, span } = piece else {
@@ -325,13 +356,13 @@ fn param_span(value: &Value, name: &str) -> Option<Span> {
         let rest = text.get(from..).unwrap_or("");
         if rest.is_empty() {
             return match pieces.next() {
-                Some(Piece::Var(v)) => Some(v.span),
+                Some(p @ Piece::Var(v)) => Some((v.span, Some(p.clone()))),
                 _ => None,
             };
         }
         let len = rest.find('&').unwrap_or(rest.len());
         let start = span.start as usize + from;
-        return Some(Span::new(span.file, start, start + len));
+        return Some((Span::new(span.file, start, start + len), None));
     }
     None
 }
