@@ -241,7 +241,7 @@ pub struct Config {
     pub dir: PathBuf,
     seed_scripts: Option<GlobSet>,
     environments: Option<GlobSet>,
-    /// Rule selection from the file (the command line's wins).
+    /// Rule selection from the file (see [`Config::selected`]).
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     per_path: Vec<(GlobSet, Vec<String>)>,
