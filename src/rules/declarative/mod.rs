@@ -153,7 +153,7 @@ pub fn load_folder(
             Diagnostic::parse_error(Span::new(id, 0, 0), format!("{}: {e}", path.display()))
         })?;
         let id = sources.add(&path, text.as_str());
-        let doc = std::fs::read_to_string(path.with_extension("md")).ok();
+        let doc = crate::discover::read_text(&path.with_extension("md")).ok();
         let name = path.to_string_lossy();
         for rule in read_file(&name, &text, id, doc.as_deref())? {
             let metas: Vec<RuleMeta> = crate::rules::PIPELINE_RULES
