@@ -218,10 +218,6 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
     Ok(given)
 }
 
-fn not_yet(what: &str) -> Fatal {
-    Fatal(format!("{what} is not yet available"))
-}
-
 /// Loads every top-level Caddyfile under `path` but those directly in
 /// `skip` (environment folders, which load their own): a Caddyfile
 /// imported by another is checked as part of it, not on its own.
@@ -279,21 +275,26 @@ fn load_caddyfiles(
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
-    match args.format {
-        Format::Sarif => return Err(not_yet("--format sarif")),
-        Format::Github => return Err(not_yet("--format github")),
-        _ => {}
-    }
-    if args.stdin_filename.is_some() {
-        let mut sink = String::new();
-        let _ = std::io::stdin().read_to_string(&mut sink);
-        return Err(not_yet("--stdin-filename"));
-    }
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut configs = Configs::default();
-    for path in &args.paths {
+    // An editor's buffer: the file's text comes from stdin, and the whole
+    // environment it belongs to is checked (the paths given are not).
+    let paths = match &args.stdin_filename {
+        Some(file) => {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(crate::discover::MAX_FILE_BYTES + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| Fatal(format!("standard input: {e}")))?;
+            crate::discover::set_buffer(file, text);
+            let config = configs.for_path(&sources, file, args.config.as_deref())?;
+            vec![crate::model::build::environment_of(file, &config).unwrap_or_else(|| file.clone())]
+        }
+        None => args.paths.clone(),
+    };
+    for path in &paths {
         let config = configs.for_path(&sources, path, args.config.as_deref())?;
         let mut loaded = load_tree(&sources, path, &given, config.clone())?;
         diagnostics.append(&mut loaded.diagnostics);
@@ -334,6 +335,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     });
     report::sort(&sources, &mut diagnostics);
     report::dedup(&sources, &mut diagnostics);
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     let text = match args.format {
         Format::Pretty => {
             let color = match args.color {
@@ -357,10 +359,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             text
         }
         Format::Concise => report::concise::render(&sources, &diagnostics),
-        _ => report::json::render(&sources, &diagnostics),
+        Format::Json => report::json::render(&sources, &diagnostics),
+        Format::Sarif => report::sarif::render(&sources, &diagnostics, i32::from(failed)),
+        Format::Github => report::github::render(&sources, &diagnostics),
     };
     write_stdout(&text)?;
-    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -185,7 +185,7 @@ fn rules_and_explain() {
 #[test]
 fn usage_errors_and_missing_input_exit_2() {
     run(&["check", "fixtures/does-not-exist"], 2);
-    run(&["check", "fixtures/olympus", "--format", "sarif"], 2);
+    run(&["check", "fixtures/olympus", "--format", "yaml"], 2);
     run(&["check", "fixtures/olympus", "--var", "NOEQUALS"], 2);
     run(&["frobnicate"], 2);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -588,6 +588,53 @@ fn configuration_applies_to_every_finding_and_is_read_once() {
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(
         out.contains("Caddyfile:6:") && out.contains("error[CFG003]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stdin_filename_checks_the_buffer_within_its_environment() {
+    let check = |file: &str, text: &str, code: i32| {
+        let out = isolint()
+            .args(["check", "--format", "concise", "--stdin-filename", file])
+            .write_stdin(text)
+            .output()
+            .unwrap_or_else(|e| panic!("run: {e}"));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let caddyfile = "fixtures/olympus/platform/prod/Caddyfile";
+    let saved = std::fs::read_to_string(caddyfile).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(check(caddyfile, &saved, 0), "");
+    // The unsaved buffer crosses the boundary; the file on disk does not.
+    let edited = saved.replacen(
+        "import proxy ciam-hera:3000",
+        "import proxy iam-hera:4000",
+        1,
+    );
+    assert_ne!(edited, saved);
+    let out = check(caddyfile, &edited, 1);
+    assert!(
+        out.contains("platform/prod/Caddyfile") && out.contains("[ISO003]"),
+        "{out}"
+    );
+    // A buffer can break another file of its environment: the `.env`
+    // value reaches every DSN in the compose file.
+    let env_file = "fixtures/olympus/platform/prod/.env";
+    let env = std::fs::read_to_string(env_file).unwrap_or_else(|e| panic!("{e}"));
+    let out = check(
+        env_file,
+        &env.replace("POSTGRES_SSLMODE=verify-full", "POSTGRES_SSLMODE=disable"),
+        1,
+    );
+    assert!(
+        out.lines()
+            .all(|l| l.contains("compose.prod.yml") && l.contains("[SEC003]")),
         "{out}"
     );
 }

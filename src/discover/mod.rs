@@ -85,8 +85,34 @@ pub enum ReadError {
     NotAFile,
 }
 
+/// An editor's unsaved buffer (`--stdin-filename`): reads of this path
+/// return this text instead of the file's.
+static BUFFER: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
+
+/// Makes reads of `path` return `text` for the rest of the run.
+pub fn set_buffer(path: &Path, text: String) {
+    let _ = BUFFER.set((absolute(path), text));
+}
+
+/// A path made absolute and canonical where it exists.
+fn absolute(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    })
+}
+
 /// Reads a config file as UTF-8 text within the size limit.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    if let Some((buffered, text)) = BUFFER.get()
+        && *buffered == absolute(path)
+    {
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge(text.len() as u64));
+        }
+        return Ok(text.clone());
+    }
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(ReadError::Directory);

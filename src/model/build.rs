@@ -85,6 +85,15 @@ pub fn environment_dirs(root: &Path, config: &crate::config::Config) -> Vec<Path
     out
 }
 
+/// The environment folder a file belongs to: the nearest folder above it
+/// that holds compose files or that the configuration names.
+pub fn environment_of(file: &Path, config: &crate::config::Config) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .find(|d| !compose_files(d).is_empty() || config.is_environment(d))
+        .map(Path::to_path_buf)
+}
+
 fn kind_of(service: &Service) -> ServiceKind {
     match ory::kind_of(service) {
         Some(ory::OryKind::Kratos) => return ServiceKind::Kratos,

@@ -4,8 +4,10 @@
 
 pub mod concise;
 pub mod dump;
+pub mod github;
 pub mod json;
 pub mod pretty;
+pub mod sarif;
 
 use crate::diag::Diagnostic;
 use crate::syntax::source::SourceMap;

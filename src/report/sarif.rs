@@ -1,0 +1,174 @@
+//! The `sarif` format: SARIF 2.1.0 through the `serde-sarif` types, for
+//! GitHub code scanning and other SARIF viewers.
+//!
+//! Every rule is described (with its document as help and a link to it),
+//! every result carries its primary and related locations, and a partial
+//! fingerprint that does not depend on line numbers, so a finding keeps
+//! its identity when lines above it move.
+
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::syntax::source::{SourceMap, Span};
+use serde_sarif::sarif;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The documents of built-in rules, online.
+fn help_uri(code: &str) -> Option<String> {
+    let builtin = crate::rules::PIPELINE_RULES.iter().any(|r| r.code == code)
+        || crate::rules::checks().iter().any(|r| r.meta().code == code);
+    builtin.then(|| format!("{}/blob/main/rules/{code}.md", env!("CARGO_PKG_REPOSITORY")))
+}
+
+fn level(s: Severity) -> sarif::ResultLevel {
+    match s {
+        Severity::Error => sarif::ResultLevel::Error,
+        Severity::Warning => sarif::ResultLevel::Warning,
+        Severity::Info => sarif::ResultLevel::Note,
+    }
+}
+
+fn location(
+    sources: &SourceMap,
+    span: Span,
+    message: Option<&str>,
+    id: Option<i64>,
+) -> sarif::Location {
+    let pos = sources.position(span);
+    let region = sarif::Region::builder()
+        .start_line(pos.line as i64)
+        .start_column(pos.column as i64)
+        .end_line(pos.end_line as i64)
+        .end_column(pos.end_column as i64)
+        .build();
+    let artifact = sarif::ArtifactLocation::builder()
+        .uri(sources.display_path(span.file))
+        .uri_base_id("%SRCROOT%")
+        .build();
+    let physical = sarif::PhysicalLocation::builder()
+        .artifact_location(artifact)
+        .region(region)
+        .build();
+    match (message, id) {
+        (Some(m), Some(id)) => sarif::Location::builder()
+            .id(id)
+            .physical_location(physical)
+            .message(sarif::Message::builder().text(m).build())
+            .build(),
+        _ => sarif::Location::builder()
+            .physical_location(physical)
+            .build(),
+    }
+}
+
+/// What identifies a finding across runs: its rule, file, message and the
+/// (masked) text it points at, not its line. Identical findings in one
+/// file are told apart by their order.
+fn fingerprint(sources: &SourceMap, d: &Diagnostic, seen: &mut BTreeMap<String, usize>) -> String {
+    let masked = crate::model::redact::redact_source(sources.slice(d.primary.span));
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        d.code,
+        sources.display_path(d.primary.span.file),
+        d.message,
+        masked.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    let n = seen.entry(key.clone()).or_insert(0);
+    *n += 1;
+    let digest = Sha256::digest(format!("{key}\u{0}{n}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -> String {
+    let all = crate::rules::all();
+    let rules: Vec<sarif::ReportingDescriptor> = all
+        .iter()
+        .map(|r| {
+            let config = sarif::ReportingConfiguration::builder()
+                .level(serde_json::json!(match level(r.severity) {
+                    sarif::ResultLevel::Error => "error",
+                    sarif::ResultLevel::Warning => "warning",
+                    _ => "note",
+                }))
+                .build();
+            let help = sarif::MultiformatMessageString::builder()
+                .text(r.doc)
+                .markdown(r.doc)
+                .build();
+            let short = sarif::MultiformatMessageString::builder()
+                .text(r.summary)
+                .build();
+            match help_uri(r.code) {
+                Some(uri) => sarif::ReportingDescriptor::builder()
+                    .id(r.code)
+                    .name(r.name)
+                    .short_description(short)
+                    .help(help)
+                    .help_uri(uri)
+                    .default_configuration(config)
+                    .build(),
+                None => sarif::ReportingDescriptor::builder()
+                    .id(r.code)
+                    .name(r.name)
+                    .short_description(short)
+                    .help(help)
+                    .default_configuration(config)
+                    .build(),
+            }
+        })
+        .collect();
+    let mut seen = BTreeMap::new();
+    let results: Vec<sarif::Result> = diagnostics
+        .iter()
+        .map(|d| {
+            let related: Vec<sarif::Location> = d
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, Label { span, message })| {
+                    location(sources, *span, Some(message), Some(i as i64 + 1))
+                })
+                .collect();
+            let mut fingerprints = BTreeMap::new();
+            fingerprints.insert("isolint/v1".to_string(), fingerprint(sources, d, &mut seen));
+            let rule_index = all.iter().position(|r| r.code == d.code).unwrap_or(0) as i64;
+            let message = match &d.help {
+                Some(help) => format!("{}\n{help}", d.message),
+                None => d.message.clone(),
+            };
+            sarif::Result::builder()
+                .rule_id(d.code)
+                .rule_index(rule_index)
+                .level(level(d.severity))
+                .message(sarif::Message::builder().text(message).build())
+                .locations(vec![location(sources, d.primary.span, None, None)])
+                .related_locations(related)
+                .partial_fingerprints(fingerprints)
+                .build()
+        })
+        .collect();
+    let driver = sarif::ToolComponent::builder()
+        .name("isolint")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
+        .rules(rules)
+        .build();
+    let invocation = sarif::Invocation::builder()
+        .execution_successful(true)
+        .exit_code(i64::from(exit_code))
+        .build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .build();
+    let log = sarif::Sarif::builder()
+        .schema(sarif::SCHEMA_URL)
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}

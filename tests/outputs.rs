@@ -1,0 +1,194 @@
+//! The machine-readable formats: SARIF valid against the SARIF 2.1.0
+//! schema, with stable fingerprints; JSON valid against its shipped
+//! schema; GitHub workflow commands; snapshots of each on the fixtures.
+
+mod common;
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn run(args: &[&str], code: i32) -> String {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "isolint {args:?}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn parse(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+/// `../shared/schemas/`, or `$ISOLINT_SCHEMAS`.
+fn shared_schema(name: &str) -> PathBuf {
+    std::env::var_os("ISOLINT_SCHEMAS")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas"),
+            PathBuf::from,
+        )
+        .join(name)
+}
+
+fn validate(schema: &serde_json::Value, instance: &serde_json::Value) {
+    let validator = jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("bad schema: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} errors:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn sarif_is_valid_and_complete() {
+    let schema = std::fs::read_to_string(shared_schema("sarif-schema-2.1.0.json"))
+        .unwrap_or_else(|e| panic!("the SARIF schema: {e}"));
+    let schema = parse(&schema);
+    let mut sarif = parse(&run(&["check", "fixtures/broken", "--format", "sarif"], 1));
+    validate(&schema, &sarif);
+    // The validator does reject what SARIF does not allow.
+    let mut wrong = sarif.clone();
+    wrong["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!validator.is_valid(&wrong));
+    // Every rule is described, with help and (built-in ones) a link.
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rules.len(), isolint::rules::all().len());
+    for r in &rules {
+        assert!(
+            r["help"]["markdown"]
+                .as_str()
+                .is_some_and(|h| h.contains("## ")),
+            "{r}"
+        );
+        assert!(
+            r["helpUri"].as_str().is_some_and(|u| u.ends_with(".md")),
+            "{r}"
+        );
+    }
+    // Every finding of the JSON format is a result, with its related
+    // locations and a fingerprint.
+    let json = parse(&run(&["check", "fixtures/broken", "--format", "json"], 1));
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let findings = json["findings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), findings.len());
+    for (r, f) in results.iter().zip(&findings) {
+        assert_eq!(r["ruleId"], f["code"]);
+        assert_eq!(
+            r["relatedLocations"].as_array().map(Vec::len),
+            f["related"].as_array().map(Vec::len)
+        );
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            f["primary"]["line"]
+        );
+        assert!(r["partialFingerprints"]["isolint/v1"].is_string());
+    }
+    // The rules' documents make the log large; the snapshot keeps the rest.
+    sarif["runs"][0]["tool"]["driver"]["rules"] = serde_json::json!("(every rule, checked above)");
+    sarif["runs"][0]["tool"]["driver"]["version"] = serde_json::json!("(version)");
+    sarif["runs"][0]["tool"]["driver"]["semanticVersion"] = serde_json::json!("(version)");
+    insta::assert_json_snapshot!("check_sarif", sarif);
+}
+
+/// The fingerprints of a tree's SARIF results.
+fn fingerprints(root: &Path) -> Vec<(String, u64, String)> {
+    let sarif = parse(&run(
+        &["check", &root.to_string_lossy(), "--format", "sarif"],
+        1,
+    ));
+    sarif["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap_or("").to_string(),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap_or(0),
+                r["partialFingerprints"]["isolint/v1"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fingerprints_survive_moved_lines_and_tell_findings_apart() {
+    let caddyfile = "login.ciam.example.com {\n\treverse_proxy iam-hera:4000\n}\n\nadmin.ciam.example.com {\n\treverse_proxy iam-hera:4000\n}\n";
+    let dir = common::write_tree(&[("platform/dev/Caddyfile", caddyfile)]);
+    let before = fingerprints(dir.path());
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert_ne!(before[0].2, before[1].2, "two findings, two fingerprints");
+    let moved = format!("# moved down by a comment\n\n{caddyfile}");
+    std::fs::write(dir.path().join("platform/dev/Caddyfile"), moved)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = fingerprints(dir.path());
+    assert_eq!(after.len(), 2);
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a.1, b.1 + 2, "the finding moved");
+        assert_eq!(a.2, b.2, "its fingerprint did not");
+    }
+}
+
+#[test]
+fn json_matches_its_shipped_schema() {
+    let generated = isolint::report::json::schema();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/findings.schema.json");
+    if std::env::var_os("ISOLINT_WRITE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == generated,
+        "schemas/findings.schema.json is stale: run the tests with ISOLINT_WRITE_SCHEMAS=1"
+    );
+    let schema = parse(&shipped);
+    for tree in ["fixtures/broken", "fixtures/olympus"] {
+        let code = if tree.ends_with("broken") { 1 } else { 0 };
+        validate(
+            &schema,
+            &parse(&run(&["check", tree, "--format", "json"], code)),
+        );
+    }
+}
+
+#[test]
+fn github_annotations() {
+    let out = run(&["check", "fixtures/broken", "--format", "github"], 1);
+    for line in out.lines() {
+        assert!(
+            line.starts_with("::error file=")
+                || line.starts_with("::warning file=")
+                || line.starts_with("::notice file="),
+            "{line}"
+        );
+        assert!(!line.contains('\r'));
+    }
+    insta::assert_snapshot!("check_github", out);
+    assert_eq!(
+        run(&["check", "fixtures/olympus", "--format", "github"], 0),
+        ""
+    );
+}
