@@ -3,10 +3,8 @@
 //! Exit status: 0 no error-severity finding, 1 at least one, 2 usage
 //! error, unreadable input or internal error.
 
-use crate::diag::{Diagnostic, Severity};
-use crate::discover::{Scope, find_caddyfiles};
-use crate::load::caddy::{self, sites::sites};
-use crate::model::Environment;
+use crate::check::{Configs, Fatal, Given, Loaded, load_tree};
+use crate::diag::Severity;
 use crate::report;
 use crate::syntax::caddyfile::token::Env;
 use crate::syntax::source::SourceMap;
@@ -50,6 +48,8 @@ pub enum Command {
     Dump(DumpArgs),
     /// Print the JSON Schema of isolint.toml (shipped as isolint.schema.json).
     ConfigSchema,
+    /// Run the language server over stdio (for editors).
+    Lsp,
 }
 
 #[derive(Debug, clap::Args)]
@@ -129,15 +129,6 @@ pub enum ColorChoice {
     Never,
 }
 
-/// A failure that ends the run with exit status 2.
-struct Fatal(String);
-
-impl<E: std::fmt::Display> From<E> for Fatal {
-    fn from(e: E) -> Fatal {
-        Fatal(e.to_string())
-    }
-}
-
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -150,6 +141,9 @@ pub fn main() -> ExitCode {
         }
         Command::Dump(args) => dump(&args),
         Command::ConfigSchema => write_stdout(&crate::config::schema()).map(|()| ExitCode::SUCCESS),
+        Command::Lsp => crate::lsp::serve()
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Fatal),
     };
     match result {
         Ok(code) => code,
@@ -168,14 +162,6 @@ fn write_stdout(text: &str) -> Result<(), Fatal> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Deploy-time values from `--env-file` (compose's `.env` syntax; later
-/// files win) and `--var` (wins over files), as text for Caddy and as
-/// values with provenance for compose.
-struct Given {
-    env: Env,
-    vars: crate::load::compose::Vars,
 }
 
 fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
@@ -218,67 +204,9 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
     Ok(given)
 }
 
-/// Loads every top-level Caddyfile under `path` but those directly in
-/// `skip` (environment folders, which load their own): a Caddyfile
-/// imported by another is checked as part of it, not on its own.
-fn load_caddyfiles(
-    sources: &SourceMap,
-    path: &Path,
-    env: &Env,
-    skip: &[PathBuf],
-) -> Result<Vec<(caddy::CaddyConfig, Vec<crate::load::caddy::sites::Site>)>, Fatal> {
-    if !path.exists() {
-        return Err(Fatal(format!(
-            "{}: no such file or directory",
-            path.display()
-        )));
-    }
-    let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
-    let mut configs = Vec::new();
-    // Files the environments already read (a Caddyfile they import) are
-    // checked as part of them, not again on their own.
-    let already: std::collections::HashSet<PathBuf> = (0..sources.len())
-        .filter_map(|i| {
-            let p = sources.path(crate::syntax::source::FileId(u32::try_from(i).ok()?));
-            p.canonicalize().ok()
-        })
-        .collect();
-    for file in find_caddyfiles(path) {
-        let read = file.canonicalize().is_ok_and(|c| already.contains(&c));
-        if read || file.parent().is_some_and(|d| skip.iter().any(|s| s == d)) {
-            continue;
-        }
-        let config = caddy::load(sources, &scope, &file, env);
-        configs.push(config);
-    }
-    // The same file may be known by two spellings (`./a/x` found by the
-    // walk, `/abs/a/x` reached by an import): compare canonical paths.
-    let canonical = |f: crate::syntax::source::FileId| {
-        let p = sources.path(f);
-        p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
-    };
-    let imported: std::collections::HashSet<PathBuf> = configs
-        .iter()
-        .flat_map(|c| c.files.iter().skip(1).copied())
-        .map(canonical)
-        .collect();
-    Ok(configs
-        .into_iter()
-        .filter(|c| c.file.is_none_or(|f| !imported.contains(&canonical(f))))
-        .map(|c| {
-            let (s, diags) = sites(&c, env);
-            let mut c = c;
-            c.diagnostics.extend(diags);
-            (c, s)
-        })
-        .collect())
-}
-
 fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut configs = Configs::default();
     // An editor's buffer: the file's text comes from stdin, and the whole
     // environment it belongs to is checked (the paths given are not).
     let paths = match &args.stdin_filename {
@@ -289,53 +217,25 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
                 .read_to_string(&mut text)
                 .map_err(|e| Fatal(format!("standard input: {e}")))?;
             crate::discover::set_buffer(file, text);
-            let config = configs.for_path(&sources, file, args.config.as_deref())?;
-            vec![crate::model::build::environment_of(file, &config).unwrap_or_else(|| file.clone())]
+            vec![crate::check::tree_of(
+                &sources,
+                file,
+                args.config.as_deref(),
+            )?]
         }
         None => args.paths.clone(),
     };
-    for path in &paths {
-        let config = configs.for_path(&sources, path, args.config.as_deref())?;
-        let mut loaded = load_tree(&sources, path, &given, config.clone())?;
-        diagnostics.append(&mut loaded.diagnostics);
-        for env in &loaded.environments {
-            diagnostics.extend(crate::rules::run(env, &config.policy, &config.rules));
-        }
-    }
-    // The command line's codes are checked once the files' rules are known.
-    for code in args.select.iter().chain(&args.ignore) {
-        if !crate::rules::is_selector(code) {
-            let hint = crate::rules::suggest_code(code)
-                .map(|c| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-            return Err(Fatal(format!(
-                "unknown rule code '{code}' (see `isolint rules`){hint}"
-            )));
-        }
-    }
-    // Suppressions first (so a per-path ignore does not make one look
-    // unused), then each finding meets the configuration of its file:
-    // per-path ignores, severities, and the selection.
-    crate::rules::suppress::apply(&sources, &mut diagnostics);
-    diagnostics.retain_mut(|d| {
-        let file = sources.path(d.primary.span.file);
-        let config = configs.owner(file);
-        if config.ignored_in(d.code, file) || !config.selected(d.code, &args.select, &args.ignore) {
-            return false;
-        }
-        let profile = d
-            .environment
-            .as_deref()
-            .and_then(|n| config.profile(n))
-            .map(crate::model::Profile::as_str);
-        if let Some(severity) = config.severity(d.code, profile) {
-            d.severity = severity;
-        }
-        true
-    });
-    report::sort(&sources, &mut diagnostics);
-    report::dedup(&sources, &mut diagnostics);
-    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let diagnostics = crate::check::findings(
+        &sources,
+        &crate::check::Request {
+            paths,
+            given: &given,
+            config: args.config.as_deref(),
+            select: &args.select,
+            ignore: &args.ignore,
+        },
+    )?;
+    let failed = crate::check::failed(&diagnostics);
     let text = match args.format {
         Format::Pretty => {
             let color = match args.color {
@@ -409,129 +309,6 @@ fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The configurations of a run: each `isolint.toml` is read once, however
-/// many checked paths share it.
-#[derive(Default)]
-struct Configs {
-    loaded: Vec<(PathBuf, crate::config::Config)>,
-    default: crate::config::Config,
-}
-
-impl Configs {
-    /// The configuration for `path`: `--config`, else `isolint.toml`
-    /// found upward; a malformed file ends the run (exit 2) with its
-    /// diagnostic.
-    fn for_path(
-        &mut self,
-        sources: &SourceMap,
-        path: &Path,
-        explicit: Option<&Path>,
-    ) -> Result<crate::config::Config, Fatal> {
-        let Some(file) = explicit
-            .map(Path::to_path_buf)
-            .or_else(|| crate::config::find(path))
-        else {
-            return Ok(self.default.clone());
-        };
-        let key = file.canonicalize().unwrap_or_else(|_| file.clone());
-        if let Some((_, c)) = self.loaded.iter().find(|(k, _)| *k == key) {
-            return Ok(c.clone());
-        }
-        let config = crate::config::load(sources, &file)
-            .map_err(|d| Fatal(report::pretty::render(sources, &[d], false)))?;
-        self.loaded.push((key, config.clone()));
-        Ok(config)
-    }
-
-    /// The configuration a file's findings follow: the one whose folder
-    /// holds it most closely.
-    fn owner(&self, file: &Path) -> &crate::config::Config {
-        let file = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-        self.loaded
-            .iter()
-            .map(|(_, c)| c)
-            .filter(|c| file.starts_with(&c.dir))
-            .max_by_key(|c| c.dir.components().count())
-            .or_else(|| self.loaded.first().map(|(_, c)| c))
-            .unwrap_or(&self.default)
-    }
-}
-
-/// What `load_tree` reads: the environments, the diagnostics of reading
-/// them, and the domains to check them against.
-struct Loaded {
-    environments: Vec<Environment>,
-    diagnostics: Vec<Diagnostic>,
-    config: crate::config::Config,
-}
-
-/// Loads every environment under `path`, and every Caddyfile outside
-/// them (or the one file `path` names).
-fn load_tree(
-    sources: &SourceMap,
-    path: &Path,
-    given: &Given,
-    config: crate::config::Config,
-) -> Result<Loaded, Fatal> {
-    let mut environments = Vec::new();
-    let mut diagnostics = Vec::new();
-    let env_dirs = if path.is_dir() {
-        crate::model::build::environment_dirs(path, &config)
-    } else {
-        Vec::new()
-    };
-    if !env_dirs.is_empty() {
-        let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
-        // Environments load in parallel into the shared source map; the
-        // results keep the folders' order.
-        use rayon::prelude::*;
-        let loaded: Vec<(Environment, Vec<Diagnostic>)> = env_dirs
-            .par_iter()
-            .map(|dir| {
-                let mut diags = Vec::new();
-                let env = crate::model::build::environment(
-                    sources,
-                    &scope,
-                    &config,
-                    dir,
-                    &given.vars,
-                    &mut diags,
-                );
-                (env, diags)
-            })
-            .collect();
-        for (env, mut diags) in loaded {
-            environments.push(env);
-            diagnostics.append(&mut diags);
-        }
-    }
-    for (caddy, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
-        diagnostics.extend(caddy.diagnostics);
-        // A Caddyfile outside any environment folder: its folder names it.
-        let name = caddy
-            .file
-            .and_then(|f| {
-                sources
-                    .path(f)
-                    .parent()?
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-            })
-            .filter(|_| path.is_dir());
-        environments.push(Environment {
-            profile: name.as_deref().and_then(|n| config.profile(n)),
-            name,
-            sites: site_list,
-            ..Environment::default()
-        });
-    }
-    Ok(Loaded {
-        environments,
-        diagnostics,
-        config,
-    })
 }
 
 fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {

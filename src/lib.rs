@@ -9,11 +9,13 @@
 // code names `alloc` directly.
 extern crate alloc;
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod rules;

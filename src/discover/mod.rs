@@ -85,13 +85,35 @@ pub enum ReadError {
     NotAFile,
 }
 
-/// An editor's unsaved buffer (`--stdin-filename`): reads of this path
-/// return this text instead of the file's.
-static BUFFER: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
+/// Editors' buffers (`--stdin-filename`, the language server's open
+/// documents): reads of these paths return the buffer, not the file.
+static BUFFERS: std::sync::RwLock<Vec<(PathBuf, String)>> = std::sync::RwLock::new(Vec::new());
 
-/// Makes reads of `path` return `text` for the rest of the run.
+/// Makes reads of `path` return `text`, until [`clear_buffer`].
 pub fn set_buffer(path: &Path, text: String) {
-    let _ = BUFFER.set((absolute(path), text));
+    let key = absolute(path);
+    let mut buffers = BUFFERS.write().unwrap_or_else(|e| e.into_inner());
+    buffers.retain(|(p, _)| *p != key);
+    buffers.push((key, text));
+}
+
+/// Reads of `path` see the file again.
+pub fn clear_buffer(path: &Path) {
+    let key = absolute(path);
+    let mut buffers = BUFFERS.write().unwrap_or_else(|e| e.into_inner());
+    buffers.retain(|(p, _)| *p != key);
+}
+
+fn buffer(path: &Path) -> Option<String> {
+    let buffers = BUFFERS.read().unwrap_or_else(|e| e.into_inner());
+    if buffers.is_empty() {
+        return None;
+    }
+    let key = absolute(path);
+    buffers
+        .iter()
+        .find(|(p, _)| *p == key)
+        .map(|(_, t)| t.clone())
 }
 
 /// A path made absolute and canonical where it exists.
@@ -105,13 +127,11 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Reads a config file as UTF-8 text within the size limit.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    if let Some((buffered, text)) = BUFFER.get()
-        && *buffered == absolute(path)
-    {
+    if let Some(text) = buffer(path) {
         if text.len() as u64 > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge(text.len() as u64));
         }
-        return Ok(text.clone());
+        return Ok(text);
     }
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {

@@ -12,13 +12,6 @@ use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// The documents of built-in rules, online.
-fn help_uri(code: &str) -> Option<String> {
-    let builtin = crate::rules::PIPELINE_RULES.iter().any(|r| r.code == code)
-        || crate::rules::checks().iter().any(|r| r.meta().code == code);
-    builtin.then(|| format!("{}/blob/main/rules/{code}.md", env!("CARGO_PKG_REPOSITORY")))
-}
-
 fn level(s: Severity) -> sarif::ResultLevel {
     match s {
         Severity::Error => sarif::ResultLevel::Error,
@@ -97,7 +90,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -
             let short = sarif::MultiformatMessageString::builder()
                 .text(r.summary)
                 .build();
-            match help_uri(r.code) {
+            match crate::rules::doc_url(r.code) {
                 Some(uri) => sarif::ReportingDescriptor::builder()
                     .id(r.code)
                     .name(r.name)

@@ -243,6 +243,13 @@ pub fn suggest_code(code: &str) -> Option<&'static str> {
     crate::diag::closest(code, &codes)
 }
 
+/// The online document of a built-in rule (users' rules have none).
+pub fn doc_url(code: &str) -> Option<String> {
+    let builtin = PIPELINE_RULES.iter().any(|r| r.code == code)
+        || checks().iter().any(|r| r.meta().code == code);
+    builtin.then(|| format!("{}/blob/main/rules/{code}.md", env!("CARGO_PKG_REPOSITORY")))
+}
+
 /// The rule's name for a code (`""` for an unknown code).
 pub fn name_of(code: &str) -> &'static str {
     find(code).map_or("", |r| r.name)

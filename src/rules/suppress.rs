@@ -60,6 +60,12 @@ fn parse_file(sources: &SourceMap, id: FileId) -> Vec<Suppression> {
     out
 }
 
+/// Whether a file kind has `#` comments, where a suppression can sit
+/// (Caddyfiles, YAML, `.env`, shell, TOML; not SQL or JSON).
+pub fn has_hash_comments(path: &std::path::Path) -> bool {
+    !path.extension().is_some_and(|e| e == "sql" || e == "json")
+}
+
 /// Removes the diagnostics that a suppression with a reason covers, and
 /// adds a CFG003 for every suppression that is unused or has no reason.
 pub fn apply(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {

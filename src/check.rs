@@ -1,0 +1,281 @@
+//! One run of `check`, shared by the command line and the language
+//! server: load the trees (each `isolint.toml` once), run the rules, apply
+//! suppressions, then each finding meets its file's configuration.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::discover::{Scope, find_caddyfiles};
+use crate::load::caddy::{self, sites::sites};
+use crate::model::Environment;
+use crate::report;
+use crate::syntax::caddyfile::token::Env;
+use crate::syntax::source::SourceMap;
+use std::path::{Path, PathBuf};
+
+/// A failure that ends the run with exit status 2.
+pub struct Fatal(pub String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Fatal {
+        Fatal(e.to_string())
+    }
+}
+
+/// Deploy-time values from `--env-file` (compose's `.env` syntax; later
+/// files win) and `--var` (wins over files), as text for Caddy and as
+/// values with provenance for compose.
+#[derive(Default)]
+pub struct Given {
+    pub env: Env,
+    pub vars: crate::load::compose::Vars,
+}
+
+/// What to check and how to select findings.
+pub struct Request<'a> {
+    pub paths: Vec<PathBuf>,
+    pub given: &'a Given,
+    /// `--config`: one configuration for every path.
+    pub config: Option<&'a Path>,
+    pub select: &'a [String],
+    pub ignore: &'a [String],
+}
+
+/// The findings of a run, sorted and without repeats.
+pub fn findings(sources: &SourceMap, request: &Request) -> Result<Vec<Diagnostic>, Fatal> {
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut configs = Configs::default();
+    for path in &request.paths {
+        let config = configs.for_path(sources, path, request.config)?;
+        let mut loaded = load_tree(sources, path, request.given, config.clone())?;
+        diagnostics.append(&mut loaded.diagnostics);
+        for env in &loaded.environments {
+            diagnostics.extend(crate::rules::run(env, &config.policy, &config.rules));
+        }
+    }
+    // The command line's codes are checked once the files' rules are known.
+    for code in request.select.iter().chain(request.ignore) {
+        if !crate::rules::is_selector(code) {
+            let hint = crate::rules::suggest_code(code)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            return Err(Fatal(format!(
+                "unknown rule code '{code}' (see `isolint rules`){hint}"
+            )));
+        }
+    }
+    // Suppressions first (so a per-path ignore does not make one look
+    // unused), then each finding meets the configuration of its file:
+    // per-path ignores, severities, and the selection.
+    crate::rules::suppress::apply(sources, &mut diagnostics);
+    diagnostics.retain_mut(|d| {
+        let file = sources.path(d.primary.span.file);
+        let config = configs.owner(file);
+        if config.ignored_in(d.code, file)
+            || !config.selected(d.code, request.select, request.ignore)
+        {
+            return false;
+        }
+        let profile = d
+            .environment
+            .as_deref()
+            .and_then(|n| config.profile(n))
+            .map(crate::model::Profile::as_str);
+        if let Some(severity) = config.severity(d.code, profile) {
+            d.severity = severity;
+        }
+        true
+    });
+    report::sort(sources, &mut diagnostics);
+    report::dedup(sources, &mut diagnostics);
+    Ok(diagnostics)
+}
+
+/// What an editor's buffer is checked with: the environment folder the
+/// file belongs to, or the file itself outside any.
+pub fn tree_of(sources: &SourceMap, file: &Path, config: Option<&Path>) -> Result<PathBuf, Fatal> {
+    let config = Configs::default().for_path(sources, file, config)?;
+    Ok(crate::model::build::environment_of(file, &config).unwrap_or_else(|| file.to_path_buf()))
+}
+
+/// Whether any finding fails the run.
+pub fn failed(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// Loads every top-level Caddyfile under `path` but those directly in
+/// `skip` (environment folders, which load their own): a Caddyfile
+/// imported by another is checked as part of it, not on its own.
+fn load_caddyfiles(
+    sources: &SourceMap,
+    path: &Path,
+    env: &Env,
+    skip: &[PathBuf],
+) -> Result<Vec<(caddy::CaddyConfig, Vec<crate::load::caddy::sites::Site>)>, Fatal> {
+    if !path.exists() {
+        return Err(Fatal(format!(
+            "{}: no such file or directory",
+            path.display()
+        )));
+    }
+    let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+    let mut configs = Vec::new();
+    // Files the environments already read (a Caddyfile they import) are
+    // checked as part of them, not again on their own.
+    let already: std::collections::HashSet<PathBuf> = (0..sources.len())
+        .filter_map(|i| {
+            let p = sources.path(crate::syntax::source::FileId(u32::try_from(i).ok()?));
+            p.canonicalize().ok()
+        })
+        .collect();
+    for file in find_caddyfiles(path) {
+        let read = file.canonicalize().is_ok_and(|c| already.contains(&c));
+        if read || file.parent().is_some_and(|d| skip.iter().any(|s| s == d)) {
+            continue;
+        }
+        let config = caddy::load(sources, &scope, &file, env);
+        configs.push(config);
+    }
+    // The same file may be known by two spellings (`./a/x` found by the
+    // walk, `/abs/a/x` reached by an import): compare canonical paths.
+    let canonical = |f: crate::syntax::source::FileId| {
+        let p = sources.path(f);
+        p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+    };
+    let imported: std::collections::HashSet<PathBuf> = configs
+        .iter()
+        .flat_map(|c| c.files.iter().skip(1).copied())
+        .map(canonical)
+        .collect();
+    Ok(configs
+        .into_iter()
+        .filter(|c| c.file.is_none_or(|f| !imported.contains(&canonical(f))))
+        .map(|c| {
+            let (s, diags) = sites(&c, env);
+            let mut c = c;
+            c.diagnostics.extend(diags);
+            (c, s)
+        })
+        .collect())
+}
+
+/// The configurations of a run: each `isolint.toml` is read once, however
+/// many checked paths share it.
+#[derive(Default)]
+pub struct Configs {
+    loaded: Vec<(PathBuf, crate::config::Config)>,
+    default: crate::config::Config,
+}
+
+impl Configs {
+    /// The configuration for `path`: `--config`, else `isolint.toml`
+    /// found upward; a malformed file ends the run (exit 2) with its
+    /// diagnostic.
+    pub fn for_path(
+        &mut self,
+        sources: &SourceMap,
+        path: &Path,
+        explicit: Option<&Path>,
+    ) -> Result<crate::config::Config, Fatal> {
+        let Some(file) = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| crate::config::find(path))
+        else {
+            return Ok(self.default.clone());
+        };
+        let key = file.canonicalize().unwrap_or_else(|_| file.clone());
+        if let Some((_, c)) = self.loaded.iter().find(|(k, _)| *k == key) {
+            return Ok(c.clone());
+        }
+        let config = crate::config::load(sources, &file)
+            .map_err(|d| Fatal(report::pretty::render(sources, &[d], false)))?;
+        self.loaded.push((key, config.clone()));
+        Ok(config)
+    }
+
+    /// The configuration a file's findings follow: the one whose folder
+    /// holds it most closely.
+    fn owner(&self, file: &Path) -> &crate::config::Config {
+        let file = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        self.loaded
+            .iter()
+            .map(|(_, c)| c)
+            .filter(|c| file.starts_with(&c.dir))
+            .max_by_key(|c| c.dir.components().count())
+            .or_else(|| self.loaded.first().map(|(_, c)| c))
+            .unwrap_or(&self.default)
+    }
+}
+
+/// What `load_tree` reads: the environments, the diagnostics of reading
+/// them, and the domains to check them against.
+pub struct Loaded {
+    pub environments: Vec<Environment>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub config: crate::config::Config,
+}
+
+/// Loads every environment under `path`, and every Caddyfile outside
+/// them (or the one file `path` names).
+pub fn load_tree(
+    sources: &SourceMap,
+    path: &Path,
+    given: &Given,
+    config: crate::config::Config,
+) -> Result<Loaded, Fatal> {
+    let mut environments = Vec::new();
+    let mut diagnostics = Vec::new();
+    let env_dirs = if path.is_dir() {
+        crate::model::build::environment_dirs(path, &config)
+    } else {
+        Vec::new()
+    };
+    if !env_dirs.is_empty() {
+        let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+        // Environments load in parallel into the shared source map; the
+        // results keep the folders' order.
+        use rayon::prelude::*;
+        let loaded: Vec<(Environment, Vec<Diagnostic>)> = env_dirs
+            .par_iter()
+            .map(|dir| {
+                let mut diags = Vec::new();
+                let env = crate::model::build::environment(
+                    sources,
+                    &scope,
+                    &config,
+                    dir,
+                    &given.vars,
+                    &mut diags,
+                );
+                (env, diags)
+            })
+            .collect();
+        for (env, mut diags) in loaded {
+            environments.push(env);
+            diagnostics.append(&mut diags);
+        }
+    }
+    for (caddy, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
+        diagnostics.extend(caddy.diagnostics);
+        // A Caddyfile outside any environment folder: its folder names it.
+        let name = caddy
+            .file
+            .and_then(|f| {
+                sources
+                    .path(f)
+                    .parent()?
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .filter(|_| path.is_dir());
+        environments.push(Environment {
+            profile: name.as_deref().and_then(|n| config.profile(n)),
+            name,
+            sites: site_list,
+            ..Environment::default()
+        });
+    }
+    Ok(Loaded {
+        environments,
+        diagnostics,
+        config,
+    })
+}

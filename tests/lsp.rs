@@ -1,0 +1,201 @@
+//! `isolint lsp` spoken to as an editor would: JSON-RPC over stdio.
+//! Opening a file publishes the diagnostics of its whole environment, an
+//! unsaved edit is checked on save, and a quick fix adds a suppression.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_isolint"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"));
+        let stdin = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
+        let stdout = BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("stdout")));
+        Client {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len())
+            .unwrap_or_else(|e| panic!("write: {e}"));
+        self.stdin.flush().unwrap_or_else(|e| panic!("flush: {e}"));
+    }
+
+    fn receive(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.stdout
+                .read_line(&mut line)
+                .unwrap_or_else(|e| panic!("read: {e}"));
+            assert!(!line.is_empty(), "the server closed its output");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        let mut body = vec![0; length];
+        self.stdout
+            .read_exact(&mut body)
+            .unwrap_or_else(|e| panic!("read: {e}"));
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("json: {e}"))
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.receive();
+            if message["id"] == json!(id) {
+                return message;
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Published diagnostics, by file name, until one for `last` arrives.
+    fn diagnostics_until(&mut self, last: &str) -> Vec<(String, Vec<Value>)> {
+        let mut out = Vec::new();
+        loop {
+            let message = self.receive();
+            if message["method"] != "textDocument/publishDiagnostics" {
+                continue;
+            }
+            let uri = message["params"]["uri"].as_str().unwrap_or("").to_string();
+            let list = message["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let done = uri.ends_with(last);
+            out.push((uri, list));
+            if done {
+                return out;
+            }
+        }
+    }
+}
+
+fn uri(path: &Path) -> String {
+    let absolute = path.canonicalize().unwrap_or_else(|e| panic!("{e}"));
+    format!("file://{}", absolute.display())
+}
+
+#[test]
+fn diagnostics_on_open_and_save_with_related_locations_and_a_quick_fix() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = dir.path().join("platform/prod");
+    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+    let compose = "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-hera:\n    image: ghcr.io/example/hera:1.8.2\n  iam-hera:\n    image: ghcr.io/example/hera:1.8.2\n";
+    std::fs::write(env.join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
+    let healthy = "login.ciam.example.com {\n\treverse_proxy ciam-hera:3000\n}\n";
+    let caddyfile = env.join("Caddyfile");
+    std::fs::write(&caddyfile, healthy).unwrap_or_else(|e| panic!("{e}"));
+    let caddy_uri = uri(&caddyfile);
+
+    let mut client = Client::start();
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    assert!(init["result"]["capabilities"]["codeActionProvider"].as_bool() == Some(true));
+    client.notify("initialized", json!({}));
+
+    // Open a healthy file: its (empty) diagnostics are published.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": caddy_uri, "languageId": "caddyfile", "version": 1, "text": healthy}}),
+    );
+    let published = client.diagnostics_until("Caddyfile");
+    assert!(published.iter().all(|(_, d)| d.is_empty()), "{published:?}");
+
+    // An unsaved edit that crosses the boundary, then save.
+    let crossed = healthy.replace("ciam-hera:3000", "iam-hera:4000");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": caddy_uri, "version": 2}, "contentChanges": [{"text": crossed}]}),
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": caddy_uri}}),
+    );
+    let published = client.diagnostics_until("Caddyfile");
+    let (_, list) = published
+        .iter()
+        .find(|(u, _)| *u == caddy_uri)
+        .unwrap_or_else(|| panic!("{published:?}"));
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "ISO003")
+        .unwrap_or_else(|| panic!("{list:?}"));
+    assert_eq!(d["source"], "isolint");
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["range"]["start"], json!({"line": 1, "character": 15}));
+    assert!(
+        d["codeDescription"]["href"]
+            .as_str()
+            .is_some_and(|h| h.ends_with("/rules/ISO003.md")),
+        "{d}"
+    );
+    let related = d["relatedInformation"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        related.iter().any(|r| r["location"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("compose.yml"))),
+        "the target service's compose line is related: {related:?}"
+    );
+
+    // The quick fix: a suppression at the end of the line.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": caddy_uri},
+            "range": d["range"],
+            "context": {"diagnostics": [d]},
+        }),
+    );
+    let action = &actions["result"][0];
+    assert_eq!(action["kind"], "quickfix");
+    let edit = &action["edit"]["changes"][&caddy_uri][0];
+    assert_eq!(edit["newText"], "  # isolint: ignore[ISO003] reason");
+    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 28}));
+
+    // The file on disk never changed: the buffer was checked.
+    assert_eq!(
+        std::fs::read_to_string(&caddyfile).unwrap_or_default(),
+        healthy
+    );
+
+    let shutdown = client.request("shutdown", Value::Null);
+    assert!(shutdown["error"].is_null(), "{shutdown}");
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+}
