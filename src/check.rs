@@ -90,10 +90,17 @@ pub fn findings(sources: &SourceMap, request: &Request) -> Result<Vec<Diagnostic
 }
 
 /// What an editor's buffer is checked with: the environment folder the
-/// file belongs to, or the file itself outside any.
-pub fn tree_of(sources: &SourceMap, file: &Path, config: Option<&Path>) -> Result<PathBuf, Fatal> {
-    let config = Configs::default().for_path(sources, file, config)?;
-    Ok(crate::model::build::environment_of(file, &config).unwrap_or_else(|| file.to_path_buf()))
+/// file belongs to, or the file itself when it is a Caddyfile outside any;
+/// `None` for any other file outside every environment.
+pub fn tree_of(
+    sources: &SourceMap,
+    file: &Path,
+    config: Option<&Path>,
+) -> Result<Option<PathBuf>, Fatal> {
+    let file = crate::discover::absolute(file);
+    let config = Configs::default().for_path(sources, &file, config)?;
+    Ok(crate::model::build::environment_of(&file, &config)
+        .or_else(|| crate::discover::is_caddyfile_name(&file).then_some(file)))
 }
 
 /// Whether any finding fails the run.

@@ -217,11 +217,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
                 .read_to_string(&mut text)
                 .map_err(|e| Fatal(format!("standard input: {e}")))?;
             crate::discover::set_buffer(file, text);
-            vec![crate::check::tree_of(
-                &sources,
-                file,
-                args.config.as_deref(),
-            )?]
+            // A file outside every environment (and no Caddyfile) has
+            // nothing to check.
+            crate::check::tree_of(&sources, file, args.config.as_deref())?
+                .into_iter()
+                .collect()
         }
         None => args.paths.clone(),
     };

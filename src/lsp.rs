@@ -3,7 +3,8 @@
 //! the whole environment it belongs to is checked with the editor's open
 //! buffers in place of the files, and diagnostics are published for every
 //! file of it, with related locations, a link to the rule's document, and
-//! a quick fix that adds a suppression.
+//! a quick fix that adds a suppression. Checks run on the message loop: a
+//! tree is checked in milliseconds, so requests wait at most that long.
 
 use crate::check::{Given, Request};
 use crate::diag::{Diagnostic, Severity};
@@ -41,7 +42,7 @@ pub fn serve() -> Result<(), String> {
     let mut server = Server {
         connection: &connection,
         documents: BTreeMap::new(),
-        published: BTreeSet::new(),
+        published: BTreeMap::new(),
     };
     server.run()?;
     drop(connection);
@@ -50,15 +51,20 @@ pub fn serve() -> Result<(), String> {
 
 struct Server<'a> {
     connection: &'a Connection,
-    /// Open documents: their path and text.
-    documents: BTreeMap<PathBuf, String>,
-    /// Files we published diagnostics for, to clear them when they are
-    /// fixed.
-    published: BTreeSet<PathBuf>,
+    /// Open documents by canonical path: the URI the client opened them
+    /// with (diagnostics go back under it) and their text.
+    documents: BTreeMap<PathBuf, (lsp::Uri, String)>,
+    /// Per checked tree, the files we published diagnostics for, to clear
+    /// them when they are fixed.
+    published: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
 }
 
 fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
     url::Url::parse(uri.as_str()).ok()?.to_file_path().ok()
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn uri_of(path: &Path) -> Option<lsp::Uri> {
@@ -163,7 +169,7 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params)
                     && let Some(path) = path_of(&p.text_document.uri)
                 {
-                    self.open(&path, p.text_document.text);
+                    self.open(&path, p.text_document.uri, p.text_document.text);
                     self.check(&path);
                 }
             }
@@ -172,7 +178,7 @@ impl Server<'_> {
                     && let Some(path) = path_of(&p.text_document.uri)
                     && let Some(change) = p.content_changes.into_iter().last()
                 {
-                    self.open(&path, change.text);
+                    self.open(&path, p.text_document.uri, change.text);
                 }
             }
             DidSaveTextDocument::METHOD => {
@@ -180,7 +186,7 @@ impl Server<'_> {
                     && let Some(path) = path_of(&p.text_document.uri)
                 {
                     if let Some(text) = p.text {
-                        self.open(&path, text);
+                        self.open(&path, p.text_document.uri, text);
                     }
                     self.check(&path);
                 }
@@ -189,78 +195,105 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
                     && let Some(path) = path_of(&p.text_document.uri)
                 {
+                    // Unsaved text is gone: the file on disk counts again.
                     crate::discover::clear_buffer(&path);
-                    self.documents.remove(&path);
+                    self.documents.remove(&canonical(&path));
+                    self.check(&path);
                 }
             }
             _ => {}
         }
     }
 
-    fn open(&mut self, path: &Path, text: String) {
+    fn open(&mut self, path: &Path, uri: lsp::Uri, text: String) {
         crate::discover::set_buffer(path, text.clone());
-        self.documents.insert(path.to_path_buf(), text);
+        self.documents.insert(canonical(path), (uri, text));
     }
 
     /// Checks the environment of `path` and publishes every file's
-    /// diagnostics (an empty list for files that no longer have any).
+    /// diagnostics in it (an empty list for files that no longer have
+    /// any). A file outside every environment gets none; a configuration
+    /// that does not load gets its error, on the configuration file.
     fn check(&mut self, path: &Path) {
         let sources = SourceMap::new();
-        let given = Given::default();
-        let result = crate::check::tree_of(&sources, path, None).and_then(|tree| {
-            crate::check::findings(
-                &sources,
-                &Request {
-                    paths: vec![tree],
-                    given: &given,
-                    config: None,
-                    select: &[],
-                    ignore: &[],
-                },
-            )
-        });
-        let diagnostics = match result {
-            Ok(d) => d,
-            Err(crate::check::Fatal(message)) => {
-                let params = lsp::ShowMessageParams {
-                    typ: lsp::MessageType::ERROR,
-                    message: format!("isolint: {message}"),
-                };
-                self.send(Message::Notification(Notification::new(
-                    lsp::notification::ShowMessage::METHOD.to_string(),
-                    params,
-                )));
+        // A configuration's own error is kept under the configuration file.
+        if let Some(file) = crate::config::find(path) {
+            let file = canonical(&file);
+            if let Err(d) = crate::config::load(&sources, &file) {
+                let mut now = BTreeMap::new();
+                now.insert(file.clone(), vec![to_lsp(&sources, &d)]);
+                self.replace(&file, now);
                 return;
             }
+            self.replace(&file, BTreeMap::new());
+        }
+        let given = Given::default();
+        let tree = match crate::check::tree_of(&sources, path, None) {
+            Ok(Some(tree)) => tree,
+            Ok(None) => {
+                self.publish(&canonical(path), Vec::new());
+                return;
+            }
+            Err(fatal) => return self.fail(&fatal),
         };
-        let mut by_file: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
+        let request = Request {
+            paths: vec![tree.clone()],
+            given: &given,
+            config: None,
+            select: &[],
+            ignore: &[],
+        };
+        let diagnostics = match crate::check::findings(&sources, &request) {
+            Ok(d) => d,
+            Err(fatal) => return self.fail(&fatal),
+        };
+        let mut now: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
+        now.entry(canonical(path)).or_default();
         for d in &diagnostics {
-            let file = sources.path(d.primary.span.file);
-            let file = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-            by_file.entry(file).or_default().push(to_lsp(&sources, d));
+            let file = canonical(sources.path(d.primary.span.file));
+            now.entry(file).or_default().push(to_lsp(&sources, d));
         }
-        let this = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let stale: Vec<PathBuf> = self
-            .published
-            .iter()
-            .filter(|p| !by_file.contains_key(*p))
-            .cloned()
-            .collect();
-        for file in stale {
-            self.publish(&file, Vec::new());
-            self.published.remove(&file);
+        self.replace(&tree, now);
+    }
+
+    /// Publishes a tree's diagnostics, clearing its files that have none
+    /// now; other trees' diagnostics stay.
+    fn replace(&mut self, tree: &Path, now: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>) {
+        let before = self.published.remove(tree).unwrap_or_default();
+        for stale in before.iter().filter(|f| !now.contains_key(*f)) {
+            self.publish(stale, Vec::new());
         }
-        if !by_file.contains_key(&this) {
-            self.publish(&this, Vec::new());
-        }
-        for (file, list) in by_file {
+        let mut files = BTreeSet::new();
+        for (file, list) in now {
+            if !list.is_empty() {
+                files.insert(file.clone());
+            }
             self.publish(&file, list);
-            self.published.insert(file);
         }
+        self.published.insert(tree.to_path_buf(), files);
+    }
+
+    /// A run that could not happen (an unreadable path): the first line of
+    /// why, as a message.
+    fn fail(&self, fatal: &crate::check::Fatal) {
+        let first = fatal.0.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let params = lsp::ShowMessageParams {
+            typ: lsp::MessageType::ERROR,
+            message: format!("isolint: {}", first.trim()),
+        };
+        self.send(Message::Notification(Notification::new(
+            lsp::notification::ShowMessage::METHOD.to_string(),
+            params,
+        )));
     }
 
     fn publish(&self, file: &Path, diagnostics: Vec<lsp::Diagnostic>) {
-        let Some(uri) = uri_of(file) else { return };
+        // Under the URI the client knows the file by, when it is open.
+        let uri = match self.documents.get(file) {
+            Some((uri, _)) => Some(uri.clone()),
+            None => uri_of(file),
+        };
+        let Some(uri) = uri else { return };
         let params = lsp::PublishDiagnosticsParams {
             uri,
             diagnostics,
@@ -302,8 +335,8 @@ impl Server<'_> {
         }
         let text = self
             .documents
-            .get(&path)
-            .cloned()
+            .get(&canonical(&path))
+            .map(|(_, t)| t.clone())
             .or_else(|| crate::discover::read_text(&path).ok())
             .unwrap_or_default();
         params
@@ -321,14 +354,16 @@ impl Server<'_> {
                 let at = lsp::Position::new(line, end);
                 let edit = lsp::TextEdit::new(
                     lsp::Range::new(at, at),
-                    format!("  # isolint: ignore[{code}] reason"),
+                    // No reason yet: until one is written after it, the
+                    // suppression does not apply (CFG003 says so).
+                    format!("  # isolint: ignore[{code}]"),
                 );
                 // lsp-types keys edits by `Uri`, whose lazily filled cache
                 // never changes its hash.
                 #[allow(clippy::mutable_key_type)]
                 let changes = std::collections::HashMap::from([(uri.clone(), vec![edit])]);
                 Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                    title: format!("Suppress {code} on this line (give the reason)"),
+                    title: format!("Suppress {code} on this line (then write why)"),
                     kind: Some(lsp::CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![d.clone()]),
                     edit: Some(lsp::WorkspaceEdit {

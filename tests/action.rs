@@ -115,7 +115,7 @@ fn run_action(given: &[(&str, &str)]) -> Outcome {
             .env("GITHUB_OUTPUT", &output_file)
             .env("GITHUB_ACTION_PATH", repo())
             .env("GITHUB_ACTIONS", "true")
-            .env("ISOLINT_BIN", env!("CARGO_BIN_EXE_isolint"));
+            .env("ISOLINT_PREBUILT_BIN", env!("CARGO_BIN_EXE_isolint"));
         for e in step.get("env").map(Node::entries).unwrap_or_default() {
             let value = e.value.as_str().unwrap_or_default();
             cmd.env(

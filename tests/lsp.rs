@@ -184,7 +184,8 @@ fn diagnostics_on_open_and_save_with_related_locations_and_a_quick_fix() {
     let action = &actions["result"][0];
     assert_eq!(action["kind"], "quickfix");
     let edit = &action["edit"]["changes"][&caddy_uri][0];
-    assert_eq!(edit["newText"], "  # isolint: ignore[ISO003] reason");
+    // No reason is filled in for the user: it applies once they write one.
+    assert_eq!(edit["newText"], "  # isolint: ignore[ISO003]");
     assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 28}));
 
     // The file on disk never changed: the buffer was checked.
@@ -195,6 +196,89 @@ fn diagnostics_on_open_and_save_with_related_locations_and_a_quick_fix() {
 
     let shutdown = client.request("shutdown", Value::Null);
     assert!(shutdown["error"].is_null(), "{shutdown}");
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+}
+
+#[test]
+fn environments_are_published_apart_and_config_errors_land_on_the_config() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let crossed = "login.ciam.example.com {\n\treverse_proxy iam-hera:4000\n}\n";
+    for env in ["prod", "dev"] {
+        let d = dir.path().join("platform").join(env);
+        std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(d.join("Caddyfile"), crossed).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            d.join("compose.yml"),
+            "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let outside = dir.path().join("ci.yml");
+    std::fs::write(&outside, "on: push\njobs: {}\n").unwrap_or_else(|e| panic!("{e}"));
+    let prod = uri(&dir.path().join("platform/prod/Caddyfile"));
+    let dev = uri(&dir.path().join("platform/dev/Caddyfile"));
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let open = |client: &mut Client, uri: &str, text: &str| {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "caddyfile", "version": 1, "text": text}}),
+        );
+    };
+    open(&mut client, &prod, crossed);
+    let first = client.diagnostics_until("prod/Caddyfile");
+    assert!(
+        first.iter().any(|(u, d)| *u == prod && !d.is_empty()),
+        "{first:?}"
+    );
+    // Checking dev publishes dev's findings and leaves prod's alone.
+    open(&mut client, &dev, crossed);
+    let second = client.diagnostics_until("dev/Caddyfile");
+    assert!(second.iter().all(|(u, _)| *u != prod), "{second:?}");
+    // A file outside every environment (not a Caddyfile) gets nothing.
+    let ci = uri(&outside);
+    open(&mut client, &ci, "on: push\njobs: {}\n");
+    let third = client.diagnostics_until("ci.yml");
+    assert!(third.iter().all(|(_, d)| d.is_empty()), "{third:?}");
+    // A configuration that does not load: its error, on the file.
+    std::fs::write(dir.path().join("isolint.toml"), "selct = []\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": prod}}),
+    );
+    let fourth = client.diagnostics_until("isolint.toml");
+    let (_, list) = fourth
+        .iter()
+        .find(|(u, _)| u.ends_with("isolint.toml"))
+        .unwrap_or_else(|| panic!("{fourth:?}"));
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["code"], "CFG001");
+    assert_eq!(
+        list[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    // Fixed: the configuration's diagnostic is cleared.
+    std::fs::write(dir.path().join("isolint.toml"), "select = []\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": prod}}),
+    );
+    let fifth = client.diagnostics_until("prod/Caddyfile");
+    assert!(
+        fifth
+            .iter()
+            .any(|(u, d)| u.ends_with("isolint.toml") && d.is_empty()),
+        "{fifth:?}"
+    );
+    client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
     let status = client.child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success());

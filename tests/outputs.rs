@@ -186,9 +186,87 @@ fn github_annotations() {
         );
         assert!(!line.contains('\r'));
     }
+    // GitHub drops annotations with columns over several lines.
+    for line in out.lines() {
+        let field = |name: &str| {
+            line.split([',', ' '])
+                .find_map(|f| f.strip_prefix(&format!("{name}=")))
+                .map(str::to_string)
+        };
+        if field("line") != field("endLine") {
+            assert!(
+                field("col").is_none() && field("endColumn").is_none(),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        out.contains("iso009-port-plan/platform/dev/compose.yml,line=13,endLine=15,"),
+        "{out}"
+    );
     insta::assert_snapshot!("check_github", out);
     assert_eq!(
         run(&["check", "fixtures/olympus", "--format", "github"], 0),
         ""
     );
+}
+
+#[test]
+fn sarif_uris_are_encoded_and_fingerprints_hide_secrets() {
+    let compose = |secret: &str| {
+        format!(
+            "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: {secret}\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: {secret}\n"
+        )
+    };
+    let first = compose("first-secret-aaaa");
+    let dir = common::write_tree(&[("odd dir,50%/platform/prod/compose.yml", &first)]);
+    let root = dir.path().join("odd dir,50%");
+    // Run from the tree's parent, so paths are relative to %SRCROOT%.
+    let sarif = || {
+        let out = Command::cargo_bin("isolint")
+            .unwrap_or_else(|e| panic!("binary: {e}"))
+            .current_dir(dir.path())
+            .args(["check", "odd dir,50%", "--format", "sarif"])
+            .output()
+            .unwrap_or_else(|e| panic!("run: {e}"));
+        parse(&String::from_utf8_lossy(&out.stdout))
+    };
+    let before = sarif();
+    let location = &before["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    let uri = location["artifactLocation"]["uri"].as_str().unwrap_or("");
+    assert_eq!(uri, "odd%20dir%2C50%25/platform/prod/compose.yml");
+    // Outside the directory isolint runs in: a file URI.
+    let elsewhere = parse(&run(
+        &["check", &root.to_string_lossy(), "--format", "sarif"],
+        1,
+    ));
+    let uri =
+        elsewhere["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"]
+            .as_str()
+            .unwrap_or("");
+    assert!(
+        uri.starts_with("file:///") && uri.contains("odd%20dir,50%25/"),
+        "{uri}"
+    );
+    // The same finding with another secret of the same length keeps its
+    // fingerprint: the hash is taken over masked text.
+    std::fs::write(
+        root.join("platform/prod/compose.yml"),
+        compose("other-secret-bbbb"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let after = sarif();
+    let prints = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r["partialFingerprints"].clone())
+            .collect()
+    };
+    // A shared secret (ISO006) points right at the secret's text.
+    assert_eq!(before["runs"][0]["results"][0]["ruleId"], "ISO006");
+    assert_eq!(prints(&before), prints(&after));
 }

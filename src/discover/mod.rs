@@ -117,7 +117,7 @@ fn buffer(path: &Path) -> Option<String> {
 }
 
 /// A path made absolute and canonical where it exists.
-fn absolute(path: &Path) -> PathBuf {
+pub fn absolute(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| {
         std::env::current_dir()
             .map(|d| d.join(path))

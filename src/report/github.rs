@@ -43,14 +43,20 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
         if let Some(help) = &d.help {
             let _ = write!(message, "\nhelp: {help}");
         }
+        // GitHub drops an annotation that gives columns for a span over
+        // several lines, so those name their lines only.
+        let place = if pos.end_line == pos.line {
+            format!(
+                "line={},col={},endLine={},endColumn={}",
+                pos.line, pos.column, pos.end_line, pos.end_column
+            )
+        } else {
+            format!("line={},endLine={}", pos.line, pos.end_line)
+        };
         let _ = writeln!(
             out,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            "::{command} file={},{place},title={}::{}",
             escape_property(&sources.display_path(d.primary.span.file)),
-            pos.line,
-            pos.column,
-            pos.end_line,
-            pos.end_column,
             escape_property(&title),
             escape_data(&message)
         );

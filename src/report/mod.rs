@@ -12,6 +12,20 @@ pub mod sarif;
 use crate::diag::Diagnostic;
 use crate::syntax::source::SourceMap;
 
+/// A file's text as reports may show it: secrets (by their names, and the
+/// text the model marked as feeding one) masked byte for byte, so spans
+/// still point at the same place.
+pub fn masked_text(sources: &SourceMap, file: crate::syntax::source::FileId) -> String {
+    let Some(f) = sources.get(file) else {
+        return String::new();
+    };
+    let mut text = crate::model::redact::redact_source(&f.text);
+    for secret in sources.secret_spans(file) {
+        text = crate::model::redact::mask_range(&text, secret.start as usize, secret.end as usize);
+    }
+    text
+}
+
 /// Orders findings by file, then position, then code, so output is stable.
 pub fn sort(sources: &SourceMap, diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_cached_key(|d| {

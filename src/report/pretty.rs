@@ -75,24 +75,9 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-/// The file as the report shows it: secrets (by their names, and the text
-/// the model marked as feeding one) masked byte for byte, so the labels
-/// still point at the right place.
+/// The file as the report shows it (see [`super::masked_text`]).
 fn named_source(sources: &SourceMap, span: Span) -> NamedSource<Arc<str>> {
-    let text: Arc<str> = sources.get(span.file).map_or_else(
-        || Arc::from(""),
-        |f| {
-            let mut text = crate::model::redact::redact_source(&f.text);
-            for secret in sources.secret_spans(span.file) {
-                text = crate::model::redact::mask_range(
-                    &text,
-                    secret.start as usize,
-                    secret.end as usize,
-                );
-            }
-            Arc::from(text)
-        },
-    );
+    let text: Arc<str> = Arc::from(super::masked_text(sources, span.file));
     NamedSource::new(sources.display_path(span.file), text)
 }
 

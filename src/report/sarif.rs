@@ -11,6 +11,7 @@ use crate::syntax::source::{SourceMap, Span};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 fn level(s: Severity) -> sarif::ResultLevel {
     match s {
@@ -20,12 +21,43 @@ fn level(s: Severity) -> sarif::ResultLevel {
     }
 }
 
+/// A file's URI for SARIF: relative paths percent-encoded against
+/// `%SRCROOT%` (the directory isolint ran in), others as `file://` URIs;
+/// `None` for what is no file (a `--var` value).
+fn artifact(sources: &SourceMap, span: Span) -> Option<sarif::ArtifactLocation> {
+    if !sources.path(span.file).exists() {
+        return None;
+    }
+    let shown = sources.display_path(span.file);
+    if Path::new(&shown).is_absolute() {
+        let url = url::Url::from_file_path(&shown).ok()?;
+        return Some(sarif::ArtifactLocation::builder().uri(url.as_str()).build());
+    }
+    let encoded: Vec<String> = shown
+        .split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string())
+        .collect();
+    Some(
+        sarif::ArtifactLocation::builder()
+            .uri(encoded.join("/"))
+            .uri_base_id("%SRCROOT%")
+            .build(),
+    )
+}
+
+/// What a path segment keeps unencoded: RFC 3986's unreserved characters.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn location(
     sources: &SourceMap,
     span: Span,
     message: Option<&str>,
     id: Option<i64>,
-) -> sarif::Location {
+) -> Option<sarif::Location> {
     let pos = sources.position(span);
     let region = sarif::Region::builder()
         .start_line(pos.line as i64)
@@ -33,15 +65,11 @@ fn location(
         .end_line(pos.end_line as i64)
         .end_column(pos.end_column as i64)
         .build();
-    let artifact = sarif::ArtifactLocation::builder()
-        .uri(sources.display_path(span.file))
-        .uri_base_id("%SRCROOT%")
-        .build();
     let physical = sarif::PhysicalLocation::builder()
-        .artifact_location(artifact)
+        .artifact_location(artifact(sources, span)?)
         .region(region)
         .build();
-    match (message, id) {
+    Some(match (message, id) {
         (Some(m), Some(id)) => sarif::Location::builder()
             .id(id)
             .physical_location(physical)
@@ -50,14 +78,18 @@ fn location(
         _ => sarif::Location::builder()
             .physical_location(physical)
             .build(),
-    }
+    })
 }
 
 /// What identifies a finding across runs: its rule, file, message and the
-/// (masked) text it points at, not its line. Identical findings in one
-/// file are told apart by their order.
+/// text it points at (secrets masked, so the hash gives nothing away), not
+/// its line. Identical findings in one file are told apart by their order.
 fn fingerprint(sources: &SourceMap, d: &Diagnostic, seen: &mut BTreeMap<String, usize>) -> String {
-    let masked = crate::model::redact::redact_source(sources.slice(d.primary.span));
+    let span = d.primary.span;
+    let masked = super::masked_text(sources, span.file)
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("")
+        .to_string();
     let key = format!(
         "{}\u{0}{}\u{0}{}\u{0}{}",
         d.code,
@@ -117,7 +149,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -
                 .related
                 .iter()
                 .enumerate()
-                .map(|(i, Label { span, message })| {
+                .filter_map(|(i, Label { span, message })| {
                     location(sources, *span, Some(message), Some(i as i64 + 1))
                 })
                 .collect();
@@ -133,7 +165,11 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -
                 .rule_index(rule_index)
                 .level(level(d.severity))
                 .message(sarif::Message::builder().text(message).build())
-                .locations(vec![location(sources, d.primary.span, None, None)])
+                .locations(
+                    location(sources, d.primary.span, None, None)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                )
                 .related_locations(related)
                 .partial_fingerprints(fingerprints)
                 .build()
