@@ -4,26 +4,8 @@
 
 mod common;
 
-use common::findings;
+use common::{copy_tree, findings};
 use std::path::{Path, PathBuf};
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = entry
-            .path()
-            .strip_prefix(from)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("{e}"));
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
-}
 
 /// Replaces the first `old` in `file` with `new`; returns the 1-based line.
 fn mutate(root: &Path, file: &str, old: &str, new: &str) -> usize {

@@ -3,7 +3,10 @@
 //! any user's pre-commit would) in a scratch git repository holding a
 //! platform tree; it fails on a broken tree and passes on a healthy one.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::copy_tree;
+use std::path::PathBuf;
 use std::process::Command;
 
 fn repo() -> PathBuf {
@@ -27,24 +30,6 @@ fn pre_commit() -> PathBuf {
         assert!(ok, "could not install pre-commit from PyPI");
     }
     bin
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = entry
-            .path()
-            .strip_prefix(from)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("{e}"));
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
 }
 
 /// Runs the hook with `try-repo` on a git repository holding `tree`.

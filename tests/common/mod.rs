@@ -44,3 +44,22 @@ pub fn write_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Copies a folder's files, recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
