@@ -3,7 +3,7 @@
 //! suppressions, then each finding meets its file's configuration.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::discover::{Scope, find_caddyfiles};
+use crate::discover::Scope;
 use crate::load::caddy::{self, sites::sites};
 use crate::model::Environment;
 use crate::report;
@@ -45,11 +45,13 @@ pub fn findings(sources: &SourceMap, request: &Request) -> Result<Vec<Diagnostic
     let mut configs = Configs::default();
     for path in &request.paths {
         let config = configs.for_path(sources, path, request.config)?;
-        let mut loaded = load_tree(sources, path, request.given, config.clone())?;
-        diagnostics.append(&mut loaded.diagnostics);
-        for env in &loaded.environments {
-            diagnostics.extend(crate::rules::run(env, &config.policy, &config.rules));
-        }
+        // Each environment is checked as soon as it is built, in
+        // parallel, and only its findings are kept.
+        let loaded = load_tree_with(sources, path, request.given, config.clone(), |env| {
+            crate::rules::run(&env, &config.policy, &config.rules)
+        })?;
+        diagnostics.extend(loaded.diagnostics);
+        diagnostics.extend(loaded.environments.into_iter().flatten());
     }
     // The command line's codes are checked once the files' rules are known.
     for code in request.select.iter().chain(request.ignore) {
@@ -108,13 +110,14 @@ pub fn failed(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|d| d.severity == Severity::Error)
 }
 
-/// Loads every top-level Caddyfile under `path` but those directly in
-/// `skip` (environment folders, which load their own): a Caddyfile
-/// imported by another is checked as part of it, not on its own.
+/// Loads the Caddyfiles `found` under `path` but those directly in `skip`
+/// (environment folders, which load their own): a Caddyfile imported by
+/// another is checked as part of it, not on its own.
 fn load_caddyfiles(
     sources: &SourceMap,
     path: &Path,
     env: &Env,
+    found: Vec<PathBuf>,
     skip: &[PathBuf],
 ) -> Result<Vec<(caddy::CaddyConfig, Vec<crate::load::caddy::sites::Site>)>, Fatal> {
     if !path.exists() {
@@ -127,15 +130,20 @@ fn load_caddyfiles(
     let mut configs = Vec::new();
     // Files the environments already read (a Caddyfile they import) are
     // checked as part of them, not again on their own.
+    // (Only files with a Caddyfile's name can be found again below.)
     let already: std::collections::HashSet<PathBuf> = (0..sources.len())
         .filter_map(|i| {
             let p = sources.path(crate::syntax::source::FileId(u32::try_from(i).ok()?));
-            p.canonicalize().ok()
+            crate::discover::is_caddyfile_name(p)
+                .then(|| p.canonicalize().ok())
+                .flatten()
         })
         .collect();
-    for file in find_caddyfiles(path) {
-        let read = file.canonicalize().is_ok_and(|c| already.contains(&c));
-        if read || file.parent().is_some_and(|d| skip.iter().any(|s| s == d)) {
+    let skip: std::collections::HashSet<&Path> = skip.iter().map(PathBuf::as_path).collect();
+    for file in found {
+        if file.parent().is_some_and(|d| skip.contains(d))
+            || file.canonicalize().is_ok_and(|c| already.contains(&c))
+        {
             continue;
         }
         let config = caddy::load(sources, &scope, &file, env);
@@ -212,10 +220,10 @@ impl Configs {
     }
 }
 
-/// What `load_tree` reads: the environments, the diagnostics of reading
-/// them, and the domains to check them against.
-pub struct Loaded {
-    pub environments: Vec<Environment>,
+/// What `load_tree` reads: the environments (or what was made of each),
+/// the diagnostics of reading them, and the domains to check them against.
+pub struct Loaded<T = Environment> {
+    pub environments: Vec<T>,
     pub diagnostics: Vec<Diagnostic>,
     pub config: crate::config::Config,
 }
@@ -228,19 +236,36 @@ pub fn load_tree(
     given: &Given,
     config: crate::config::Config,
 ) -> Result<Loaded, Fatal> {
+    load_tree_with(sources, path, given, config, |env| env)
+}
+
+/// [`load_tree`], with `each` applied to every environment as soon as it
+/// is built (on the loading thread), so that a run need not hold every
+/// model at once.
+pub fn load_tree_with<T: Send>(
+    sources: &SourceMap,
+    path: &Path,
+    given: &Given,
+    config: crate::config::Config,
+    each: impl Fn(Environment) -> T + Sync,
+) -> Result<Loaded<T>, Fatal> {
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
-    let env_dirs = if path.is_dir() {
-        crate::model::build::environment_dirs(path, &config)
+    let listing = if path.is_dir() {
+        crate::model::build::list_tree(path, &config)
     } else {
-        Vec::new()
+        crate::discover::Listing {
+            environments: Vec::new(),
+            caddyfiles: vec![path.to_path_buf()],
+        }
     };
+    let env_dirs = listing.environments;
     if !env_dirs.is_empty() {
         let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
         // Environments load in parallel into the shared source map; the
         // results keep the folders' order.
         use rayon::prelude::*;
-        let loaded: Vec<(Environment, Vec<Diagnostic>)> = env_dirs
+        let loaded: Vec<(T, Vec<Diagnostic>)> = env_dirs
             .par_iter()
             .map(|dir| {
                 let mut diags = Vec::new();
@@ -252,7 +277,7 @@ pub fn load_tree(
                     &given.vars,
                     &mut diags,
                 );
-                (env, diags)
+                (each(env), diags)
             })
             .collect();
         for (env, mut diags) in loaded {
@@ -260,7 +285,8 @@ pub fn load_tree(
             diagnostics.append(&mut diags);
         }
     }
-    for (caddy, site_list) in load_caddyfiles(sources, path, &given.env, &env_dirs)? {
+    let caddyfiles = load_caddyfiles(sources, path, &given.env, listing.caddyfiles, &env_dirs)?;
+    for (caddy, site_list) in caddyfiles {
         diagnostics.extend(caddy.diagnostics);
         // A Caddyfile outside any environment folder: its folder names it.
         let name = caddy
@@ -273,12 +299,12 @@ pub fn load_tree(
                     .map(|n| n.to_string_lossy().into_owned())
             })
             .filter(|_| path.is_dir());
-        environments.push(Environment {
+        environments.push(each(Environment {
             profile: name.as_deref().and_then(|n| config.profile(n)),
             name,
             sites: site_list,
             ..Environment::default()
-        });
+        }));
     }
     Ok(Loaded {
         environments,

@@ -6,6 +6,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 /// Files larger than this are refused rather than read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -148,9 +149,11 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
-fn caddyfile_names() -> GlobSet {
+/// A set of file-name globs. Built once per process: compiling one costs
+/// more than matching every name of a large tree.
+fn name_set(patterns: &[&str]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
-    for pattern in ["Caddyfile", "Caddyfile.*", "*.Caddyfile", "*.caddyfile"] {
+    for pattern in patterns {
         if let Ok(g) = Glob::new(pattern) {
             b.add(g);
         }
@@ -158,34 +161,92 @@ fn caddyfile_names() -> GlobSet {
     b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+static CADDYFILE_NAMES: LazyLock<GlobSet> =
+    LazyLock::new(|| name_set(&["Caddyfile", "Caddyfile.*", "*.Caddyfile", "*.caddyfile"]));
+
+static COMPOSE_NAMES: LazyLock<GlobSet> = LazyLock::new(|| {
+    name_set(&[
+        "compose*.yml",
+        "compose*.yaml",
+        "docker-compose*.yml",
+        "docker-compose*.yaml",
+    ])
+});
+
 /// Whether a file name is one of a Caddyfile's conventional names.
 pub fn is_caddyfile_name(path: &Path) -> bool {
     path.file_name()
-        .is_some_and(|n| caddyfile_names().is_match(Path::new(n)))
+        .is_some_and(|n| CADDYFILE_NAMES.is_match(Path::new(n)))
 }
 
-/// Every Caddyfile under `root`, in a stable order. Links are not
+/// Whether a file name is one of a compose file's conventional names.
+pub fn is_compose_name(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| COMPOSE_NAMES.is_match(Path::new(n)))
+}
+
+/// The Caddyfiles directly in `dir`, in name order.
+pub fn caddyfiles_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .filter(|p| is_caddyfile_name(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// What one walk of a checked tree finds.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Folders holding compose files, or that `is_environment` names, in
+    /// path order.
+    pub environments: Vec<PathBuf>,
+    /// Every Caddyfile, in path order.
+    pub caddyfiles: Vec<PathBuf>,
+}
+
+/// Walks `root` once for its environments and Caddyfiles. Links are not
 /// followed and hidden folders (`.git`) are skipped.
-pub fn find_caddyfiles(root: &Path) -> Vec<PathBuf> {
-    if root.is_file() {
-        return vec![root.to_path_buf()];
-    }
-    let names = caddyfile_names();
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
+pub fn list_tree(root: &Path, is_environment: impl Fn(&Path) -> bool) -> Listing {
+    let mut environments = std::collections::BTreeSet::new();
+    let mut caddyfiles = Vec::new();
+    let walk = walkdir::WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0
+                || !e.file_type().is_dir()
                 || !e.file_name().to_string_lossy().starts_with('.')
-                || e.file_type().is_file()
         })
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && names.is_match(Path::new(e.file_name())))
-        .map(walkdir::DirEntry::into_path)
-        .collect();
-    out.sort();
-    out
+        .filter_map(Result::ok);
+    for entry in walk {
+        let kind = entry.file_type();
+        let path = entry.path();
+        if kind.is_dir() {
+            if is_environment(path) {
+                environments.insert(path.to_path_buf());
+            }
+        } else if is_compose_name(path) {
+            // A linked compose file counts when it leads to a file.
+            if (kind.is_file() || path.is_file())
+                && let Some(dir) = path.parent()
+            {
+                environments.insert(dir.to_path_buf());
+            }
+        } else if kind.is_file() && is_caddyfile_name(path) {
+            caddyfiles.push(entry.into_path());
+        }
+    }
+    caddyfiles.sort();
+    Listing {
+        environments: environments.into_iter().collect(),
+        caddyfiles,
+    }
 }
 
 #[cfg(test)]

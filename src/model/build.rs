@@ -12,31 +12,16 @@ use crate::load::ory;
 use crate::model::value::Value;
 use crate::syntax::caddyfile::token::Env;
 use crate::syntax::source::SourceMap;
-use globset::{Glob, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 
 /// Compose files in a folder: the base files first, then the others in
 /// name order (overrides are applied in that order by compose).
 pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
-    let mut b = GlobSetBuilder::new();
-    for p in [
-        "compose*.yml",
-        "compose*.yaml",
-        "docker-compose*.yml",
-        "docker-compose*.yaml",
-    ] {
-        if let Ok(g) = Glob::new(p) {
-            b.add(g);
-        }
-    }
-    let Ok(set) = b.build() else {
-        return Vec::new();
-    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && p.file_name().is_some_and(|n| set.is_match(n)))
+                .filter(|p| crate::discover::is_compose_name(p) && p.is_file())
                 .collect()
         })
         .unwrap_or_default();
@@ -67,22 +52,15 @@ pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Every environment folder under `root` (folders holding compose files,
-/// or matched by the configuration's globs), in path order. Hidden folders
-/// are skipped.
+/// Walks `root` for its environments (folders holding compose files, or
+/// matched by the configuration's globs) and Caddyfiles.
+pub fn list_tree(root: &Path, config: &crate::config::Config) -> crate::discover::Listing {
+    crate::discover::list_tree(root, |dir| config.is_environment(dir))
+}
+
+/// Every environment folder under `root`, in path order.
 pub fn environment_dirs(root: &Path, config: &crate::config::Config) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_dir())
-        .map(walkdir::DirEntry::into_path)
-        .filter(|d| !compose_files(d).is_empty() || config.is_environment(d))
-        .collect();
-    out.sort();
-    out
+    list_tree(root, config).environments
 }
 
 /// The environment folder a file belongs to: the nearest folder above it
@@ -179,9 +157,8 @@ pub fn environment(
         })
         .collect();
     let caddyfiles = if caddyfiles.is_empty() {
-        crate::discover::find_caddyfiles(dir)
+        crate::discover::caddyfiles_in(dir)
             .into_iter()
-            .filter(|p| p.parent() == Some(dir))
             .map(|p| (p, Env::new()))
             .collect()
     } else {

@@ -120,8 +120,12 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: boxcar::Vec<SourceFile>,
+    /// The first file added under each path, for [`SourceMap::find`] (a
+    /// scan of every file per lookup is quadratic in a large tree).
+    by_path: std::sync::Mutex<std::collections::HashMap<PathBuf, FileId>>,
     /// Spans whose text is a secret: reports never show it.
-    secrets: boxcar::Vec<Span>,
+    /// By file, so that a report's lookups stay cheap in a large tree.
+    secrets: std::sync::Mutex<std::collections::HashMap<FileId, Vec<Span>>>,
 }
 
 impl SourceMap {
@@ -132,22 +136,26 @@ impl SourceMap {
     /// Adds a file; a leading UTF-8 byte order mark is kept in the text (so
     /// offsets match the bytes on disk) and skipped by the lexers.
     pub fn add(&self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
-        let index = self.files.push(SourceFile::new(path.into(), text.into()));
-        FileId(clamp_u32(index))
+        let path = path.into();
+        let index = self.files.push(SourceFile::new(path.clone(), text.into()));
+        let id = FileId(clamp_u32(index));
+        let mut by_path = self.by_path.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep the lowest id when two threads add the same path.
+        let first = by_path.entry(path).or_insert(id);
+        *first = (*first).min(id);
+        id
     }
 
     /// Marks text that holds a secret, so that reports mask it.
     pub fn mark_secret(&self, span: Span) {
-        self.secrets.push(span);
+        let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        secrets.entry(span.file).or_default().push(span);
     }
 
     /// The secret spans of one file.
     pub fn secret_spans(&self, id: FileId) -> Vec<Span> {
-        self.secrets
-            .iter()
-            .map(|(_, s)| *s)
-            .filter(|s| s.file == id)
-            .collect()
+        let secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        secrets.get(&id).cloned().unwrap_or_default()
     }
 
     /// How many files have been read.
@@ -165,10 +173,8 @@ impl SourceMap {
 
     /// The id of a file already loaded under this path.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .find(|(_, f)| f.path == path)
-            .map(|(i, _)| FileId(clamp_u32(i)))
+        let by_path = self.by_path.lock().unwrap_or_else(|e| e.into_inner());
+        by_path.get(path).copied()
     }
 
     pub fn text(&self, id: FileId) -> &str {
@@ -218,12 +224,17 @@ impl SourceMap {
 pub fn display_path(path: &Path) -> String {
     // Imported files are known by their canonical path; the current
     // directory may be spelt through a link, so both forms are tried.
-    let rel = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| {
-            let canonical = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
-            path.strip_prefix(&cwd)
-                .or_else(|_| path.strip_prefix(&canonical))
+    // Asked once: reports sort by this, thousands of times in a large tree.
+    static CWD: std::sync::LazyLock<Option<(PathBuf, PathBuf)>> = std::sync::LazyLock::new(|| {
+        let cwd = std::env::current_dir().ok()?;
+        let canonical = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
+        Some((cwd, canonical))
+    });
+    let rel = CWD
+        .as_ref()
+        .and_then(|(cwd, canonical)| {
+            path.strip_prefix(cwd)
+                .or_else(|_| path.strip_prefix(canonical))
                 .ok()
                 .map(Path::to_path_buf)
         })

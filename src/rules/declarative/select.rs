@@ -232,7 +232,9 @@ impl Selector {
             }
             Target::Env(globs, plain) => {
                 for e in &s.service.environment {
-                    if !globs.is_match(&e.key) {
+                    // (`secret: true` would drop the others at the end.)
+                    let secret = || crate::model::redact::holds_secret(&e.key);
+                    if !globs.is_match(&e.key) || (self.secret && !secret()) {
                         continue;
                     }
                     // `KEY` alone takes the value from the outer environment.
