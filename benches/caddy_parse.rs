@@ -11,6 +11,10 @@ use isolint::syntax::source::{FileId, SourceMap};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+/// The binary's allocator, so that the figures are the shipped ones.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn corpus() -> Vec<String> {
     let dir = std::env::var_os("ISOLINT_CADDY_CORPUS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/caddy-adapt"),

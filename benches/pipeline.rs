@@ -14,6 +14,10 @@ use isolint::syntax::source::{FileId, SourceMap};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+/// The binary's allocator, so that the figures are the shipped ones.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn tree(environments: usize) -> (tempfile::TempDir, synth::Generated) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let spec = synth::Spec {

@@ -291,7 +291,7 @@ impl<'a> Builder<'a> {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 self.enter(span)?;
                 let mut explicit: Vec<Entry> = Vec::new();
-                let mut seen: HashMap<String, usize> = HashMap::new();
+                let mut seen: Option<HashMap<String, usize>> = None;
                 let mut merges: Vec<(Node, Span)> = Vec::new();
                 let end = loop {
                     let (event, at) = self.next()?;
@@ -306,20 +306,27 @@ impl<'a> Builder<'a> {
                         merges.push((value, at));
                         continue;
                     }
-                    let text = key.as_str().map(str::to_string);
-                    if let Some(k) = &text
-                        && let Some(&prev) = seen.get(k)
-                    {
-                        let first = explicit.get(prev).map_or(key.span, |e: &Entry| e.key.span);
-                        return Err(Diagnostic::parse_error(
-                            key.span,
-                            format!("duplicate key '{k}' in this mapping"),
-                        )
-                        .with_label("defined again here")
-                        .with_related(first, "first defined here"));
-                    }
-                    if let Some(k) = text {
-                        seen.insert(k, explicit.len());
+                    if let Some(k) = key.as_str() {
+                        // Small mappings (nearly all) are scanned; large
+                        // ones get an index, so neither costs much.
+                        let prev = if explicit.len() < INDEX_FROM {
+                            explicit.iter().position(|e| e.key.as_str() == Some(k))
+                        } else {
+                            let index = seen.get_or_insert_with(|| index_keys(&explicit));
+                            index.get(k).copied()
+                        };
+                        if let Some(prev) = prev {
+                            let first = explicit.get(prev).map_or(key.span, |e| e.key.span);
+                            return Err(Diagnostic::parse_error(
+                                key.span,
+                                format!("duplicate key '{k}' in this mapping"),
+                            )
+                            .with_label("defined again here")
+                            .with_related(first, "first defined here"));
+                        }
+                        if let Some(index) = &mut seen {
+                            index.insert(k.to_string(), explicit.len());
+                        }
                     }
                     explicit.push(Entry {
                         key,
@@ -357,6 +364,18 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// From this many keys on, a mapping's duplicate check uses an index.
+const INDEX_FROM: usize = 32;
+
+/// Each key's text → the index of its entry.
+fn index_keys(entries: &[Entry]) -> HashMap<String, usize> {
+    entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((e.key.as_str()?.to_string(), i)))
+        .collect()
+}
+
 fn is_plain(n: &Node) -> bool {
     matches!(&n.kind, Kind::Scalar(s) if s.plain)
 }
@@ -368,6 +387,9 @@ fn merge(
     merges: Vec<(Node, Span)>,
     at: Span,
 ) -> Result<Vec<Entry>, Diagnostic> {
+    if merges.is_empty() {
+        return Ok(explicit);
+    }
     let mut present: std::collections::HashSet<String> = explicit
         .iter()
         .filter_map(|e| e.key.as_str().map(str::to_string))
@@ -505,6 +527,36 @@ mod tests {
         assert_eq!(slice(src, d.primary.span), "dsn");
         assert_eq!(d.primary.span.start, 26);
         assert_eq!(d.related.first().map(|r| r.span.start), Some(0));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_large_mappings_too() {
+        // Past INDEX_FROM keys the check uses an index: both a key before
+        // the index was built and one after it must be found.
+        for (dup, at) in [("k3", 40), ("k35", 45)] {
+            let mut src = String::new();
+            for i in 0..50 {
+                let key = if i == at {
+                    dup.to_string()
+                } else {
+                    format!("k{i}")
+                };
+                src.push_str(&format!("{key}: {i}\n"));
+            }
+            let d = err(&src);
+            assert!(
+                d.message.contains(&format!("duplicate key '{dup}'")),
+                "{}",
+                d.message
+            );
+            let first = src.find(&format!("{dup}:")).unwrap_or(usize::MAX);
+            assert_eq!(
+                d.related.first().map(|r| r.span.start as usize),
+                Some(first)
+            );
+        }
+        let ok: String = (0..50).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(parse(FileId(0), &ok).is_ok());
     }
 
     #[test]
