@@ -269,6 +269,53 @@ mod tests {
     }
 
     #[test]
+    fn one_walk_lists_environments_and_caddyfiles() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        for file in [
+            "platform/prod/compose.prod.yml",
+            "platform/prod/Caddyfile",
+            "platform/prod/caddy/iam.Caddyfile",
+            "platform/dev/docker-compose.yaml",
+            "platform/dev/nested/compose.yml",
+            "edge/Caddyfile",
+            ".git/compose.yml",
+            "notes/compose.txt",
+            "qa/readme.md",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap_or(root))
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, "").unwrap_or_else(|e| panic!("{e}"));
+        }
+        // A folder named like a compose file is no compose file.
+        std::fs::create_dir_all(root.join("odd/compose.yml")).unwrap_or_else(|e| panic!("{e}"));
+        let listing = list_tree(root, |d| d.ends_with("qa"));
+        let rel = |v: &[PathBuf]| -> Vec<String> {
+            v.iter()
+                .map(|p| {
+                    p.strip_prefix(root)
+                        .unwrap_or(p)
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        };
+        assert_eq!(
+            rel(&listing.environments),
+            ["platform/dev", "platform/dev/nested", "platform/prod", "qa"]
+        );
+        assert_eq!(
+            rel(&listing.caddyfiles),
+            [
+                "edge/Caddyfile",
+                "platform/prod/Caddyfile",
+                "platform/prod/caddy/iam.Caddyfile"
+            ]
+        );
+    }
+
+    #[test]
     fn lexical_containment_handles_parent_components() {
         let root = Path::new("/srv/tree");
         assert!(lexically_inside(root, Path::new("/srv/tree/a/../b")));
