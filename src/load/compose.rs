@@ -382,6 +382,18 @@ impl Ctx<'_> {
         match parse_template(text, origin) {
             Ok(mut v) => {
                 v.bind(&|name| self.vars.get(name).cloned());
+                for (var, message) in v.failed_requirements() {
+                    self.diagnostics.push(
+                        Diagnostic::parse_error(
+                            var.span,
+                            format!(
+                                "{} is set but empty, and `:?` makes compose stop here: {message}",
+                                var.name
+                            ),
+                        )
+                        .with_label("required non-empty"),
+                    );
+                }
                 Some(v)
             }
             Err(e) => {

@@ -174,6 +174,25 @@ impl Value {
         }
     }
 
+    /// The `${NAME:?message}` references whose variable is known and
+    /// empty, with their messages: compose stops there. (An unknown
+    /// variable may still be set at deploy time.)
+    pub fn failed_requirements(&self) -> Vec<(&Var, String)> {
+        self.pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Var(v) => {
+                    let (Op::RequiredNonEmpty, arg) = v.op.as_ref()? else {
+                        return None;
+                    };
+                    let empty = v.bound.as_ref()?.text()?.is_empty();
+                    empty.then(|| (v, arg.text().unwrap_or_default()))
+                }
+                Piece::Lit { .. } => None,
+            })
+            .collect()
+    }
+
     /// Variables that are not bound (the value is symbolic in them).
     pub fn unbound(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -583,6 +602,23 @@ mod tests {
         bind(&mut v, &[("CLIENT_SECRET", "s3cr3t"), ("USER", "ops")]);
         let shown = v.display_text(&|n| n.contains("SECRET"), "***");
         assert_eq!(shown.as_deref(), Some("Bearer *** for ops"));
+    }
+
+    #[test]
+    fn a_required_variable_set_empty_fails() {
+        let failed = |template: &str, pairs: &[(&str, &str)]| {
+            let mut v = parse(template);
+            bind(&mut v, pairs);
+            v.failed_requirements()
+                .iter()
+                .map(|(var, m)| format!("{}: {m}", var.name))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(failed("x${A:?need A}", &[("A", "")]), ["A: need A"]);
+        assert!(failed("${A:?need A}", &[("A", "v")]).is_empty());
+        // Unknown: it may be set at deploy time; `?` allows empty.
+        assert!(failed("${A:?need A}", &[]).is_empty());
+        assert!(failed("${A?need A}", &[("A", "")]).is_empty());
     }
 
     #[test]

@@ -140,7 +140,10 @@ pub(super) fn glob_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Stri
         }
         found = next;
     }
-    found.retain(|p| p.exists());
+    // Like Caddy (whose glob does not follow links), every entry matched
+    // is imported: a link that loops or dangles is then reported when it
+    // cannot be read, not skipped in silence.
+    found.retain(|p| p.symlink_metadata().is_ok());
     Ok(found)
 }
 
