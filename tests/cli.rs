@@ -285,9 +285,23 @@ fn planted_secrets_appear_in_no_output_format() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(env.join(".env"), "PG_PASSWORD=envsecret99\n").unwrap_or_else(|e| panic!("{e}"));
+    // A second environment: secrets in an Ory YAML, a salt, an SMTP URL's
+    // password and `*_KEY` / `*_SECRET*` variables, next to a finding.
+    let qa = dir.path().join("platform/qa");
+    std::fs::create_dir_all(qa.join("kratos")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        qa.join("compose.yml"),
+        "services:\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    command: serve -c /etc/kratos/kratos.yml\n    volumes:\n      - ./kratos:/etc/kratos\n    environment:\n      COURIER_SMTP_CONNECTION_URI: smtps://mailer:smtpsecret42@smtp.example.com:465/\n      ENCRYPTION_KEY: keysecret77\n      APP_SECRET_TOKEN: tokensecret55\n      OIDC_SUBJECT_IDENTIFIERS_PAIRWISE_SALT: saltsecret33\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: yamlsecret11\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        qa.join("kratos/kratos.yml"),
+        "secrets:\n  cookie:\n    - yamlsecret11\n  cipher:\n    - ciphersecret22\nlog:\n  leak_sensitive_values: true\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let root = dir.path().to_string_lossy().into_owned();
     let mut outputs = Vec::new();
-    for format in ["pretty", "concise", "json"] {
+    for format in ["pretty", "concise", "json", "sarif", "github"] {
         outputs.push(run(
             &["check", &root, "--format", format, "--color", "never"],
             1,
@@ -295,7 +309,17 @@ fn planted_secrets_appear_in_no_output_format() {
     }
     outputs.push(run(&["dump", &root], 0));
     for out in outputs {
-        for secret in ["hunter2pw", "topsecretvalue1", "envsecret99"] {
+        for secret in [
+            "hunter2pw",
+            "topsecretvalue1",
+            "envsecret99",
+            "smtpsecret42",
+            "keysecret77",
+            "tokensecret55",
+            "saltsecret33",
+            "yamlsecret11",
+            "ciphersecret22",
+        ] {
             assert!(!out.contains(secret), "{secret} leaked:\n{out}");
         }
     }

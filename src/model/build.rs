@@ -11,7 +11,7 @@ use crate::load::compose::{self, Service, Vars, VolumeKind};
 use crate::load::ory;
 use crate::model::value::Value;
 use crate::syntax::caddyfile::token::Env;
-use crate::syntax::source::SourceMap;
+use crate::syntax::source::{SourceMap, Span};
 use std::path::{Path, PathBuf};
 
 /// Compose files in a folder: the base files first, then the others in
@@ -233,7 +233,7 @@ fn init_scripts(
             Err(e) => {
                 let id = sources.add(&path, "");
                 diagnostics.push(Diagnostic::parse_error(
-                    crate::syntax::source::Span::new(id, 0, 0),
+                    Span::new(id, 0, 0),
                     format!("{}: {e}", path.display()),
                 ));
             }
@@ -265,7 +265,8 @@ fn seed_clients(
     vars: &Vars,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<OAuthClient> {
-    let mut scripts: Vec<(PathBuf, Vars)> = Vec::new();
+    // (path, variables, the bind mount that brings it in)
+    let mut scripts: Vec<(PathBuf, Vars, Option<Span>)> = Vec::new();
     for s in services {
         for v in &s.service.volumes {
             let Some(source) = v.source.as_deref() else {
@@ -276,7 +277,7 @@ fn seed_clients(
                 && path.is_file()
                 && path.extension().is_some_and(|e| e == "sh")
             {
-                scripts.push((path, service_vars(&s.service, vars)));
+                scripts.push((path, service_vars(&s.service, vars), Some(v.span)));
             }
         }
     }
@@ -302,13 +303,24 @@ fn seed_clients(
         })
         .collect();
     for path in by_name {
-        if !scripts.iter().any(|(p, _)| p == &path) {
-            scripts.push((path, vars.clone()));
+        if !scripts.iter().any(|(p, ..)| p == &path) {
+            scripts.push((path, vars.clone(), None));
         }
     }
     let mut out = Vec::new();
-    for (path, script_vars) in scripts {
+    for (path, script_vars, mount) in scripts {
         if !scope.contains(&path) {
+            let at = mount.unwrap_or_else(|| Span::new(sources.add(&path, ""), 0, 0));
+            diagnostics.push(
+                Diagnostic::parse_error(
+                    at,
+                    format!(
+                        "seed script {} lies outside the checked tree; isolint does not read it",
+                        crate::syntax::source::display_path(&path)
+                    ),
+                )
+                .with_label("leads out of the tree"),
+            );
             continue;
         }
         let text = match crate::discover::read_text(&path) {
@@ -316,7 +328,7 @@ fn seed_clients(
             Err(e) => {
                 let id = sources.add(&path, "");
                 diagnostics.push(Diagnostic::parse_error(
-                    crate::syntax::source::Span::new(id, 0, 0),
+                    Span::new(id, 0, 0),
                     format!("{}: {e}", path.display()),
                 ));
                 continue;
