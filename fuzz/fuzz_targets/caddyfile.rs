@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let (_, scope, path) = tree();
     let mut env = Env::new();
     env.insert("V".into(), "v:1".into());
-    let mut sources = SourceMap::new();
-    let config = load_text(&mut sources, scope, path, &text, &env);
+    let sources = SourceMap::new();
+    let config = load_text(&sources, scope, path, &text, &env);
     let _ = sites(&config, &env);
 });
