@@ -62,22 +62,8 @@ fn check(root: &Path) -> Run {
         .unwrap_or_else(|e| panic!("run: {e}"));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let prefix = format!("{}/", root.to_string_lossy());
-    let findings = value["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let file = f["primary"]["file"].as_str().unwrap_or("");
-            (
-                f["code"].as_str().unwrap_or("").to_string(),
-                file.strip_prefix(&prefix).unwrap_or(file).to_string(),
-                f["primary"]["line"].as_u64().unwrap_or(0),
-                f["message"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let findings = common::parse_findings(&report, root);
     Run {
         code: out.status.code(),
         findings,

@@ -14,10 +14,22 @@ pub fn findings(root: &Path) -> Vec<(String, String, u64)> {
         .arg(root)
         .output()
         .unwrap_or_else(|e| panic!("run: {e}"));
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout)
+    let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{}: bad json ({e})", root.display()));
+    parse_findings(&report, root)
+        .into_iter()
+        .map(|(code, file, line, _)| (code, file, line))
+        .collect()
+}
+
+/// The findings of a JSON report as (code, file inside ROOT, line,
+/// message).
+pub fn parse_findings(
+    report: &serde_json::Value,
+    root: &Path,
+) -> Vec<(String, String, u64, String)> {
     let prefix = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
-    value["findings"]
+    report["findings"]
         .as_array()
         .into_iter()
         .flatten()
@@ -27,6 +39,7 @@ pub fn findings(root: &Path) -> Vec<(String, String, u64)> {
                 f["code"].as_str().unwrap_or("").to_string(),
                 file.strip_prefix(&prefix).unwrap_or(file).to_string(),
                 f["primary"]["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
             )
         })
         .collect()
