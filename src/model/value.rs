@@ -176,7 +176,8 @@ impl Value {
 
     /// The `${NAME:?message}` references whose variable is known and
     /// empty, with their messages: compose stops there. (An unknown
-    /// variable may still be set at deploy time.)
+    /// variable may still be set at deploy time.) A message is shown with
+    /// pieces from secret variables masked.
     pub fn failed_requirements(&self) -> Vec<(&Var, String)> {
         self.pieces
             .iter()
@@ -186,7 +187,14 @@ impl Value {
                         return None;
                     };
                     let empty = v.bound.as_ref()?.text()?.is_empty();
-                    empty.then(|| (v, arg.text().unwrap_or_default()))
+                    let message = || {
+                        arg.display_text(
+                            &crate::model::redact::is_secret_name,
+                            crate::model::redact::MASK,
+                        )
+                        .unwrap_or_default()
+                    };
+                    empty.then(|| (v, message()))
                 }
                 Piece::Lit { .. } => None,
             })
@@ -615,6 +623,14 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(failed("x${A:?need A}", &[("A", "")]), ["A: need A"]);
+        // A message never shows a secret.
+        assert_eq!(
+            failed(
+                "${A:?not ${DB_PASSWORD}}",
+                &[("A", ""), ("DB_PASSWORD", "pw123")]
+            ),
+            ["A: not ***"]
+        );
         assert!(failed("${A:?need A}", &[("A", "v")]).is_empty());
         // Unknown: it may be set at deploy time; `?` allows empty.
         assert!(failed("${A:?need A}", &[]).is_empty());
