@@ -30,7 +30,7 @@ grep -rhoE '[a-z]+://[^ "]+' ../fixtures --include='compose*.y*ml' | sort -u |
   while read -r v; do i=$((i + 1)); printf '%s' "$v" > "corpus/dsn/url-$i"; done
 
 # pipeline: the example environment's files, each behind the byte that
-# picks it (the order of FILES in fuzz_targets/pipeline.rs).
+# picks it (the order of PIPELINE_FILES in harness.rs).
 mkdir -p corpus/pipeline
 n=0
 for f in compose.prod.yml iam-kratos/kratos.yml ciam-hydra/hydra.yml .env Caddyfile \

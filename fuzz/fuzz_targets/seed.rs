@@ -3,12 +3,8 @@
 //! wrapper functions, held payloads, defaults).
 #![no_main]
 
-use isolint::load::compose::Vars;
-use isolint::load::seed::registrations;
-use isolint::syntax::source::FileId;
-use libfuzzer_sys::fuzz_target;
+#[allow(dead_code)]
+#[path = "../harness.rs"]
+mod harness;
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let _ = registrations(FileId(0), &text, &Vars::new());
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::seed(data));
