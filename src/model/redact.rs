@@ -175,18 +175,31 @@ pub fn redact_source(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Indentation of a secret-named key whose value is a nested block.
     let mut secret_block: Option<usize> = None;
+    // Indentation of the line inside it that opened a multi-line scalar
+    // (`|`, `>`, an unclosed quote): every deeper line is secret text.
+    let mut scalar_block: Option<usize> = None;
     for line in text.split_inclusive('\n') {
         let indent = line.len() - line.trim_start().len();
         let trimmed = line.trim();
         if let Some(block) = secret_block {
             if trimmed.is_empty() || indent > block {
-                out.push_str(&mask_after(
-                    line,
-                    indent + usize::from(trimmed.starts_with("- ")) * 2,
-                ));
+                let in_scalar = scalar_block.is_some_and(|s| indent > s);
+                let start = if in_scalar {
+                    indent
+                } else {
+                    scalar_block = None;
+                    // Keys inside the block (`cookie:`) are names, not
+                    // secrets: only what follows them is masked.
+                    value_start(line, indent + usize::from(trimmed.starts_with("- ")) * 2)
+                };
+                if !in_scalar && opens_multiline(line.get(start..).unwrap_or("")) {
+                    scalar_block = Some(indent);
+                }
+                out.push_str(&mask_after(line, start));
                 continue;
             }
             secret_block = None;
+            scalar_block = None;
         }
         let body = trimmed
             .trim_start_matches("- ")
@@ -197,17 +210,17 @@ pub fn redact_source(text: &str) -> String {
             .unwrap_or("")
             .trim()
             .trim_matches('"');
-        let plain_key = !key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_alphanumeric() || "_-.".contains(c));
-        if plain_key && is_secret_name(key) {
+        if is_plain_key(key) && is_secret_name(key) {
             let value_start = line.find(key).map_or(line.len(), |k| k + key.len() + 1);
             let value = line.get(value_start..).unwrap_or("").trim();
             if value.is_empty() {
                 secret_block = Some(indent);
                 out.push_str(line);
             } else {
+                if opens_multiline(value) {
+                    secret_block = Some(indent);
+                    scalar_block = Some(indent);
+                }
                 out.push_str(&mask_after(line, value_start));
             }
             continue;
@@ -215,6 +228,43 @@ pub fn redact_source(text: &str) -> String {
         out.push_str(&mask_url_passwords(line));
     }
     out
+}
+
+/// A key as configs spell names: letters, digits, `_`, `-`, `.`.
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.".contains(c))
+}
+
+/// Where the value of `line` starts when the text at `from` is a plain
+/// YAML key (`cookie:`, `cookie: x`); else `from`.
+fn value_start(line: &str, from: usize) -> usize {
+    let rest = line.get(from..).unwrap_or("");
+    match rest.find(':') {
+        Some(colon)
+            if is_plain_key(rest.get(..colon).unwrap_or(""))
+                && rest.get(colon + 1..).is_none_or(|after| {
+                    after.is_empty() || after.starts_with(char::is_whitespace)
+                }) =>
+        {
+            from + colon + 1
+        }
+        _ => from,
+    }
+}
+
+/// Whether a value goes on over the next lines: a block scalar (`|`,
+/// `>`) or a quoted scalar not closed on its line. When unsure, yes: the
+/// cost is masking too much.
+fn opens_multiline(value: &str) -> bool {
+    let v = value.trim();
+    match v.chars().next() {
+        Some('|' | '>') => true,
+        Some(q @ ('"' | '\'')) => v.len() < 2 || !v.ends_with(q),
+        _ => false,
+    }
 }
 
 /// `text` with every non-space character that starts in `start..end`
@@ -298,6 +348,34 @@ mod tests {
         }
         assert!(shown.contains("level: info"));
         assert!(shown.contains("postgres://u:******@pg/db"));
+    }
+
+    #[test]
+    fn keys_inside_a_secret_block_stay_readable_and_multiline_values_do_not() {
+        let text = "secrets:\n  cookie:\n    - c00kie\n  cipher: [ciph3r]\n  default: |\n    line1: s3cret\n    tail\n  system:\n    - >-\n      f0lded: x\nSECRETS_COOKIE: |\n  blocks3cret\npassword: \"open\n  qu0ted: y\"\nlog:\n  level: info\n";
+        let shown = redact_source(text);
+        assert_eq!(shown.len(), text.len());
+        for secret in [
+            "c00kie",
+            "ciph3r",
+            "line1",
+            "s3cret",
+            "tail",
+            "f0lded",
+            "blocks3cret",
+            "qu0ted",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        for key in [
+            "  cookie:\n",
+            "  cipher: ",
+            "  default: ",
+            "  system:\n",
+            "  level: info",
+        ] {
+            assert!(shown.contains(key), "{key:?} not in {shown}");
+        }
     }
 
     #[test]
