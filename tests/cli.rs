@@ -276,29 +276,7 @@ fn seed_scripts_named_by_isolint_toml_are_read() {
 
 #[test]
 fn planted_secrets_appear_in_no_output_format() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let env = dir.path().join("platform/prod");
-    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        env.join("compose.yml"),
-        "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: postgres://kratos:hunter2pw@postgres:5432/iam_kratos\n      SECRETS_COOKIE: topsecretvalue1\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: postgres://kratos:hunter2pw@postgres:5432/iam_kratos\n      SECRETS_COOKIE: topsecretvalue1\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(env.join(".env"), "PG_PASSWORD=envsecret99\n").unwrap_or_else(|e| panic!("{e}"));
-    // A second environment: secrets in an Ory YAML, a salt, an SMTP URL's
-    // password and `*_KEY` / `*_SECRET*` variables, next to a finding.
-    let qa = dir.path().join("platform/qa");
-    std::fs::create_dir_all(qa.join("kratos")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        qa.join("compose.yml"),
-        "services:\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    command: serve -c /etc/kratos/kratos.yml\n    volumes:\n      - ./kratos:/etc/kratos\n    environment:\n      COURIER_SMTP_CONNECTION_URI: smtps://mailer:smtpsecret42@smtp.example.com:465/\n      ENCRYPTION_KEY: keysecret77\n      APP_SECRET_TOKEN: tokensecret55\n      OIDC_SUBJECT_IDENTIFIERS_PAIRWISE_SALT: saltsecret33\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: yamlsecret11\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        qa.join("kratos/kratos.yml"),
-        "secrets:\n  cookie:\n    - yamlsecret11\n  cipher:\n    - ciphersecret22\nlog:\n  leak_sensitive_values: true\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let (dir, secrets) = common::planted_secrets_tree();
     let root = dir.path().to_string_lossy().into_owned();
     let mut outputs = Vec::new();
     for format in ["pretty", "concise", "json", "sarif", "github"] {
@@ -309,17 +287,7 @@ fn planted_secrets_appear_in_no_output_format() {
     }
     outputs.push(run(&["dump", &root], 0));
     for out in outputs {
-        for secret in [
-            "hunter2pw",
-            "topsecretvalue1",
-            "envsecret99",
-            "smtpsecret42",
-            "keysecret77",
-            "tokensecret55",
-            "saltsecret33",
-            "yamlsecret11",
-            "ciphersecret22",
-        ] {
+        for secret in secrets {
             assert!(!out.contains(secret), "{secret} leaked:\n{out}");
         }
     }

@@ -2,6 +2,8 @@
 //! Opening a file publishes the diagnostics of its whole environment, an
 //! unsaved edit is checked on save, and a quick fix adds a suppression.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -282,4 +284,64 @@ fn environments_are_published_apart_and_config_errors_land_on_the_config() {
     client.notify("exit", Value::Null);
     let status = client.child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success());
+}
+
+#[test]
+fn published_diagnostics_never_carry_a_secret() {
+    let (dir, secrets) = common::planted_secrets_tree();
+    let prod = dir.path().join("platform/prod/compose.yml");
+    let qa = dir.path().join("platform/qa/compose.yml");
+    let kratos = dir.path().join("platform/qa/kratos/kratos.yml");
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let mut published = Vec::new();
+    for (path, last) in [
+        (&prod, "prod/compose.yml"),
+        (&qa, "qa/compose.yml"),
+        (&kratos, "qa/kratos/kratos.yml"),
+    ] {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": "yaml", "version": 1, "text": text}}),
+        );
+        published.extend(client.diagnostics_until(last));
+    }
+    // A secret only in an unsaved buffer, checked on save.
+    let edited = std::fs::read_to_string(&qa)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace("tokensecret55", "buffersecret66");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&qa), "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&qa)}}),
+    );
+    published.extend(client.diagnostics_until("qa/compose.yml"));
+
+    let codes: Vec<&str> = published
+        .iter()
+        .flat_map(|(_, list)| list.iter().filter_map(|d| d["code"].as_str()))
+        .collect();
+    // Findings next to the secrets in both environments, so their
+    // messages and related locations were written.
+    assert!(
+        codes.contains(&"ISO001") && codes.contains(&"ISO006"),
+        "{codes:?}"
+    );
+    let text = serde_json::to_string(&published).unwrap_or_default();
+    // The database's name is no secret, and the messages do name it.
+    assert!(text.contains("iam_kratos"), "{text}");
+    for secret in secrets.iter().chain(&["buffersecret66"]) {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    let _ = client.child.wait();
 }

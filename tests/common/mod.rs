@@ -76,3 +76,41 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Secret strings planted in a two-environment tree, each where one kind
+/// of secret lives: a DSN password, `SECRETS_*`, `.env`, an SMTP URL's
+/// password, `*_KEY`, `*_SECRET*`, a pairwise salt and an Ory YAML's
+/// cookie and cipher secrets. Both environments also have findings, so
+/// every report quotes the lines around them.
+pub const PLANTED_SECRETS: &[&str] = &[
+    "hunter2pw",
+    "topsecretvalue1",
+    "envsecret99",
+    "smtpsecret42",
+    "keysecret77",
+    "tokensecret55",
+    "saltsecret33",
+    "yamlsecret11",
+    "ciphersecret22",
+];
+
+/// The tree holding [`PLANTED_SECRETS`]: `platform/prod` (compose, `.env`)
+/// and `platform/qa` (compose, `kratos/kratos.yml`).
+pub fn planted_secrets_tree() -> (tempfile::TempDir, &'static [&'static str]) {
+    let dir = write_tree(&[
+        (
+            "platform/prod/compose.yml",
+            "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: postgres://kratos:hunter2pw@postgres:5432/iam_kratos\n      SECRETS_COOKIE: topsecretvalue1\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: postgres://kratos:hunter2pw@postgres:5432/iam_kratos\n      SECRETS_COOKIE: topsecretvalue1\n",
+        ),
+        ("platform/prod/.env", "PG_PASSWORD=envsecret99\n"),
+        (
+            "platform/qa/compose.yml",
+            "services:\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    command: serve -c /etc/kratos/kratos.yml\n    volumes:\n      - ./kratos:/etc/kratos\n    environment:\n      COURIER_SMTP_CONNECTION_URI: smtps://mailer:smtpsecret42@smtp.example.com:465/\n      ENCRYPTION_KEY: keysecret77\n      APP_SECRET_TOKEN: tokensecret55\n      OIDC_SUBJECT_IDENTIFIERS_PAIRWISE_SALT: saltsecret33\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: yamlsecret11\n",
+        ),
+        (
+            "platform/qa/kratos/kratos.yml",
+            "secrets:\n  cookie:\n    - yamlsecret11\n  cipher:\n    - ciphersecret22\nlog:\n  leak_sensitive_values: true\n",
+        ),
+    ]);
+    (dir, PLANTED_SECRETS)
+}
