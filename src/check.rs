@@ -255,10 +255,20 @@ pub fn load_tree_with<T: Send>(
         crate::model::build::list_tree(path, &config)
     } else {
         crate::discover::Listing {
-            environments: Vec::new(),
             caddyfiles: vec![path.to_path_buf()],
+            ..Default::default()
         }
     };
+    for (folder, why) in &listing.unreadable {
+        let id = sources.add(folder, "");
+        diagnostics.push(Diagnostic::parse_error(
+            crate::syntax::source::Span::new(id, 0, 0),
+            format!(
+                "{}: cannot list this folder, so nothing in it is checked: {why}",
+                folder.display()
+            ),
+        ));
+    }
     let env_dirs = listing.environments;
     if !env_dirs.is_empty() {
         let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
@@ -311,4 +321,72 @@ pub fn load_tree_with<T: Send>(
         diagnostics,
         config,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CFG001 whose file is `path`.
+    fn reported(sources: &SourceMap, diagnostics: &[Diagnostic], path: &Path) -> bool {
+        diagnostics
+            .iter()
+            .any(|d| d.code == crate::rules::CFG001 && sources.path(d.primary.span.file) == path)
+    }
+
+    /// Files listed by the walk but deleted before they are read (another
+    /// process at work in the tree) are reported where they were, never
+    /// skipped in silence; a deleted environment folder is simply empty.
+    #[test]
+    fn files_deleted_after_the_walk_are_reported() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let env = dir.path().join("prod");
+        std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+        let caddyfile = dir.path().join("Caddyfile");
+        let compose = env.join("compose.yml");
+        std::fs::write(&caddyfile, "a.example.com {\n\trespond ok\n}\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&compose, "services:\n  caddy:\n    image: caddy:2\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let listing = crate::model::build::list_tree(dir.path(), &Default::default());
+        assert_eq!(listing.caddyfiles, std::slice::from_ref(&caddyfile));
+        assert_eq!(listing.environments, std::slice::from_ref(&env));
+
+        std::fs::remove_file(&caddyfile).unwrap_or_else(|e| panic!("{e}"));
+        let sources = SourceMap::new();
+        let loaded = load_caddyfiles(&sources, dir.path(), &Env::new(), listing.caddyfiles, &[])
+            .unwrap_or_else(|e| panic!("{}", e.0));
+        let diagnostics: Vec<Diagnostic> = loaded
+            .into_iter()
+            .flat_map(|(c, _)| c.diagnostics)
+            .collect();
+        assert!(
+            reported(&sources, &diagnostics, &caddyfile),
+            "{diagnostics:?}"
+        );
+
+        std::fs::remove_file(&compose).unwrap_or_else(|e| panic!("{e}"));
+        let c = crate::load::compose::load(&sources, &scope, &compose, &Default::default());
+        assert!(
+            reported(&sources, &c.diagnostics, &compose),
+            "{:?}",
+            c.diagnostics
+        );
+
+        std::fs::remove_dir(&env).unwrap_or_else(|e| panic!("{e}"));
+        let mut diagnostics = Vec::new();
+        let built = crate::model::build::environment(
+            &sources,
+            &scope,
+            &Default::default(),
+            &env,
+            &Default::default(),
+            &mut diagnostics,
+        );
+        assert!(
+            built.services.is_empty() && diagnostics.is_empty(),
+            "{diagnostics:?}"
+        );
+    }
 }

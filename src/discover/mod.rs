@@ -208,6 +208,9 @@ pub struct Listing {
     pub environments: Vec<PathBuf>,
     /// Every Caddyfile, in path order.
     pub caddyfiles: Vec<PathBuf>,
+    /// Folders the walk could not list (permission denied), with why:
+    /// what they hold is unchecked, so a run must say so.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// Walks `root` once for its environments and Caddyfiles. Links are not
@@ -215,6 +218,7 @@ pub struct Listing {
 pub fn list_tree(root: &Path, is_environment: impl Fn(&Path) -> bool) -> Listing {
     let mut environments = std::collections::BTreeSet::new();
     let mut caddyfiles = Vec::new();
+    let mut unreadable = Vec::new();
     let walk = walkdir::WalkDir::new(root)
         .follow_links(false)
         .into_iter()
@@ -222,9 +226,24 @@ pub fn list_tree(root: &Path, is_environment: impl Fn(&Path) -> bool) -> Listing
             e.depth() == 0
                 || !e.file_type().is_dir()
                 || !e.file_name().to_string_lossy().starts_with('.')
-        })
-        .filter_map(Result::ok);
+        });
     for entry in walk {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                // An entry deleted while the walk ran is simply not there.
+                let gone = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+                if let Some(path) = e.path().filter(|_| !gone) {
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string);
+                    unreadable.push((path.to_path_buf(), why));
+                }
+                continue;
+            }
+        };
         let kind = entry.file_type();
         let path = entry.path();
         if kind.is_dir() {
@@ -243,9 +262,11 @@ pub fn list_tree(root: &Path, is_environment: impl Fn(&Path) -> bool) -> Listing
         }
     }
     caddyfiles.sort();
+    unreadable.sort();
     Listing {
         environments: environments.into_iter().collect(),
         caddyfiles,
+        unreadable,
     }
 }
 
