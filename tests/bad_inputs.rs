@@ -53,8 +53,12 @@ struct Run {
 }
 
 fn check(root: &Path) -> Run {
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("binary: {e}"))
+    check_by(Command::new(env!("CARGO_BIN_EXE_isolint")), root)
+}
+
+/// `check` run by `command` (the binary, or a wrapper around it).
+fn check_by(mut command: Command, root: &Path) -> Run {
+    let out = command
         .args(["check", "--format", "json"])
         .arg(root)
         .timeout(std::time::Duration::from_secs(60))
@@ -293,6 +297,64 @@ fn links_that_loop_or_leave_the_tree() {
     run.still_checks("");
 }
 
+/// A file and a folder isolint may not read (permission denied): each is
+/// CFG001 naming it, and the rest is checked. Root reads through any
+/// mode, so when the tests run as root (as in CI) the check runs as
+/// `nobody`, through util-linux's `setpriv`.
+#[cfg(target_os = "linux")]
+#[test]
+fn unreadable_files_and_folders() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    };
+    fn open_to_all(path: &Path, mode: &dyn Fn(&Path, u32)) {
+        if path.is_dir() {
+            mode(path, 0o755);
+            for entry in std::fs::read_dir(path).unwrap_or_else(|e| panic!("{e}")) {
+                open_to_all(&entry.unwrap_or_else(|e| panic!("{e}")).path(), mode);
+            }
+        } else if path.is_file() {
+            mode(path, 0o644);
+        }
+    }
+    let (guard, root) = tree("iam-kratos/kratos.yml");
+    let staging = root.join("platform/staging");
+    std::fs::create_dir_all(&staging).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(staging.join("compose.yml"), "services: {}\n").unwrap_or_else(|e| panic!("{e}"));
+    open_to_all(guard.path(), &mode);
+    mode(&root.join(ENV).join("iam-kratos/kratos.yml"), 0o000);
+    mode(&staging, 0o000);
+    let bin = env!("CARGO_BIN_EXE_isolint");
+    let as_root = std::fs::metadata(guard.path()).is_ok_and(|m| m.uid() == 0);
+    let command = if as_root {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            bin,
+        ]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    let run = check_by(command, &root);
+    assert_eq!(run.code, Some(1), "{:#?}\n{}", run.findings, run.stderr);
+    let message = run.cfg001_about("iam-kratos/kratos.yml", None);
+    assert!(message.contains("Permission denied"), "{message}");
+    let folder = run
+        .findings
+        .iter()
+        .find(|(c, f, _, _)| c == "CFG001" && f == "platform/staging")
+        .unwrap_or_else(|| panic!("no CFG001 at the folder: {:#?}", run.findings));
+    assert!(folder.3.contains("Permission denied"), "{}", folder.3);
+    run.still_checks("iam-kratos/kratos.yml");
+    mode(&staging, 0o755);
+}
+
 #[test]
 fn compose_interpolation_and_env_files() {
     // A required env file that is missing.
@@ -319,6 +381,40 @@ fn compose_interpolation_and_env_files() {
     let run = check(&root);
     run.has("CFG001", "compose.prod.yml", None);
     run.has("SEC001", "iam-kratos/kratos.yml", None);
+}
+
+/// A malformed `isolint.toml` ends the run (exit 2) before anything is
+/// checked, since every finding depends on it: its diagnostic points at
+/// the key.
+#[test]
+fn an_isolint_toml_with_wrong_types_and_unknown_keys() {
+    for (toml, says) in [
+        ("select = 5\n", ["isolint.toml:1:10", "expected a sequence"]),
+        (
+            "[severity]\nISO003 = 3\n",
+            ["isolint.toml:2:10", "invalid type: integer `3`"],
+        ),
+        (
+            "selct = [\"ISO001\"]\n",
+            ["isolint.toml:1:1", "unknown field `selct`"],
+        ),
+        (
+            "[rules]\nfolder = []\n",
+            ["isolint.toml:2:1", "unknown field `folder`"],
+        ),
+    ] {
+        let (_guard, root) = tree("");
+        std::fs::write(root.join("isolint.toml"), toml).unwrap_or_else(|e| panic!("{e}"));
+        let run = check(&root);
+        assert_eq!(run.code, Some(2), "{toml}: {:#?}", run.findings);
+        for want in says {
+            assert!(
+                run.stderr.contains(want),
+                "{toml}: {want:?} not in:\n{}",
+                run.stderr
+            );
+        }
+    }
 }
 
 #[test]
