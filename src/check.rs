@@ -41,17 +41,35 @@ pub struct Request<'a> {
 
 /// The findings of a run, sorted and without repeats.
 pub fn findings(sources: &SourceMap, request: &Request) -> Result<Vec<Diagnostic>, Fatal> {
+    findings_and(sources, request, |_, _| ()).map(|(found, _)| found)
+}
+
+/// [`findings`], and what `keep` takes of each environment (with its
+/// configuration) while the environment is at hand: the models are not
+/// held until the end.
+pub fn findings_and<T: Send>(
+    sources: &SourceMap,
+    request: &Request,
+    keep: impl Fn(&Environment, &crate::config::Config) -> T + Sync,
+) -> Result<(Vec<Diagnostic>, Vec<T>), Fatal> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut kept = Vec::new();
     let mut configs = Configs::default();
     for path in &request.paths {
         let config = configs.for_path(sources, path, request.config)?;
         // Each environment is checked as soon as it is built, in
         // parallel, and only its findings are kept.
         let loaded = load_tree_with(sources, path, request.given, config.clone(), |env| {
-            crate::rules::run(&env, &config.policy, &config.rules)
+            (
+                crate::rules::run(&env, &config.policy, &config.rules),
+                keep(&env, &config),
+            )
         })?;
         diagnostics.extend(loaded.diagnostics);
-        diagnostics.extend(loaded.environments.into_iter().flatten());
+        for (found, k) in loaded.environments {
+            diagnostics.extend(found);
+            kept.push(k);
+        }
     }
     // The command line's codes are checked once the files' rules are known.
     for code in request.select.iter().chain(request.ignore) {
@@ -88,7 +106,7 @@ pub fn findings(sources: &SourceMap, request: &Request) -> Result<Vec<Diagnostic
     });
     report::sort(sources, &mut diagnostics);
     report::dedup(sources, &mut diagnostics);
-    Ok(diagnostics)
+    Ok((diagnostics, kept))
 }
 
 /// What an editor's buffer is checked with: the environment folder the

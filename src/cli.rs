@@ -1,4 +1,5 @@
-//! The command line (design.md §3): `check`, `explain`, `rules`, `dump`.
+//! The command line (design.md §3): `check`, `explain`, `rules`, `dump`,
+//! and `graph`.
 //!
 //! Exit status: 0 no error-severity finding, 1 at least one, 2 usage
 //! error, unreadable input or internal error.
@@ -46,6 +47,9 @@ pub enum Command {
     },
     /// Print the cross-file model as JSON.
     Dump(DumpArgs),
+    /// Draw each environment's isolation boundary (Mermaid, DOT or SVG),
+    /// with what findings point at in red.
+    Graph(GraphArgs),
     /// Print the JSON Schema of isolint.toml (shipped as isolint.schema.json).
     ConfigSchema,
     /// Run the language server over stdio (for editors).
@@ -87,6 +91,36 @@ pub struct DumpArgs {
     /// Configuration file (default: isolint.toml found upward from PATH).
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Trees (or a Caddyfile) to draw.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// Only the environment of this name (its folder's name).
+    #[arg(long)]
+    pub environment: Option<String>,
+    #[command(flatten)]
+    pub values: ValueArgs,
+    /// Configuration file (default: isolint.toml found upward from PATH).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Mermaid flowcharts (GitHub renders them).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+    /// SVG, laid out in-process (one environment).
+    Svg,
+    /// Markdown for a GitHub job summary: the findings table, then the
+    /// Mermaid graph of each environment with findings.
+    Summary,
 }
 
 /// Where `${VAR}` / `{$VAR}` values come from.
@@ -140,6 +174,7 @@ pub fn main() -> ExitCode {
             user_rules(config.as_deref()).and_then(|()| rules(format))
         }
         Command::Dump(args) => dump(&args),
+        Command::Graph(args) => graph(&args),
         Command::ConfigSchema => write_stdout(&crate::config::schema()).map(|()| ExitCode::SUCCESS),
         Command::Lsp => crate::lsp::serve()
             .map(|()| ExitCode::SUCCESS)
@@ -306,6 +341,55 @@ fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
                 )
             })
             .collect(),
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isolint graph`: the findings are part of the picture, so they do not
+/// fail the command; only bad usage or unreadable input does (exit 2).
+fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
+    use crate::report::graph;
+    let sources = SourceMap::new();
+    let given = env_from(&args.values, &sources)?;
+    let (findings, mut graphs) = crate::check::findings_and(
+        &sources,
+        &crate::check::Request {
+            paths: args.paths.clone(),
+            given: &given,
+            config: args.config.as_deref(),
+            select: &[],
+            ignore: &[],
+        },
+        |env, config| graph::build(env, &config.policy.domains),
+    )?;
+    if let Some(name) = &args.environment {
+        graphs.retain(|g| g.name.as_ref() == Some(name));
+        if graphs.is_empty() {
+            return Err(Fatal(format!("no environment named '{name}'")));
+        }
+    }
+    for g in &mut graphs {
+        g.mark(&findings);
+    }
+    let text = match args.format {
+        GraphFormat::Mermaid => graph::mermaid::render(&graphs),
+        GraphFormat::Dot => graph::dot::render(&graphs),
+        GraphFormat::Summary => graph::summary::render(&sources, &findings, &graphs),
+        GraphFormat::Svg => match graphs.as_slice() {
+            [one] => graph::svg::render(one),
+            _ => {
+                let names: Vec<&str> = graphs.iter().filter_map(|g| g.name.as_deref()).collect();
+                return Err(Fatal(format!(
+                    "an SVG holds one environment; name one with --environment (found {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                )));
+            }
+        },
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)

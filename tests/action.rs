@@ -72,6 +72,8 @@ struct Outcome {
     status: i32,
     stdout: String,
     outputs: BTreeMap<String, String>,
+    /// What the steps wrote to the job summary.
+    summary: String,
 }
 
 /// Runs the action's `run` steps with these inputs, in the repository,
@@ -94,6 +96,7 @@ fn run_action(given: &[(&str, &str)]) -> Outcome {
         inputs.insert(k.to_string(), v.to_string());
     }
     let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let summary = scratch.path().join("summary.md");
     let mut outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut stdout = String::new();
     let steps = action
@@ -113,6 +116,7 @@ fn run_action(given: &[(&str, &str)]) -> Outcome {
             .arg(substitute(script, &inputs, &outputs))
             .current_dir(repo())
             .env("GITHUB_OUTPUT", &output_file)
+            .env("GITHUB_STEP_SUMMARY", &summary)
             .env("GITHUB_ACTION_PATH", repo())
             .env("GITHUB_ACTIONS", "true")
             .env("ISOLINT_PREBUILT_BIN", env!("CARGO_BIN_EXE_isolint"));
@@ -140,6 +144,7 @@ fn run_action(given: &[(&str, &str)]) -> Outcome {
                 status,
                 stdout: format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)),
                 outputs: outputs.remove("check").unwrap_or_default(),
+                summary: std::fs::read_to_string(&summary).unwrap_or_default(),
             };
         }
     }
@@ -147,6 +152,7 @@ fn run_action(given: &[(&str, &str)]) -> Outcome {
         status: 0,
         stdout,
         outputs: outputs.remove("check").unwrap_or_default(),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
     }
 }
 
@@ -177,6 +183,7 @@ fn the_action_passes_a_healthy_tree_and_fails_a_broken_one() {
         Some(&*sarif)
     );
     assert_eq!(sarif_results(&sarif), 0);
+    assert_eq!(good.summary, "## isolint\n\nNo findings.\n");
 
     let sarif = dir.path().join("bad.sarif");
     let sarif = sarif.to_string_lossy();
@@ -207,6 +214,28 @@ fn the_action_passes_a_healthy_tree_and_fails_a_broken_one() {
         sarif_results(&sarif) > errors,
         "the warning is in the SARIF log too"
     );
+    // The job summary: the table, then each environment's graph.
+    let table = bad.summary.find("| error | ISO003 |");
+    let graph = bad.summary.find("```mermaid\n");
+    assert!(table.is_some() && table < graph, "{}", bad.summary);
+    assert_eq!(
+        bad.summary.matches("```mermaid\n").count(),
+        2,
+        "{}",
+        bad.summary
+    );
+    assert!(
+        bad.summary.contains("ISO003: reverse_proxy"),
+        "{}",
+        bad.summary
+    );
+    let quiet = run_action(&[
+        ("paths", "fixtures/broken/iso003-literal"),
+        ("sarif-file", &sarif),
+        ("job-summary", "false"),
+    ]);
+    assert_eq!(quiet.status, 1);
+    assert_eq!(quiet.summary, "");
 
     // fail-on: never only reports; warning fails on a warning alone.
     let never = run_action(&[

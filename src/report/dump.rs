@@ -4,7 +4,7 @@
 use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
 use crate::load::dsn::{Dsn, Part};
 use crate::load::ory::Source;
-use crate::model::attribute::{service_domain, site_domain, upstream_domain};
+use crate::model::attribute::{client_domain, service_domain, site_domain, upstream_domain};
 use crate::model::domain::Domains;
 use crate::model::redact::redact;
 use crate::model::value::Value as ModelValue;
@@ -45,17 +45,6 @@ fn via(sources: &SourceMap, chain: &[Span]) -> Vec<Value> {
             json!({"file": file, "line": line})
         })
         .collect()
-}
-
-/// The domain of the Hydra a client is registered in.
-fn client_domain(
-    c: &crate::model::OAuthClient,
-    e: &Environment,
-    domains: &Domains,
-) -> Option<String> {
-    let hydra = c.hydra.as_ref()?;
-    let s = e.services.iter().find(|s| &s.service.name == hydra)?;
-    service_domain(s, domains)
 }
 
 fn site(sources: &SourceMap, s: &Site, e: &Environment, domains: &Domains) -> Value {

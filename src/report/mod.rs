@@ -5,6 +5,7 @@
 pub mod concise;
 pub mod dump;
 pub mod github;
+pub mod graph;
 pub mod json;
 pub mod pretty;
 pub mod sarif;

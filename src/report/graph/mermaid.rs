@@ -1,0 +1,113 @@
+//! The graph as a Mermaid flowchart: it renders on GitHub (job summaries,
+//! Markdown files) and in most Markdown viewers.
+
+use super::{Graph, Node, RED, Shape, cluster_title, edge_label, node_lines};
+use std::fmt::Write;
+
+/// One flowchart per graph, each titled with its environment.
+pub fn render(graphs: &[Graph]) -> String {
+    let mut out = String::new();
+    for (i, g) in graphs.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&flowchart(g));
+    }
+    out
+}
+
+/// One graph's flowchart.
+pub fn flowchart(g: &Graph) -> String {
+    let mut out = String::new();
+    if let Some(name) = &g.name {
+        // A JSON string is a YAML string: any folder name stays one title.
+        let title = serde_json::to_string(name).unwrap_or_default();
+        let _ = writeln!(out, "---\ntitle: {title}\n---");
+    }
+    out.push_str("flowchart LR\n");
+    for domain in &g.clusters {
+        let _ = writeln!(
+            out,
+            "  subgraph {}[\"{}\"]",
+            super::ident("domain_", domain),
+            text(&cluster_title(domain))
+        );
+        for n in g.members(Some(domain)) {
+            let _ = writeln!(out, "    {}", node(n));
+        }
+        out.push_str("  end\n");
+    }
+    for n in g.members(None) {
+        let _ = writeln!(out, "  {}", node(n));
+    }
+    let mut red_links = Vec::new();
+    for (i, e) in g.edges.iter().enumerate() {
+        let (Some(from), Some(to)) = (g.nodes.get(e.from), g.nodes.get(e.to)) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}|\"{}\"| {}",
+            from.id,
+            if e.finding { "-.->" } else { "-->" },
+            text(&edge_label(e)),
+            to.id
+        );
+        if !e.codes.is_empty() {
+            red_links.push(i.to_string());
+        }
+    }
+    let red_nodes: Vec<&str> = g
+        .nodes
+        .iter()
+        .filter(|n| !n.codes.is_empty())
+        .map(|n| n.id.as_str())
+        .collect();
+    if !red_nodes.is_empty() {
+        let _ = writeln!(
+            out,
+            "  classDef finding fill:#fde8e8,stroke:{RED},stroke-width:3px,color:{RED}"
+        );
+        let _ = writeln!(out, "  class {} finding", red_nodes.join(","));
+    }
+    if !red_links.is_empty() {
+        let _ = writeln!(
+            out,
+            "  linkStyle {} stroke:{RED},stroke-width:3px,color:{RED}",
+            red_links.join(",")
+        );
+    }
+    out
+}
+
+fn node(n: &Node) -> String {
+    let label = node_lines(n)
+        .iter()
+        .map(|l| text(l))
+        .collect::<Vec<_>>()
+        .join("<br/>");
+    let (open, close) = match n.shape {
+        Shape::Service => ("[", "]"),
+        Shape::Site => ("([", "])"),
+        Shape::Database => ("[(", ")]"),
+        Shape::Client => ("{{", "}}"),
+        Shape::External => ("[/", "/]"),
+    };
+    format!("{}{open}\"{label}\"{close}", n.id)
+}
+
+/// Text inside a quoted Mermaid label: quotes and markup as entities.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,562 @@
+//! `isolint graph`: an environment drawn as its isolation boundary. The
+//! domains are clusters; services, Caddy sites, databases and OAuth2
+//! clients are nodes; the edges are what crosses or keeps the boundary:
+//! a site to its upstreams, a service to its database, a service to the
+//! services its URLs name, a client to the Hydra it is registered in.
+//! Nodes and edges that a finding points at are red and carry its code.
+//!
+//! This file builds the drawing from the model; `mermaid.rs`, `dot.rs`
+//! and `svg.rs` write it, and `summary.rs` puts the Mermaid form in a
+//! GitHub job summary.
+
+pub mod dot;
+pub mod mermaid;
+pub mod summary;
+pub mod svg;
+
+use crate::diag::Diagnostic;
+use crate::load::compose::VolumeKind;
+use crate::load::dsn::{Dsn, Part};
+use crate::model::attribute::{
+    client_domain, configured_urls, dial_host, service_domain, site_domain, upstream_domain,
+    url_target,
+};
+use crate::model::domain::Domains;
+use crate::model::value::Value;
+use crate::model::{Environment, ServiceKind};
+use crate::syntax::source::Span;
+use std::collections::BTreeSet;
+
+/// How a node is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Service,
+    Site,
+    Database,
+    Client,
+    /// An upstream that is no service of the environment.
+    External,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Unique in its graph, and safe as a Mermaid or DOT identifier.
+    pub id: String,
+    pub name: String,
+    /// What it is: `kratos`, `app`, `site`, `database on postgres:5432`...
+    pub kind: String,
+    pub shape: Shape,
+    pub domain: Option<String>,
+    /// Codes of the findings that point at it.
+    pub codes: BTreeSet<&'static str>,
+    spans: Vec<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    /// What makes the edge (`reverse_proxy`, `DSN`, `KRATOS_PUBLIC_URL`),
+    /// one per source.
+    pub labels: Vec<String>,
+    pub codes: BTreeSet<&'static str>,
+    /// Drawn for a finding alone (dashed): the finding joins two nodes
+    /// that no edge of the model joins (the same secret, colliding ports).
+    pub finding: bool,
+    spans: Vec<Span>,
+}
+
+/// One environment's drawing.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    /// The environment's name (`None` for a lone Caddyfile).
+    pub name: Option<String>,
+    /// The domains that have nodes, in the policy's order.
+    pub clusters: Vec<String>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+}
+
+impl Graph {
+    /// Whether any node or edge is red.
+    pub fn has_findings(&self) -> bool {
+        self.nodes.iter().any(|n| !n.codes.is_empty())
+            || self.edges.iter().any(|e| !e.codes.is_empty())
+    }
+
+    /// The nodes of a cluster (`None`: outside every domain), in order.
+    pub fn members<'a>(&'a self, domain: Option<&'a str>) -> impl Iterator<Item = &'a Node> {
+        self.nodes
+            .iter()
+            .filter(move |n| n.domain.as_deref() == domain)
+    }
+
+    /// Marks the nodes and edges the findings point at (their primary or
+    /// related locations overlap what the node or edge was drawn from).
+    /// A finding that joins nodes no marked edge joins gets a dashed edge
+    /// of its own, from the node of its primary location to the others.
+    pub fn mark(&mut self, findings: &[Diagnostic]) {
+        for d in findings {
+            let spans: Vec<Span> = std::iter::once(d.primary.span)
+                .chain(d.related.iter().map(|l| l.span))
+                .collect();
+            let hit = |own: &[Span]| own.iter().any(|a| spans.iter().any(|b| overlaps(*a, *b)));
+            let mut edge_hit = false;
+            for e in &mut self.edges {
+                if !e.finding && hit(&e.spans) {
+                    e.codes.insert(d.code);
+                    edge_hit = true;
+                }
+            }
+            // The nodes hit, in the order of the finding's locations.
+            let mut joined: Vec<usize> = Vec::new();
+            for span in &spans {
+                for (i, n) in self.nodes.iter_mut().enumerate() {
+                    if n.spans.iter().any(|a| overlaps(*a, *span)) {
+                        n.codes.insert(d.code);
+                        if !joined.contains(&i) {
+                            joined.push(i);
+                        }
+                    }
+                }
+            }
+            if edge_hit {
+                continue;
+            }
+            if let Some((&from, rest)) = joined.split_first() {
+                for &to in rest {
+                    self.finding_edge(from, to, d.code);
+                }
+            }
+        }
+    }
+
+    fn finding_edge(&mut self, from: usize, to: usize, code: &'static str) {
+        let label = crate::rules::name_of(code).to_string();
+        if let Some(e) = self
+            .edges
+            .iter_mut()
+            .find(|e| e.finding && e.from == from && e.to == to)
+        {
+            e.codes.insert(code);
+            if !e.labels.contains(&label) {
+                e.labels.push(label);
+            }
+            return;
+        }
+        self.edges.push(Edge {
+            from,
+            to,
+            labels: vec![label],
+            codes: BTreeSet::from([code]),
+            finding: true,
+            spans: Vec::new(),
+        });
+    }
+
+    fn node(&mut self, node: Node) -> usize {
+        if let Some(i) = self.nodes.iter().position(|n| n.id == node.id) {
+            if let Some(n) = self.nodes.get_mut(i) {
+                n.spans.extend(node.spans);
+            }
+            return i;
+        }
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// Adds an edge; a second edge between the same nodes joins the first,
+    /// so a service with three URLs of one Kratos has one arrow.
+    fn edge(&mut self, from: usize, to: usize, label: &str, spans: Vec<Span>) {
+        if let Some(e) = self
+            .edges
+            .iter_mut()
+            .find(|e| !e.finding && e.from == from && e.to == to)
+        {
+            if !e.labels.iter().any(|l| l == label) {
+                e.labels.push(label.to_string());
+            }
+            e.spans.extend(spans);
+            return;
+        }
+        self.edges.push(Edge {
+            from,
+            to,
+            labels: vec![label.to_string()],
+            codes: BTreeSet::new(),
+            finding: false,
+            spans,
+        });
+    }
+}
+
+fn overlaps(a: Span, b: Span) -> bool {
+    a.file == b.file && (a.start < b.end && b.start < a.end || a.start == b.start)
+}
+
+/// `text` as an identifier: lower-case letters, digits and `_`.
+fn ident(prefix: &str, text: &str) -> String {
+    let mut id = String::from(prefix);
+    for c in text.chars() {
+        id.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+    }
+    id
+}
+
+/// What a value shows in a label: its text, or its template (variable
+/// names) when it is not known; secret pieces are masked.
+fn shown(v: &Value) -> String {
+    v.display_text(
+        &crate::model::redact::is_secret_name,
+        crate::model::redact::MASK,
+    )
+    .unwrap_or_else(|| v.template_text())
+}
+
+fn part(p: &Part) -> String {
+    match p {
+        Part::Known(s) => s.clone(),
+        Part::Symbolic(vars) => vars
+            .iter()
+            .map(|v| format!("${{{v}}}"))
+            .collect::<Vec<_>>()
+            .join(""),
+    }
+}
+
+fn kind_name(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::Kratos => "kratos",
+        ServiceKind::Hydra => "hydra",
+        ServiceKind::Proxy => "proxy",
+        ServiceKind::Postgres => "postgres",
+        ServiceKind::App => "app",
+    }
+}
+
+/// The drawing of one environment, before findings are marked.
+pub fn build(env: &Environment, domains: &Domains) -> Graph {
+    let mut g = Graph {
+        name: env.name.clone(),
+        ..Graph::default()
+    };
+    let mut service_nodes = Vec::new();
+    for s in &env.services {
+        let mut spans = vec![s.service.name_span];
+        for e in &s.service.environment {
+            spans.push(e.key_span);
+            spans.extend(e.value.as_ref().and_then(Value::span));
+        }
+        spans.extend(s.service.ports.iter().map(|p| p.span));
+        spans.extend(s.service.volumes.iter().map(|v| v.span));
+        if let Some(ory) = &s.ory {
+            for setting in ory.settings() {
+                spans.extend(setting.value.span());
+                if let crate::load::ory::Source::Yaml { key_span } = setting.source {
+                    spans.push(key_span);
+                }
+            }
+        }
+        service_nodes.push(g.node(Node {
+            id: ident("svc_", &s.service.name),
+            name: s.service.name.clone(),
+            kind: kind_name(s.kind).to_string(),
+            shape: Shape::Service,
+            domain: service_domain(s, domains),
+            codes: BTreeSet::new(),
+            spans,
+        }));
+    }
+    let service_index = |name: &str| {
+        env.services
+            .iter()
+            .position(|s| s.service.name.eq_ignore_ascii_case(name))
+            .and_then(|i| service_nodes.get(i).copied())
+    };
+
+    // Caddy sites and their upstreams.
+    for (i, site) in env.sites.iter().enumerate() {
+        let name = site
+            .addresses
+            .iter()
+            .map(|a| a.text.clone().unwrap_or_else(|| a.raw.clone()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let from = g.node(Node {
+            id: format!("site_{i}"),
+            name,
+            kind: "site".to_string(),
+            shape: Shape::Site,
+            domain: site_domain(site, domains),
+            codes: BTreeSet::new(),
+            spans: site.addresses.iter().map(|a| a.span).collect(),
+        });
+        for u in &site.upstreams {
+            let (domain, service) = upstream_domain(u, &env.services, domains);
+            let to = match service.and_then(|s| service_index(&s.service.name)) {
+                Some(to) => to,
+                None => {
+                    let target = u.dial.as_deref().unwrap_or(&u.raw);
+                    let host = u.dial.as_deref().map_or(target, dial_host);
+                    g.node(Node {
+                        id: ident("ext_", host),
+                        name: target.to_string(),
+                        kind: "upstream".to_string(),
+                        shape: Shape::External,
+                        domain,
+                        codes: BTreeSet::new(),
+                        spans: Vec::new(),
+                    })
+                }
+            };
+            let mut spans = vec![u.span];
+            spans.extend(u.via.iter().copied());
+            g.edge(from, to, &u.directive, spans);
+        }
+    }
+
+    // Each service's database, by host and name (never its credentials).
+    for (i, s) in env.services.iter().enumerate() {
+        let Some((key, value)) = s.dsn_with_key() else {
+            continue;
+        };
+        let Some(dsn) = Dsn::parse(&value) else {
+            continue;
+        };
+        let (Some(database), Some(from)) = (dsn.database.as_ref(), service_nodes.get(i).copied())
+        else {
+            continue;
+        };
+        let db = part(database);
+        let mut server = dsn.host.as_ref().map(part).unwrap_or_default();
+        if let Some(port) = &dsn.port {
+            server = format!("{server}:{}", part(port));
+        }
+        let domain = match database {
+            Part::Known(name) => domains.of_name(name),
+            Part::Symbolic(vars) => vars.iter().find_map(|v| domains.of_name(v)),
+        };
+        let to = g.node(Node {
+            id: ident("db_", &format!("{server}_{db}")),
+            name: db,
+            kind: if server.is_empty() {
+                "database".to_string()
+            } else {
+                format!("database on {server}")
+            },
+            shape: Shape::Database,
+            domain: domain.map(str::to_string),
+            codes: BTreeSet::new(),
+            spans: Vec::new(),
+        });
+        g.edge(from, to, key, value.provenance());
+    }
+
+    // URLs of other services a service is configured with (the proxy's
+    // are its sites' addresses, drawn already).
+    for (i, s) in env.services.iter().enumerate() {
+        let Some(from) = service_nodes.get(i).copied() else {
+            continue;
+        };
+        if s.kind == ServiceKind::Proxy {
+            continue;
+        }
+        for url in configured_urls(s) {
+            let Some(target) = url_target(&url.value, env, domains) else {
+                continue;
+            };
+            let Some(to) = target
+                .service
+                .and_then(|t| service_index(&t.service.name))
+                .filter(|to| *to != from)
+            else {
+                continue;
+            };
+            let mut spans = url.value.provenance();
+            spans.push(url.key_span);
+            g.edge(from, to, &url.key, spans);
+        }
+    }
+
+    // Config folders mounted across the boundary (a folder of one domain
+    // in a service of another): to the service whose folder it is. Mounts
+    // within a domain are the rule and are not drawn.
+    for (i, s) in env.services.iter().enumerate() {
+        let (Some(from), Some(own)) = (service_nodes.get(i).copied(), service_domain(s, domains))
+        else {
+            continue;
+        };
+        for v in &s.service.volumes {
+            let Some(source) = v.source.as_deref().filter(|_| v.kind == VolumeKind::Bind) else {
+                continue;
+            };
+            let Some(theirs) = domains.of_name(source).filter(|d| *d != own) else {
+                continue;
+            };
+            let owner = env.services.iter().position(|t| {
+                t.service.name != s.service.name
+                    && t.service
+                        .volumes
+                        .iter()
+                        .any(|w| w.kind == VolumeKind::Bind && w.source.as_deref() == Some(source))
+            });
+            let to = match owner.and_then(|o| service_nodes.get(o).copied()) {
+                Some(to) => to,
+                None => g.node(Node {
+                    id: ident("dir_", source),
+                    name: source.to_string(),
+                    kind: "config folder".to_string(),
+                    shape: Shape::External,
+                    domain: Some(theirs.to_string()),
+                    codes: BTreeSet::new(),
+                    spans: Vec::new(),
+                }),
+            };
+            g.edge(from, to, &format!("mounts {source}"), vec![v.span]);
+        }
+    }
+
+    // OAuth2 clients and the Hydra each is registered in.
+    for (i, c) in env.oauth2_clients.iter().enumerate() {
+        let r = &c.registration;
+        let name = r
+            .client_id
+            .as_ref()
+            .map_or_else(|| "(no client_id)".to_string(), shown);
+        let mut spans = vec![r.span];
+        spans.extend(r.via.iter().copied());
+        spans.extend(r.client_id.iter().flat_map(Value::provenance));
+        let from = g.node(Node {
+            id: format!("client_{i}"),
+            name,
+            kind: "oauth2 client".to_string(),
+            shape: Shape::Client,
+            domain: client_domain(c, env, domains),
+            codes: BTreeSet::new(),
+            spans: spans.clone(),
+        });
+        if let Some(to) = c.hydra.as_deref().and_then(service_index) {
+            g.edge(from, to, "registered in", spans);
+        }
+    }
+
+    g.clusters = domains
+        .list
+        .iter()
+        .map(|d| d.name.clone())
+        .filter(|d| g.nodes.iter().any(|n| n.domain.as_ref() == Some(d)))
+        .collect();
+    g
+}
+
+/// The text of a node's label: name, kind and, when red, the codes.
+pub fn node_lines(n: &Node) -> Vec<String> {
+    let mut lines = vec![n.name.clone(), n.kind.clone()];
+    if !n.codes.is_empty() {
+        lines.push(codes(&n.codes));
+    }
+    lines
+}
+
+/// The text of an edge's label: the codes first when red, then what
+/// makes it (the first two, and how many more).
+pub fn edge_label(e: &Edge) -> String {
+    let mut label = e
+        .labels
+        .iter()
+        .take(2)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if e.labels.len() > 2 {
+        label = format!("{label} +{}", e.labels.len() - 2);
+    }
+    if e.codes.is_empty() {
+        label
+    } else {
+        format!("{}: {label}", codes(&e.codes))
+    }
+}
+
+fn codes(codes: &BTreeSet<&'static str>) -> String {
+    codes.iter().copied().collect::<Vec<_>>().join(" ")
+}
+
+/// A cluster's title: the domain's name in capitals.
+pub fn cluster_title(domain: &str) -> String {
+    domain.to_uppercase()
+}
+
+/// The red of findings, in every format.
+pub const RED: &str = "#d62728";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, name: &str, domain: Option<&str>) -> Node {
+        Node {
+            id: id.to_string(),
+            name: name.to_string(),
+            kind: "site".to_string(),
+            shape: Shape::Site,
+            domain: domain.map(str::to_string),
+            codes: BTreeSet::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    /// Names come from the tree: quotes, markup and new lines in them stay
+    /// text in every format.
+    #[test]
+    fn hostile_names_stay_text() {
+        let name = "a\"b<c>&d#e\\f\ng";
+        let mut g = Graph {
+            name: Some("pr\"od".to_string()),
+            clusters: vec!["ciam".to_string()],
+            nodes: vec![node("site_0", name, Some("ciam")), node("svc_x", "x", None)],
+            edges: Vec::new(),
+        };
+        g.edge(0, 1, "reverse_proxy \"x\"", Vec::new());
+        let mermaid = mermaid::render(std::slice::from_ref(&g));
+        assert!(mermaid.contains("title: \"pr\\\"od\""), "{mermaid}");
+        assert!(
+            mermaid.contains("a#quot;b#lt;c#gt;&d#35;e\\f g<br/>site"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains("|\"reverse_proxy #quot;x#quot;\"|"),
+            "{mermaid}"
+        );
+        let dot = dot::render(std::slice::from_ref(&g));
+        assert!(
+            dot.contains("label=\"a\\\"b<c>&d#e\\\\f\\ng\\nsite\""),
+            "{dot}"
+        );
+        let svg = svg::render(&g);
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
+        assert!(
+            doc.descendants()
+                .any(|n| n.text() == Some("a\"b<c>&d#e\\f g")),
+            "{svg}"
+        );
+    }
+
+    #[test]
+    fn edges_between_the_same_nodes_join_and_long_labels_are_cut() {
+        let mut g = Graph {
+            nodes: vec![node("a", "a", None), node("b", "b", None)],
+            ..Graph::default()
+        };
+        for key in ["K1", "K2", "K1", "K3", "K4"] {
+            g.edge(0, 1, key, Vec::new());
+        }
+        assert_eq!(g.edges.len(), 1);
+        let e = g.edges.first().unwrap_or_else(|| panic!("no edge"));
+        assert_eq!(edge_label(e), "K1, K2 +2");
+    }
+}

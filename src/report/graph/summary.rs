@@ -1,0 +1,60 @@
+//! A GitHub job summary (`$GITHUB_STEP_SUMMARY`, Markdown): the findings
+//! as a table, then the Mermaid graph of each environment with findings,
+//! so the crossing shows next to the list.
+
+use super::Graph;
+use crate::diag::{Diagnostic, Severity};
+use crate::syntax::source::SourceMap;
+use std::fmt::Write;
+
+pub fn render(sources: &SourceMap, findings: &[Diagnostic], graphs: &[Graph]) -> String {
+    let mut out = String::from("## isolint\n\n");
+    if findings.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
+    let _ = writeln!(
+        out,
+        "{} finding(s): {} error(s), {} warning(s).\n",
+        findings.len(),
+        count(Severity::Error),
+        count(Severity::Warning)
+    );
+    out.push_str("| severity | code | where | message |\n|---|---|---|---|\n");
+    for d in findings {
+        let position = sources.position(d.primary.span);
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}:{}` | {} |",
+            severity(d.severity),
+            d.code,
+            cell(&sources.display_path(d.primary.span.file)).replace('`', "'"),
+            position.line,
+            cell(&d.message)
+        );
+    }
+    for g in graphs.iter().filter(|g| g.has_findings()) {
+        let name = g.name.as_deref().unwrap_or("(no environment)");
+        let _ = writeln!(out, "\n### {}\n", cell(name));
+        out.push_str("```mermaid\n");
+        out.push_str(&super::mermaid::flowchart(g));
+        out.push_str("```\n");
+    }
+    out
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// Text for one table cell: no pipes or new lines to break the row.
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}

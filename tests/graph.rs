@@ -1,0 +1,204 @@
+//! `isolint graph`: Mermaid and DOT snapshots of the healthy example and
+//! of one broken variant per ISO rule (its red edge, with the code), the
+//! SVG well-formed with every service in it, the SVGs committed under
+//! `docs/` current, and the job summary.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// One broken fixture per ISO rule.
+const VARIANTS: &[(&str, &str)] = &[
+    ("ISO001", "iso001-literal"),
+    ("ISO002", "iso002-literal"),
+    ("ISO003", "iso003-literal"),
+    ("ISO004", "iso004-literal"),
+    ("ISO005", "iso005-crossed-url"),
+    ("ISO006", "iso006-shared-secret"),
+    ("ISO007", "iso007-crossed-config"),
+    ("ISO008", "iso008-shared-user"),
+    ("ISO009", "iso009-port-plan"),
+];
+
+/// The drawings committed under `docs/`, and the arguments that make them.
+const COMMITTED: &[(&str, &[&str])] = &[
+    (
+        "docs/graph-olympus-prod.svg",
+        &["fixtures/olympus", "--environment", "prod"],
+    ),
+    (
+        "docs/graph-iso003-crossed-upstream.svg",
+        &["fixtures/broken/iso003-literal"],
+    ),
+];
+
+fn graph(args: &[&str], code: i32) -> String {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .arg("graph")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(if code == 0 { out.stdout } else { out.stderr })
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_healthy_example_has_no_red() {
+    let mermaid = graph(&["fixtures/olympus"], 0);
+    let dot = graph(&["fixtures/olympus", "--format", "dot"], 0);
+    for (text, red) in [(&mermaid, "#d62728"), (&dot, "#d62728")] {
+        assert!(!text.contains(red), "{text}");
+        assert!(!text.contains("ISO0"), "{text}");
+    }
+    // Both environments, each with its two domains.
+    assert_eq!(mermaid.matches("flowchart LR").count(), 2, "{mermaid}");
+    assert_eq!(mermaid.matches("subgraph domain_ciam[\"CIAM\"]").count(), 2);
+    assert_eq!(dot.matches("subgraph cluster_iam {").count(), 2);
+    insta::assert_snapshot!("graph_olympus_mermaid", mermaid);
+    insta::assert_snapshot!("graph_olympus_dot", dot);
+}
+
+/// Mermaid edges as (index, line), in order: `linkStyle` counts them so.
+fn mermaid_edges(text: &str) -> Vec<(usize, &str)> {
+    text.lines()
+        .filter(|l| l.contains(" -->|") || l.contains(" -.->|"))
+        .enumerate()
+        .collect()
+}
+
+#[test]
+fn each_iso_rule_draws_a_red_edge_with_its_code() {
+    for (code, fixture) in VARIANTS {
+        let path = format!("fixtures/broken/{fixture}");
+        let mermaid = graph(&[&path], 0);
+        let red: Vec<usize> = mermaid
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("linkStyle "))
+            .and_then(|l| l.split_whitespace().next())
+            .map(|list| list.split(',').filter_map(|i| i.parse().ok()).collect())
+            .unwrap_or_default();
+        let labelled: Vec<usize> = mermaid_edges(&mermaid)
+            .into_iter()
+            .filter(|(_, l)| l.contains(&format!("|\"{code}")) || l.contains(&format!(" {code}")))
+            .map(|(i, _)| i)
+            .collect();
+        assert!(
+            labelled.iter().any(|i| red.contains(i)),
+            "{code}: no red edge labelled with it in\n{mermaid}"
+        );
+        let dot = graph(&[&path, "--format", "dot"], 0);
+        assert!(
+            dot.lines()
+                .any(|l| l.contains(" -> ") && l.contains(code) && l.contains("color=\"#d62728\"")),
+            "{code}: no red DOT edge in\n{dot}"
+        );
+        insta::assert_snapshot!(format!("graph_{fixture}_mermaid"), mermaid);
+        insta::assert_snapshot!(format!("graph_{fixture}_dot"), dot);
+    }
+}
+
+/// The services of a tree, as `isolint dump` lists them.
+fn service_names(path: &str) -> Vec<String> {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .args(["dump", path])
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let dump: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    dump["environments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["services"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_svg_is_well_formed_and_names_every_service() {
+    for (path, args) in [
+        (
+            "fixtures/olympus/platform/prod",
+            vec!["fixtures/olympus/platform/prod"],
+        ),
+        (
+            "fixtures/broken/iso005-crossed-url",
+            vec!["fixtures/broken/iso005-crossed-url"],
+        ),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--format", "svg"]);
+        let svg = graph(&args, 0);
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .collect();
+        let names = service_names(path);
+        assert!(names.len() >= 5, "{path}: {names:?}");
+        for name in names {
+            assert!(
+                texts.contains(&name.as_str()),
+                "{path}: no {name} in the SVG"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_committed_svgs_are_current() {
+    for (file, args) in COMMITTED {
+        let mut all = args.to_vec();
+        all.extend(["--format", "svg"]);
+        let fresh = graph(&all, 0);
+        let committed = std::fs::read_to_string(Path::new(file)).unwrap_or_default();
+        assert!(
+            fresh == committed,
+            "{file} is stale; regenerate it with\n  cargo run --release -- graph {} --format svg > {file}",
+            args.join(" ")
+        );
+    }
+}
+
+#[test]
+fn an_svg_draws_one_environment() {
+    let stderr = graph(&["fixtures/olympus", "--format", "svg"], 2);
+    assert!(
+        stderr.contains("name one with --environment (found dev, prod)"),
+        "{stderr}"
+    );
+    let stderr = graph(&["fixtures/olympus", "--environment", "qa"], 2);
+    assert!(stderr.contains("no environment named 'qa'"), "{stderr}");
+}
+
+#[test]
+fn the_job_summary_lists_findings_then_graphs_of_their_environments() {
+    let summary = graph(
+        &["fixtures/broken/iso003-literal", "--format", "summary"],
+        0,
+    );
+    let table = summary
+        .find("| severity | code | where | message |")
+        .unwrap_or_else(|| panic!("{summary}"));
+    let row = summary
+        .find("| error | ISO003 | `fixtures/broken/iso003-literal/platform/prod/Caddyfile:")
+        .unwrap_or_else(|| panic!("{summary}"));
+    let graph_at = summary
+        .find("```mermaid\n")
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(table < row && row < graph_at, "{summary}");
+    assert!(summary.contains("\n### prod\n"), "{summary}");
+    assert!(summary.contains("ISO003: reverse_proxy"), "{summary}");
+    // A healthy tree: no table, no graph.
+    let healthy = graph(&["fixtures/olympus", "--format", "summary"], 0);
+    assert_eq!(healthy, "## isolint\n\nNo findings.\n");
+}
