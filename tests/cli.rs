@@ -286,6 +286,15 @@ fn planted_secrets_appear_in_no_output_format() {
         ));
     }
     outputs.push(run(&["dump", &root], 0));
+    for format in ["mermaid", "dot", "summary"] {
+        outputs.push(run(&["graph", &root, "--format", format], 0));
+    }
+    for env in ["prod", "qa"] {
+        outputs.push(run(
+            &["graph", &root, "--format", "svg", "--environment", env],
+            0,
+        ));
+    }
     for out in outputs {
         for secret in secrets {
             assert!(!out.contains(secret), "{secret} leaked:\n{out}");
