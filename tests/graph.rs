@@ -1,7 +1,8 @@
 //! `isolint graph`: Mermaid and DOT snapshots of the healthy example and
 //! of one broken variant per ISO rule (its red edge, with the code), the
-//! SVG well-formed with every service in it, the SVGs committed under
-//! `docs/` current, and the job summary.
+//! Mermaid accepted by Mermaid's own parser, the SVG well-formed with
+//! every service in it, the SVGs committed under `docs/` current, and the
+//! job summary.
 
 use assert_cmd::Command;
 use std::path::Path;
@@ -201,4 +202,69 @@ fn the_job_summary_lists_findings_then_graphs_of_their_environments() {
     // A healthy tree: no table, no graph.
     let healthy = graph(&["fixtures/olympus", "--format", "summary"], 0);
     assert_eq!(healthy, "## isolint\n\nNo findings.\n");
+}
+
+/// `target/tools/mermaid`: Mermaid's parser and jsdom, from the npm
+/// registry, installed on first use.
+fn mermaid_modules() -> std::path::PathBuf {
+    let prefix = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/mermaid");
+    let modules = prefix.join("node_modules");
+    if !modules.join("mermaid/dist/mermaid.core.mjs").is_file() || !modules.join("jsdom").is_dir() {
+        std::fs::create_dir_all(&prefix).unwrap_or_else(|e| panic!("{e}"));
+        let status = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&prefix)
+            .args(["mermaid@11.17.2", "jsdom@25.0.1"])
+            .status()
+            .unwrap_or_else(|e| panic!("npm: {e}"));
+        assert!(status.success(), "npm install mermaid failed");
+    }
+    modules
+}
+
+/// Every Mermaid text isolint writes parses with Mermaid's own parser:
+/// the example's environments, each broken fixture's, and the graphs in
+/// a job summary.
+#[test]
+fn mermaid_parses_every_graph() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut files = Vec::new();
+    let mut write = |name: String, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        files.push(path);
+    };
+    write("olympus.mmd".into(), &graph(&["fixtures/olympus"], 0));
+    let mut fixtures: Vec<_> = std::fs::read_dir("fixtures/broken")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    fixtures.sort();
+    for fixture in &fixtures {
+        let path = fixture.to_string_lossy();
+        let name = fixture.file_name().unwrap_or_default().to_string_lossy();
+        write(format!("{name}.mmd"), &graph(&[&path], 0));
+    }
+    let summary = graph(&["fixtures/broken", "--format", "summary"], 0);
+    for (i, block) in summary.split("```mermaid\n").skip(1).enumerate() {
+        let diagram = block.split("```").next().unwrap_or("");
+        write(format!("summary-{i}.mmd"), diagram);
+    }
+    let out = std::process::Command::new("node")
+        .arg("tests/mermaid-parse.mjs")
+        .arg(mermaid_modules())
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every file was parsed (the summary's graphs among them).
+    assert!(
+        report.lines().count() >= files.len() && files.len() > fixtures.len() + 5,
+        "{report}"
+    );
 }
