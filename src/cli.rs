@@ -352,7 +352,7 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
     use crate::report::graph;
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
-    let (findings, mut graphs) = crate::check::findings_and(
+    let (mut findings, mut graphs) = crate::check::findings_and(
         &sources,
         &crate::check::Request {
             paths: args.paths.clone(),
@@ -368,6 +368,7 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
         if graphs.is_empty() {
             return Err(Fatal(format!("no environment named '{name}'")));
         }
+        findings.retain(|d| d.environment.as_ref() == Some(name));
     }
     for g in &mut graphs {
         g.mark(&findings);

@@ -199,6 +199,16 @@ fn the_job_summary_lists_findings_then_graphs_of_their_environments() {
     assert!(table < row && row < graph_at, "{summary}");
     assert!(summary.contains("\n### prod\n"), "{summary}");
     assert!(summary.contains("ISO003: reverse_proxy"), "{summary}");
+    // One environment's summary lists its findings alone.
+    let tree = "fixtures/broken";
+    let all = graph(&[tree, "--format", "summary"], 0);
+    let prod = graph(&[tree, "--format", "summary", "--environment", "prod"], 0);
+    assert!(
+        all.contains("cfg001-heredoc/platform/dev/Caddyfile"),
+        "{all}"
+    );
+    assert!(!prod.contains("platform/dev/"), "{prod}");
+    assert!(prod.contains("platform/prod/"), "{prod}");
     // A healthy tree: no table, no graph.
     let healthy = graph(&["fixtures/olympus", "--format", "summary"], 0);
     assert_eq!(healthy, "## isolint\n\nNo findings.\n");
