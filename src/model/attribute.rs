@@ -158,7 +158,7 @@ const ORY_URL_KEYS: &[&str] = &[
 ];
 
 /// Whether an environment variable's name says it holds a URL.
-pub fn is_url_key(key: &str) -> bool {
+fn is_url_key(key: &str) -> bool {
     let k = key.to_ascii_uppercase();
     ["_URL", "_URI", "_ISSUER", "_ENDPOINT", "_HOST"]
         .iter()

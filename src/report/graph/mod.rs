@@ -154,12 +154,19 @@ impl Graph {
         });
     }
 
-    fn node(&mut self, node: Node) -> usize {
-        if let Some(i) = self.nodes.iter().position(|n| n.id == node.id) {
+    /// Adds a node, or returns the one already drawn for the same thing
+    /// (same id, name and kind). Names that differ only in punctuation
+    /// (`a.b`, `a-b`) share an id; the later one gets a numbered id.
+    fn node(&mut self, mut node: Node) -> usize {
+        let same = |n: &Node| n.id == node.id && n.name == node.name && n.kind == node.kind;
+        if let Some(i) = self.nodes.iter().position(same) {
             if let Some(n) = self.nodes.get_mut(i) {
                 n.spans.extend(node.spans);
             }
             return i;
+        }
+        if self.nodes.iter().any(|n| n.id == node.id) {
+            node.id = format!("{}_{}", node.id, self.nodes.len());
         }
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -332,7 +339,15 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             continue;
         };
         let db = part(database);
-        let mut server = dsn.host.as_ref().map(part).unwrap_or_default();
+        // Host names are case-insensitive: `Postgres` is `postgres`.
+        let mut server = dsn
+            .host
+            .as_ref()
+            .map(|h| match h {
+                Part::Known(host) => host.to_ascii_lowercase(),
+                symbolic => part(symbolic),
+            })
+            .unwrap_or_default();
         if let Some(port) = &dsn.port {
             server = format!("{server}:{}", part(port));
         }
@@ -544,6 +559,17 @@ mod tests {
                 .any(|n| n.text() == Some("a\"b<c>&d#e\\f g")),
             "{svg}"
         );
+    }
+
+    #[test]
+    fn names_alike_in_punctuation_get_their_own_nodes() {
+        let mut g = Graph::default();
+        let a = g.node(node("svc_a_b", "a.b", None));
+        let b = g.node(node("svc_a_b", "a-b", None));
+        let again = g.node(node("svc_a_b", "a.b", None));
+        assert_eq!((a, b, again), (0, 1, 0));
+        let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["svc_a_b", "svc_a_b_1"]);
     }
 
     #[test]
