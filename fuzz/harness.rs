@@ -12,6 +12,7 @@ use isolint::load::caddy::{load_text, sites::sites};
 use isolint::load::compose::Vars;
 use isolint::load::dsn::Dsn;
 use isolint::model::value::{Origin, Value, parse_template};
+use isolint::report::graph;
 use isolint::syntax::caddyfile::token::Env;
 use isolint::syntax::source::{FileId, SourceMap, Span};
 use std::path::PathBuf;
@@ -132,8 +133,8 @@ const PIPELINE_FILES: &[&str] = &[
 /// The whole pipeline on a generated tree: one synthetic environment with
 /// the input as one of its files — compose (interpolation, mounts), the
 /// Ory YAML overlaid by the environment, `.env`, the Caddyfile, the seed
-/// script or the init SQL — then the rules, suppressions, and the JSON and
-/// SARIF reports.
+/// script or the init SQL — then the rules, suppressions, the JSON and
+/// SARIF reports, and the graphs in every format.
 pub fn pipeline(data: &[u8]) {
     type Tree = (tempfile::TempDir, Vec<(PathBuf, String)>);
     static TREE: OnceLock<Tree> = OnceLock::new();
@@ -179,8 +180,18 @@ pub fn pipeline(data: &[u8]) {
         ignore: &[],
     };
     let sources = SourceMap::new();
-    if let Ok(found) = isolint::check::findings(&sources, &request) {
+    let drawn = isolint::check::findings_and(&sources, &request, |env, config| {
+        graph::build(env, &config.policy.domains)
+    });
+    if let Ok((found, mut graphs)) = drawn {
         let _ = isolint::report::json::render(&sources, &found);
         let _ = isolint::report::sarif::render(&sources, &found, 1);
+        for g in &mut graphs {
+            g.mark(&found, &sources);
+            let _ = graph::svg::render(g);
+        }
+        let _ = graph::mermaid::render(&graphs);
+        let _ = graph::dot::render(&graphs);
+        let _ = graph::summary::render(&sources, &found, &graphs);
     }
 }

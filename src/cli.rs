@@ -368,10 +368,14 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
         if graphs.is_empty() {
             return Err(Fatal(format!("no environment named '{name}'")));
         }
-        findings.retain(|d| d.environment.as_ref() == Some(name));
+        // Its own findings, and those of a file it shares with another
+        // environment (reported once, under the first).
+        findings.retain(|d| {
+            d.environment.as_ref() == Some(name) || graphs.iter().any(|g| g.touches(d, &sources))
+        });
     }
     for g in &mut graphs {
-        g.mark(&findings);
+        g.mark(&findings, &sources);
     }
     let text = match args.format {
         GraphFormat::Mermaid => graph::mermaid::render(&graphs),

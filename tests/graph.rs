@@ -255,6 +255,34 @@ fn mermaid_parses_every_graph() {
         let name = fixture.file_name().unwrap_or_default().to_string_lossy();
         write(format!("{name}.mmd"), &graph(&[&path], 0));
     }
+    // Names Mermaid would read as syntax: a directive, a Markdown string,
+    // a direction statement, quotes and markup.
+    let hostile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = hostile.path().join("platform/prod");
+    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        env.join("compose.yml"),
+        "services:\n  ciam-hydra:\n    image: oryd/hydra:v2.2.0\n  iam-hydra:\n    image: oryd/hydra:v2.2.0\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ids = [
+        "%%{init: {'theme':'dark'}}%%",
+        "%%{x",
+        "`web",
+        "direction LR",
+        "a\\\"b<i>&#35;",
+    ];
+    let seed: String = ids
+        .iter()
+        .map(|id| {
+            format!("curl -X POST \"http://ciam-hydra:4445/admin/clients\" -d '{{\"client_id\": \"{id}\"}}'\n")
+        })
+        .collect();
+    std::fs::write(env.join("seed-prod.sh"), format!("#!/bin/sh\n{seed}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let drawn = graph(&[&hostile.path().to_string_lossy()], 0);
+    assert_eq!(drawn.matches("oauth2 client").count(), ids.len(), "{drawn}");
+    write("hostile.mmd".into(), &drawn);
     let summary = graph(&["fixtures/broken", "--format", "summary"], 0);
     for (i, block) in summary.split("```mermaid\n").skip(1).enumerate() {
         let diagram = block.split("```").next().unwrap_or("");

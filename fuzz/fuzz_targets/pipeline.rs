@@ -2,7 +2,7 @@
 //! environment with the input as one of its files (the first byte picks
 //! which): compose (interpolation, mounts), the Ory YAML overlaid by the
 //! environment, `.env`, the Caddyfile, the seed script or the init SQL —
-//! then the rules, suppressions, and the JSON and SARIF reports.
+//! then the rules, suppressions, the JSON and SARIF reports and the graphs.
 #![no_main]
 
 #[allow(dead_code)]

@@ -47,6 +47,35 @@ pub struct Dsn {
 
 const MARK: &str = "isolintvar";
 
+/// Bytes of a user part written unencoded that a URL parser would end
+/// it at.
+const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b'/')
+    .add(b'?')
+    .add(b'#')
+    .add(b'@')
+    .add(b' ');
+
+/// A DSN whose password holds `/`, `?`, `#` or `@` unencoded
+/// (`postgres://u:20/24@db/x`): a URL parser ends the user part early and
+/// reads the rest of the password as host, port or database, where it
+/// would be shown. The user part runs to the last `@` (as redaction reads
+/// it); it comes back encoded. `None` when nothing needs it.
+fn reencode_userinfo(text: &str) -> Option<String> {
+    let (scheme, rest) = text.split_once("://")?;
+    let at = rest.rfind('@')?;
+    let userinfo = rest.get(..at)?;
+    if !userinfo.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let encode = |s: &str| percent_encoding::utf8_percent_encode(s, USERINFO).to_string();
+    let userinfo = match userinfo.split_once(':') {
+        Some((user, password)) => format!("{}:{}", encode(user), encode(password)),
+        None => encode(userinfo),
+    };
+    Some(format!("{scheme}://{userinfo}@{}", rest.get(at + 1..)?))
+}
+
 impl Dsn {
     /// Parses a DSN value; `None` when even its known parts are not a DSN.
     pub fn parse(value: &Value) -> Option<Dsn> {
@@ -114,6 +143,14 @@ impl Dsn {
                 unwrapped.as_str()
             }
             _ => text,
+        };
+        let reencoded;
+        let text = match reencode_userinfo(text) {
+            Some(t) => {
+                reencoded = t;
+                reencoded.as_str()
+            }
+            None => text,
         };
         let url = url::Url::parse(text).ok()?;
         let scheme = url.scheme().to_string();
@@ -233,6 +270,19 @@ mod tests {
         assert_eq!(d.user, k("ciam"));
         assert_eq!(d.host, Some(Part::Symbolic(vec!["HOST".into()])));
         assert_eq!(d.database, Some(Part::Symbolic(vec!["DB".into()])));
+        // A password with `/` (or `?`, `#`, `@`) written unencoded ends
+        // a URL's user part early: it must not become host or database.
+        for (dsn, secret) in [
+            ("postgres://kratos:2024/Winter@postgres/kratos", "Winter"),
+            ("postgres://kratos:a?b#c@postgres:5432/kratos", "a?b"),
+            ("postgres://kratos:p@ss@postgres:5432/kratos", "p@ss"),
+        ] {
+            let d = Dsn::parse(&value(dsn, &[])).unwrap_or_else(|| panic!("{dsn}"));
+            assert!(d.has_password, "{dsn}");
+            assert_eq!(d.host, k("postgres"), "{dsn}");
+            assert_eq!(d.database, k("kratos"), "{dsn}");
+            assert!(!d.redacted.contains(secret), "{}", d.redacted);
+        }
     }
 
     #[test]

@@ -20,8 +20,10 @@ pub fn render(graphs: &[Graph]) -> String {
 pub fn flowchart(g: &Graph) -> String {
     let mut out = String::new();
     if let Some(name) = &g.name {
-        // A JSON string is a YAML string: any folder name stays one title.
-        let title = serde_json::to_string(name).unwrap_or_default();
+        // A JSON string is a YAML string: any folder name stays one title
+        // (without the control characters YAML refuses).
+        let name: String = name.chars().filter(|c| !c.is_control()).collect();
+        let title = serde_json::to_string(&name).unwrap_or_default();
         let _ = writeln!(out, "---\ntitle: {title}\n---");
     }
     out.push_str("flowchart LR\n");
@@ -96,7 +98,11 @@ fn node(n: &Node) -> String {
     format!("{}{open}\"{label}\"{close}", n.id)
 }
 
-/// Text inside a quoted Mermaid label: quotes and markup as entities.
+/// Text inside a quoted Mermaid label, as entities where Mermaid would
+/// read it as syntax: quotes and markup; `%` (Mermaid strips `%%{...}`
+/// directives anywhere in the text); a backtick (it opens a Markdown
+/// string); and the word `direction` (a line holding `direction LR` is
+/// read as a direction statement).
 fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -105,9 +111,11 @@ fn text(s: &str) -> String {
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),
-            '\n' | '\r' => out.push(' '),
+            '%' => out.push_str("#37;"),
+            '`' => out.push_str("#96;"),
+            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }
-    out
+    out.replace("direction", "#100;irection")
 }

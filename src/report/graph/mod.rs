@@ -24,8 +24,27 @@ use crate::model::attribute::{
 use crate::model::domain::Domains;
 use crate::model::value::Value;
 use crate::model::{Environment, ServiceKind};
-use crate::syntax::source::Span;
+use crate::syntax::source::{SourceMap, Span};
 use std::collections::BTreeSet;
+
+/// What a node or edge was drawn from: a span, and where it must have
+/// been reached through to count. A token of a snippet (or a wrapper
+/// function's `curl`) is one span for every site (or call) that uses it;
+/// the import (or call) lines tell the uses apart.
+#[derive(Debug, Clone)]
+struct Anchor {
+    span: Span,
+    through: Vec<Span>,
+}
+
+impl Anchor {
+    fn at(span: Span) -> Anchor {
+        Anchor {
+            span,
+            through: Vec::new(),
+        }
+    }
+}
 
 /// How a node is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +68,10 @@ pub struct Node {
     pub domain: Option<String>,
     /// Codes of the findings that point at it.
     pub codes: BTreeSet<&'static str>,
-    spans: Vec<Span>,
+    anchors: Vec<Anchor>,
+    /// The id before it was made unique: with name and kind, what says
+    /// two nodes are the same thing.
+    base: String,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +85,7 @@ pub struct Edge {
     /// Drawn for a finding alone (dashed): the finding joins two nodes
     /// that no edge of the model joins (the same secret, colliding ports).
     pub finding: bool,
-    spans: Vec<Span>,
+    anchors: Vec<Anchor>,
 }
 
 /// One environment's drawing.
@@ -91,19 +113,23 @@ impl Graph {
             .filter(move |n| n.domain.as_deref() == domain)
     }
 
-    /// Marks the nodes and edges the findings point at (their primary or
-    /// related locations overlap what the node or edge was drawn from).
-    /// A finding that joins nodes no marked edge joins gets a dashed edge
-    /// of its own, from the node of its primary location to the others.
-    pub fn mark(&mut self, findings: &[Diagnostic]) {
+    /// Marks the nodes and edges the findings point at: one of their
+    /// anchors overlaps a location of the finding (primary or related),
+    /// and so does one of the lines it was reached through, if any. A
+    /// finding that joins nodes no marked edge joins gets a dashed edge of
+    /// its own, from the node of its primary location to the others.
+    pub fn mark(&mut self, findings: &[Diagnostic], sources: &SourceMap) {
         for d in findings {
             let spans: Vec<Span> = std::iter::once(d.primary.span)
                 .chain(d.related.iter().map(|l| l.span))
                 .collect();
-            let hit = |own: &[Span]| own.iter().any(|a| spans.iter().any(|b| overlaps(*a, *b)));
+            let touched = |s: Span| spans.iter().any(|f| overlaps(sources, s, *f));
+            let hit = |a: &Anchor| {
+                touched(a.span) && (a.through.is_empty() || a.through.iter().any(|t| touched(*t)))
+            };
             let mut edge_hit = false;
             for e in &mut self.edges {
-                if !e.finding && hit(&e.spans) {
+                if !e.finding && e.anchors.iter().any(hit) {
                     e.codes.insert(d.code);
                     edge_hit = true;
                 }
@@ -112,7 +138,11 @@ impl Graph {
             let mut joined: Vec<usize> = Vec::new();
             for span in &spans {
                 for (i, n) in self.nodes.iter_mut().enumerate() {
-                    if n.spans.iter().any(|a| overlaps(*a, *span)) {
+                    let at_span = |a: &Anchor| {
+                        overlaps(sources, a.span, *span)
+                            && (a.through.is_empty() || a.through.iter().any(|t| touched(*t)))
+                    };
+                    if n.anchors.iter().any(at_span) {
                         n.codes.insert(d.code);
                         if !joined.contains(&i) {
                             joined.push(i);
@@ -129,6 +159,18 @@ impl Graph {
                 }
             }
         }
+    }
+
+    /// Whether a finding points at anything of this graph.
+    pub fn touches(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
+        let spans: Vec<Span> = std::iter::once(d.primary.span)
+            .chain(d.related.iter().map(|l| l.span))
+            .collect();
+        self.nodes
+            .iter()
+            .flat_map(|n| &n.anchors)
+            .chain(self.edges.iter().flat_map(|e| &e.anchors))
+            .any(|a| spans.iter().any(|f| overlaps(sources, a.span, *f)))
     }
 
     fn finding_edge(&mut self, from: usize, to: usize, code: &'static str) {
@@ -150,23 +192,26 @@ impl Graph {
             labels: vec![label],
             codes: BTreeSet::from([code]),
             finding: true,
-            spans: Vec::new(),
+            anchors: Vec::new(),
         });
     }
 
     /// Adds a node, or returns the one already drawn for the same thing
     /// (same id, name and kind). Names that differ only in punctuation
-    /// (`a.b`, `a-b`) share an id; the later one gets a numbered id.
+    /// (`a.b`, `a-b`) would share an id; the later one gets a numbered id.
     fn node(&mut self, mut node: Node) -> usize {
-        let same = |n: &Node| n.id == node.id && n.name == node.name && n.kind == node.kind;
+        node.base = node.id.clone();
+        let same = |n: &Node| n.base == node.base && n.name == node.name && n.kind == node.kind;
         if let Some(i) = self.nodes.iter().position(same) {
             if let Some(n) = self.nodes.get_mut(i) {
-                n.spans.extend(node.spans);
+                n.anchors.extend(node.anchors);
             }
             return i;
         }
-        if self.nodes.iter().any(|n| n.id == node.id) {
-            node.id = format!("{}_{}", node.id, self.nodes.len());
+        let mut k = 0;
+        while self.nodes.iter().any(|n| n.id == node.id) {
+            k += 1;
+            node.id = format!("{}_{k}", node.base);
         }
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -174,7 +219,7 @@ impl Graph {
 
     /// Adds an edge; a second edge between the same nodes joins the first,
     /// so a service with three URLs of one Kratos has one arrow.
-    fn edge(&mut self, from: usize, to: usize, label: &str, spans: Vec<Span>) {
+    fn edge(&mut self, from: usize, to: usize, label: &str, anchors: Vec<Anchor>) {
         if let Some(e) = self
             .edges
             .iter_mut()
@@ -183,7 +228,7 @@ impl Graph {
             if !e.labels.iter().any(|l| l == label) {
                 e.labels.push(label.to_string());
             }
-            e.spans.extend(spans);
+            e.anchors.extend(anchors);
             return;
         }
         self.edges.push(Edge {
@@ -192,13 +237,16 @@ impl Graph {
             labels: vec![label.to_string()],
             codes: BTreeSet::new(),
             finding: false,
-            spans,
+            anchors,
         });
     }
 }
 
-fn overlaps(a: Span, b: Span) -> bool {
-    a.file == b.file && (a.start < b.end && b.start < a.end || a.start == b.start)
+/// Whether two spans overlap. A file read twice (by two environments)
+/// has two ids and one path.
+fn overlaps(sources: &SourceMap, a: Span, b: Span) -> bool {
+    (a.start < b.end && b.start < a.end || a.start == b.start)
+        && (a.file == b.file || sources.path(a.file) == sources.path(b.file))
 }
 
 /// `text` as an identifier: lower-case letters, digits and `_`.
@@ -268,6 +316,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                 }
             }
         }
+        let anchors = spans.into_iter().map(Anchor::at).collect();
         service_nodes.push(g.node(Node {
             id: ident("svc_", &s.service.name),
             name: s.service.name.clone(),
@@ -275,7 +324,8 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Service,
             domain: service_domain(s, domains),
             codes: BTreeSet::new(),
-            spans,
+            anchors,
+            base: String::new(),
         }));
     }
     let service_index = |name: &str| {
@@ -300,7 +350,15 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Site,
             domain: site_domain(site, domains),
             codes: BTreeSet::new(),
-            spans: site.addresses.iter().map(|a| a.span).collect(),
+            anchors: site
+                .addresses
+                .iter()
+                .map(|a| Anchor {
+                    span: a.span,
+                    through: a.via.to_vec(),
+                })
+                .collect(),
+            base: String::new(),
         });
         for u in &site.upstreams {
             let (domain, service) = upstream_domain(u, &env.services, domains);
@@ -316,13 +374,16 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                         shape: Shape::External,
                         domain,
                         codes: BTreeSet::new(),
-                        spans: Vec::new(),
+                        anchors: Vec::new(),
+                        base: String::new(),
                     })
                 }
             };
-            let mut spans = vec![u.span];
-            spans.extend(u.via.iter().copied());
-            g.edge(from, to, &u.directive, spans);
+            let anchor = Anchor {
+                span: u.span,
+                through: u.via.to_vec(),
+            };
+            g.edge(from, to, &u.directive, vec![anchor]);
         }
     }
 
@@ -366,9 +427,13 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Database,
             domain: domain.map(str::to_string),
             codes: BTreeSet::new(),
-            spans: Vec::new(),
+            anchors: Vec::new(),
+            base: String::new(),
         });
-        g.edge(from, to, key, value.provenance());
+        // Where the DSN is written for this service; a `.env` line it
+        // comes from may serve several.
+        let anchors = value.span().into_iter().map(Anchor::at).collect();
+        g.edge(from, to, key, anchors);
     }
 
     // URLs of other services a service is configured with (the proxy's
@@ -391,9 +456,14 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             else {
                 continue;
             };
-            let mut spans = url.value.provenance();
-            spans.push(url.key_span);
-            g.edge(from, to, &url.key, spans);
+            let anchors = url
+                .value
+                .span()
+                .into_iter()
+                .chain([url.key_span])
+                .map(Anchor::at)
+                .collect();
+            g.edge(from, to, &url.key, anchors);
         }
     }
 
@@ -428,10 +498,16 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                     shape: Shape::External,
                     domain: Some(theirs.to_string()),
                     codes: BTreeSet::new(),
-                    spans: Vec::new(),
+                    anchors: Vec::new(),
+                    base: String::new(),
                 }),
             };
-            g.edge(from, to, &format!("mounts {source}"), vec![v.span]);
+            g.edge(
+                from,
+                to,
+                &format!("mounts {source}"),
+                vec![Anchor::at(v.span)],
+            );
         }
     }
 
@@ -442,9 +518,21 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             .client_id
             .as_ref()
             .map_or_else(|| "(no client_id)".to_string(), shown);
-        let mut spans = vec![r.span];
-        spans.extend(r.via.iter().copied());
-        spans.extend(r.client_id.iter().flat_map(Value::provenance));
+        // The registration (told apart by the calls it came through) and
+        // where its client id is written.
+        let mut anchors = vec![Anchor {
+            span: r.span,
+            through: r.via.clone(),
+        }];
+        anchors.extend(
+            r.client_id
+                .as_ref()
+                .and_then(Value::span)
+                .map(|span| Anchor {
+                    span,
+                    through: r.via.clone(),
+                }),
+        );
         let from = g.node(Node {
             id: format!("client_{i}"),
             name,
@@ -452,10 +540,11 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Client,
             domain: client_domain(c, env, domains),
             codes: BTreeSet::new(),
-            spans: spans.clone(),
+            anchors: anchors.clone(),
+            base: String::new(),
         });
         if let Some(to) = c.hydra.as_deref().and_then(service_index) {
-            g.edge(from, to, "registered in", spans);
+            g.edge(from, to, "registered in", anchors);
         }
     }
 
@@ -521,7 +610,8 @@ mod tests {
             shape: Shape::Site,
             domain: domain.map(str::to_string),
             codes: BTreeSet::new(),
-            spans: Vec::new(),
+            anchors: Vec::new(),
+            base: String::new(),
         }
     }
 
@@ -584,5 +674,63 @@ mod tests {
         assert_eq!(g.edges.len(), 1);
         let e = g.edges.first().unwrap_or_else(|| panic!("no edge"));
         assert_eq!(edge_label(e), "K1, K2 +2");
+    }
+
+    use proptest::prelude::*;
+
+    /// Any shape the model can give (up to 40 nodes in three domains or
+    /// none, any edges between distinct nodes, both ways, repeated) is
+    /// laid out and drawn: dagre must not panic, and the SVG parses.
+    fn any_graph() -> impl Strategy<Value = Graph> {
+        let one = (0usize..4, 0usize..5, "[a-z:.{}$-]{1,12}");
+        (
+            proptest::collection::vec(one, 1..40),
+            proptest::collection::vec((0usize..40, 0usize..40, any::<bool>()), 0..80),
+        )
+            .prop_map(|(nodes, edges)| {
+                let domains = ["ciam", "iam", "partner"];
+                let shapes = [
+                    Shape::Service,
+                    Shape::Site,
+                    Shape::Database,
+                    Shape::Client,
+                    Shape::External,
+                ];
+                let mut g = Graph {
+                    name: Some("p".to_string()),
+                    clusters: domains.iter().map(|d| d.to_string()).collect(),
+                    ..Graph::default()
+                };
+                for (i, (domain, shape, name)) in nodes.into_iter().enumerate() {
+                    let mut n = node(&format!("n{i}"), &name, domains.get(domain).copied());
+                    n.shape = shapes.get(shape).copied().unwrap_or(Shape::Service);
+                    g.nodes.push(n);
+                }
+                let count = g.nodes.len();
+                for (from, to, red) in edges {
+                    let (from, to) = (from % count, to % count);
+                    if from == to {
+                        continue;
+                    }
+                    g.edge(from, to, "e", Vec::new());
+                    if red {
+                        g.finding_edge(to, from, "ISO001");
+                    }
+                }
+                g.clusters
+                    .retain(|d| g.nodes.iter().any(|n| n.domain.as_deref() == Some(d)));
+                g
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #[test]
+        fn any_graph_is_laid_out_and_drawn(g in any_graph()) {
+            let svg = svg::render(&g);
+            prop_assert!(roxmltree::Document::parse(&svg).is_ok(), "{}", svg);
+            let _ = mermaid::render(std::slice::from_ref(&g));
+            let _ = dot::render(std::slice::from_ref(&g));
+        }
     }
 }

@@ -29,7 +29,11 @@ pub fn render(sources: &SourceMap, findings: &[Diagnostic], graphs: &[Graph]) ->
             "| {} | {} | `{}:{}` | {} |",
             severity(d.severity),
             d.code,
-            cell(&sources.display_path(d.primary.span.file)).replace('`', "'"),
+            sources
+                .display_path(d.primary.span.file)
+                .replace('|', "\\|")
+                .replace('`', "'")
+                .replace(['\n', '\r'], " "),
             position.line,
             cell(&d.message)
         );
@@ -52,9 +56,13 @@ fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// Text for one table cell: no pipes or new lines to break the row.
+/// Text for one table cell: no pipes or new lines to break the row, and
+/// no markup (a message quotes text from the tree).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\n', '\r'], " ")
 }

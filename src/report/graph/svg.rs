@@ -26,11 +26,18 @@ fn text_size(lines: &[String]) -> (f64, f64) {
     )
 }
 
+/// The layout's name of an edge: a model edge and a finding's edge may
+/// join the same two nodes.
+fn edge_name(e: &super::Edge) -> &'static str {
+    if e.finding { "finding" } else { "model" }
+}
+
 /// One SVG document per graph.
 pub fn render(g: &Graph) -> String {
     let mut layout: Layout<NodeLabel, EdgeLabel> = Layout::with_options(GraphOptions {
         directed: true,
-        multigraph: false,
+        // A finding's dashed edge may join the nodes a model edge joins.
+        multigraph: true,
         compound: true,
     });
     for domain in &g.clusters {
@@ -72,7 +79,7 @@ pub fn render(g: &Graph) -> String {
                 labelpos: LabelPos::Center,
                 ..EdgeLabel::default()
             }),
-            None,
+            Some(edge_name(e)),
         );
     }
     dagre::layout(
@@ -144,7 +151,7 @@ pub fn render(g: &Graph) -> String {
         let (Some(from), Some(to)) = (g.nodes.get(e.from), g.nodes.get(e.to)) else {
             continue;
         };
-        let Some(label) = layout.edge(&from.id, &to.id, None) else {
+        let Some(label) = layout.edge(&from.id, &to.id, Some(edge_name(e))) else {
             continue;
         };
         let red = !e.codes.is_empty();
@@ -325,7 +332,9 @@ fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow.
             c if (c as u32) < 0x20 && c != '\t' => out.push(' '),
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
