@@ -306,3 +306,54 @@ fn mermaid_parses_every_graph() {
         "{report}"
     );
 }
+
+/// The red edges of a Mermaid text, as their lines.
+fn red_edges(mermaid: &str) -> Vec<String> {
+    let red: Vec<usize> = mermaid
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("linkStyle "))
+        .and_then(|l| l.split_whitespace().next())
+        .map(|list| list.split(',').filter_map(|i| i.parse().ok()).collect())
+        .unwrap_or_default();
+    mermaid_edges(mermaid)
+        .into_iter()
+        .filter(|(i, _)| red.contains(i))
+        .map(|(_, l)| l.trim().to_string())
+        .collect()
+}
+
+/// A snippet token two sites import, or a `.env` line two services read,
+/// is one place in the files: only the use that crosses turns red.
+#[test]
+fn only_the_crossing_use_of_a_shared_line_is_red() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = dir.path().join("platform/prod");
+    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+    let files = [
+        (
+            "Caddyfile",
+            "(hera) {\n\treverse_proxy ciam-hera:3000\n}\n\nlogin.ciam.example.com {\n\timport hera\n}\n\nlogin.iam.example.com {\n\timport hera\n}\n",
+        ),
+        (
+            "compose.yml",
+            "services:\n  ciam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      KRATOS_PUBLIC_URL: ${KRATOS_URL}\n  iam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      KRATOS_PUBLIC_URL: ${KRATOS_URL}\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n",
+        ),
+        (".env", "KRATOS_URL=http://iam-kratos:4433\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(env.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mermaid = graph(&[&dir.path().to_string_lossy()], 0);
+    let red = red_edges(&mermaid);
+    assert_eq!(red.len(), 2, "{mermaid}");
+    assert!(
+        red.iter()
+            .any(|l| l.starts_with("site_1 ") && l.contains("ISO003")),
+        "the IAM site's use of the snippet: {mermaid}"
+    );
+    assert!(
+        red.iter()
+            .any(|l| l.starts_with("svc_ciam_hera ") && l.contains("ISO005")),
+        "the CIAM app's URL of the IAM Kratos: {mermaid}"
+    );
+}
