@@ -54,6 +54,19 @@ pub enum ServiceKind {
     App,
 }
 
+impl ServiceKind {
+    /// Its name, as the dump and rule files write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Kratos => "kratos",
+            ServiceKind::Hydra => "hydra",
+            ServiceKind::Proxy => "proxy",
+            ServiceKind::Postgres => "postgres",
+            ServiceKind::App => "app",
+        }
+    }
+}
+
 /// A compose service with what isolint knows about it.
 #[derive(Debug, Clone)]
 pub struct ServiceFacts {

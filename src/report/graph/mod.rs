@@ -283,16 +283,6 @@ fn part(p: &Part) -> String {
     }
 }
 
-fn kind_name(kind: ServiceKind) -> &'static str {
-    match kind {
-        ServiceKind::Kratos => "kratos",
-        ServiceKind::Hydra => "hydra",
-        ServiceKind::Proxy => "proxy",
-        ServiceKind::Postgres => "postgres",
-        ServiceKind::App => "app",
-    }
-}
-
 /// The drawing of one environment, before findings are marked.
 pub fn build(env: &Environment, domains: &Domains) -> Graph {
     let mut g = Graph {
@@ -320,7 +310,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
         service_nodes.push(g.node(Node {
             id: ident("svc_", &s.service.name),
             name: s.service.name.clone(),
-            kind: kind_name(s.kind).to_string(),
+            kind: s.kind.as_str().to_string(),
             shape: Shape::Service,
             domain: service_domain(s, domains),
             codes: BTreeSet::new(),

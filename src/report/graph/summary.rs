@@ -27,7 +27,7 @@ pub fn render(sources: &SourceMap, findings: &[Diagnostic], graphs: &[Graph]) ->
         let _ = writeln!(
             out,
             "| {} | {} | `{}:{}` | {} |",
-            severity(d.severity),
+            d.severity.as_str(),
             d.code,
             sources
                 .display_path(d.primary.span.file)
@@ -46,14 +46,6 @@ pub fn render(sources: &SourceMap, findings: &[Diagnostic], graphs: &[Graph]) ->
         out.push_str("```\n");
     }
     out
-}
-
-fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
 }
 
 /// Text for one table cell: no pipes or new lines to break the row, and
