@@ -178,9 +178,19 @@ pub fn redact_source(text: &str) -> String {
     // Indentation of the line inside it that opened a multi-line scalar
     // (`|`, `>`, an unclosed quote): every deeper line is secret text.
     let mut scalar_block: Option<usize> = None;
+    // The quote a secret's value opened and has not closed (a `.env`
+    // value may run over lines that are not indented).
+    let mut open_quote: Option<char> = None;
     for line in text.split_inclusive('\n') {
         let indent = line.len() - line.trim_start().len();
         let trimmed = line.trim();
+        if let Some(q) = open_quote {
+            out.push_str(&mask_after(line, 0));
+            if line.contains(q) {
+                open_quote = None;
+            }
+            continue;
+        }
         if let Some(block) = secret_block {
             if trimmed.is_empty() || indent > block {
                 let in_scalar = scalar_block.is_some_and(|s| indent > s);
@@ -217,9 +227,13 @@ pub fn redact_source(text: &str) -> String {
                 secret_block = Some(indent);
                 out.push_str(line);
             } else {
-                if opens_multiline(value) {
-                    secret_block = Some(indent);
-                    scalar_block = Some(indent);
+                match value.chars().next() {
+                    Some(q @ ('"' | '\'')) if opens_multiline(value) => open_quote = Some(q),
+                    _ if opens_multiline(value) => {
+                        secret_block = Some(indent);
+                        scalar_block = Some(indent);
+                    }
+                    _ => {}
                 }
                 out.push_str(&mask_after(line, value_start));
             }
@@ -352,7 +366,7 @@ mod tests {
 
     #[test]
     fn keys_inside_a_secret_block_stay_readable_and_multiline_values_do_not() {
-        let text = "secrets:\n  cookie:\n    - c00kie\n  cipher: [ciph3r]\n  default: |\n    line1: s3cret\n    tail\n  system:\n    - >-\n      f0lded: x\nSECRETS_COOKIE: |\n  blocks3cret\npassword: \"open\n  qu0ted: y\"\nlog:\n  level: info\n";
+        let text = "secrets:\n  cookie:\n    - c00kie\n  cipher: [ciph3r]\n  default: |\n    line1: s3cret\n    tail\n  system:\n    - >-\n      f0lded: x\nSECRETS_COOKIE: |\n  blocks3cret\npassword: \"open\n  qu0ted: y\"\nlog:\n  level: info\nPRIVATE_KEY=\"-----BEGIN\nb0dy\n-----END\"\nAFTER=shown\n";
         let shown = redact_source(text);
         assert_eq!(shown.len(), text.len());
         for secret in [
@@ -364,6 +378,9 @@ mod tests {
             "f0lded",
             "blocks3cret",
             "qu0ted",
+            "BEGIN",
+            "b0dy",
+            "END",
         ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
@@ -373,6 +390,7 @@ mod tests {
             "  default: ",
             "  system:\n",
             "  level: info",
+            "AFTER=shown",
         ] {
             assert!(shown.contains(key), "{key:?} not in {shown}");
         }
