@@ -2,7 +2,8 @@
 //! domains are clusters; services, Caddy sites, databases and OAuth2
 //! clients are nodes; the edges are what crosses or keeps the boundary:
 //! a site to its upstreams, a service to its database, a service to the
-//! services its URLs name, a client to the Hydra it is registered in.
+//! services its URLs name, a client to the Hydra it is registered in, a
+//! config folder mounted across the boundary.
 //! Nodes and edges that a finding points at are red and carry its code.
 //!
 //! This file builds the drawing from the model; `mermaid.rs`, `dot.rs`
@@ -296,6 +297,14 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             spans.push(e.key_span);
             spans.extend(e.value.as_ref().and_then(Value::span));
         }
+        spans.extend(s.service.image.as_ref().and_then(Value::span));
+        spans.extend(
+            s.service
+                .command
+                .iter()
+                .chain(&s.service.entrypoint)
+                .filter_map(Value::span),
+        );
         spans.extend(s.service.ports.iter().map(|p| p.span));
         spans.extend(s.service.volumes.iter().map(|v| v.span));
         if let Some(ory) = &s.ory {

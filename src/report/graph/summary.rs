@@ -38,7 +38,13 @@ pub fn render(sources: &SourceMap, findings: &[Diagnostic], graphs: &[Graph]) ->
             cell(&d.message)
         );
     }
-    for g in graphs.iter().filter(|g| g.has_findings()) {
+    let with_findings = |g: &&Graph| {
+        g.has_findings()
+            || findings
+                .iter()
+                .any(|d| d.environment.is_some() && d.environment == g.name)
+    };
+    for g in graphs.iter().filter(with_findings) {
         let name = g.name.as_deref().unwrap_or("(no environment)");
         let _ = writeln!(out, "\n### {}\n", cell(name));
         out.push_str("```mermaid\n");
