@@ -96,6 +96,9 @@ pub fn render(g: &Graph) -> String {
     let (width, height) = layout
         .graph_label::<GraphLabel>()
         .map_or((0.0, 0.0), |l| (l.width, l.height));
+    // Room for the title, however few the nodes.
+    let title = g.name.as_deref().map_or(0, |n| n.chars().count()) as f64;
+    let width = width.max(title * CHAR_WIDTH * 14.0 / FONT_SIZE + 40.0);
 
     let mut out = String::new();
     let _ = writeln!(
