@@ -11,25 +11,11 @@ fn isolint() -> Command {
     cmd
 }
 
+use common::run_both;
+
 /// Runs isolint, checks the exit code, returns stdout.
 fn run(args: &[&str], code: i32) -> String {
     run_both(args, code).0
-}
-
-/// Runs isolint, checks the exit code, returns stdout and stderr.
-fn run_both(args: &[&str], code: i32) -> (String, String) {
-    let out = isolint()
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "isolint {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    (stdout, stderr)
 }
 
 #[test]

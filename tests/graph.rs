@@ -4,7 +4,8 @@
 //! every service in it, the SVGs committed under `docs/` current, and the
 //! job summary.
 
-use assert_cmd::Command;
+mod common;
+
 use std::path::Path;
 
 /// One broken fixture per ISO rule.
@@ -32,21 +33,14 @@ const COMMITTED: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// `isolint graph ARGS`, with this exit code: stdout on success, else
+/// stderr.
 fn graph(args: &[&str], code: i32) -> String {
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("binary: {e}"))
-        .arg("graph")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(if code == 0 { out.stdout } else { out.stderr })
-        .unwrap_or_else(|e| panic!("{e}"))
+    let all: Vec<&str> = std::iter::once("graph")
+        .chain(args.iter().copied())
+        .collect();
+    let (stdout, stderr) = common::run_both(&all, code);
+    if code == 0 { stdout } else { stderr }
 }
 
 #[test]
@@ -95,13 +89,8 @@ fn each_iso_rule_draws_a_red_edge_with_its_code() {
 
 /// The services of a tree, as `isolint dump` lists them.
 fn service_names(path: &str) -> Vec<String> {
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("binary: {e}"))
-        .args(["dump", path])
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    let dump: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let (out, _) = common::run_both(&["dump", path], 0);
+    let dump: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}"));
     dump["environments"]
         .as_array()
         .into_iter()

@@ -6,6 +6,25 @@
 use assert_cmd::Command;
 use std::path::Path;
 
+/// Runs isolint with `args` (colour left to its defaults), checks the exit
+/// code, and returns stdout and stderr.
+pub fn run_both(args: &[&str], code: i32) -> (String, String) {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "isolint {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
 /// `isolint check --format json ROOT` as (code, file inside ROOT, line).
 pub fn findings(root: &Path) -> Vec<(String, String, u64)> {
     let out = Command::cargo_bin("isolint")
