@@ -121,9 +121,7 @@ impl Graph {
     /// its own, from the node of its primary location to the others.
     pub fn mark(&mut self, findings: &[Diagnostic], sources: &SourceMap) {
         for d in findings {
-            let spans: Vec<Span> = std::iter::once(d.primary.span)
-                .chain(d.related.iter().map(|l| l.span))
-                .collect();
+            let spans = locations(d);
             let touched = |s: Span| spans.iter().any(|f| overlaps(sources, s, *f));
             let hit = |a: &Anchor| {
                 touched(a.span) && (a.through.is_empty() || a.through.iter().any(|t| touched(*t)))
@@ -164,9 +162,7 @@ impl Graph {
 
     /// Whether a finding points at anything of this graph.
     pub fn touches(&self, d: &Diagnostic, sources: &SourceMap) -> bool {
-        let spans: Vec<Span> = std::iter::once(d.primary.span)
-            .chain(d.related.iter().map(|l| l.span))
-            .collect();
+        let spans = locations(d);
         self.nodes
             .iter()
             .flat_map(|n| &n.anchors)
@@ -241,6 +237,13 @@ impl Graph {
             anchors,
         });
     }
+}
+
+/// A finding's locations: the primary one, then the related ones.
+fn locations(d: &Diagnostic) -> Vec<Span> {
+    std::iter::once(d.primary.span)
+        .chain(d.related.iter().map(|l| l.span))
+        .collect()
 }
 
 /// Whether two spans overlap. A file read twice (by two environments)
