@@ -352,7 +352,7 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
     use crate::report::graph;
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
-    let (mut findings, mut graphs) = crate::check::findings_and(
+    let (mut findings, graphs) = crate::check::findings_and(
         &sources,
         &crate::check::Request {
             paths: args.paths.clone(),
@@ -361,10 +361,14 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
             select: &[],
             ignore: &[],
         },
-        |env, config| graph::build(env, &config.policy.domains),
+        // Only the environment asked for is drawn.
+        |env, config| {
+            (args.environment.is_none() || env.name == args.environment)
+                .then(|| graph::build(env, &config.policy.domains))
+        },
     )?;
+    let mut graphs: Vec<graph::Graph> = graphs.into_iter().flatten().collect();
     if let Some(name) = &args.environment {
-        graphs.retain(|g| g.name.as_ref() == Some(name));
         if graphs.is_empty() {
             return Err(Fatal(format!("no environment named '{name}'")));
         }
