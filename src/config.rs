@@ -321,6 +321,12 @@ impl Config {
     }
 
     /// Whether `path` is a seed script by configuration.
+    /// Whether `[seed] scripts` names any files: without it, no path
+    /// need be made canonical to ask [`Config::is_seed_script`].
+    pub fn names_seed_scripts(&self) -> bool {
+        self.seed_scripts.is_some()
+    }
+
     pub fn is_seed_script(&self, path: &Path) -> bool {
         let Some(set) = &self.seed_scripts else {
             return false;

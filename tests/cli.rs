@@ -625,3 +625,35 @@ fn stdin_filename_checks_the_buffer_within_its_environment() {
         "{out}"
     );
 }
+
+#[test]
+fn seed_scripts_of_a_nested_environment_are_its_own() {
+    let compose = "services:\n  ciam-hydra:\n    image: oryd/hydra:v2.2.0\n";
+    let seed = |id: &str| {
+        format!(
+            "#!/bin/sh\ncurl -X POST \"http://ciam-hydra:4445/admin/clients\" -d '{{\"client_id\": \"{id}\"}}'\n"
+        )
+    };
+    let (outer, inner) = (seed("outer-client"), seed("inner-client"));
+    let dir = common::write_tree(&[
+        ("platform/prod/compose.yml", compose),
+        ("platform/prod/scripts/seed-prod.sh", &outer),
+        ("platform/prod/sandbox/compose.yml", compose),
+        ("platform/prod/sandbox/seed-sandbox.sh", &inner),
+    ]);
+    let dump: serde_json::Value =
+        serde_json::from_str(&run(&["dump", &dir.path().to_string_lossy()], 0))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let clients = |env: &str| -> Vec<String> {
+        dump["environments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["name"] == env)
+            .flat_map(|e| e["oauth2_clients"].as_array().cloned().unwrap_or_default())
+            .filter_map(|c| c["client_id"]["text"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(clients("prod"), ["outer-client"], "{dump}");
+    assert_eq!(clients("sandbox"), ["inner-client"], "{dump}");
+}

@@ -281,26 +281,37 @@ fn seed_clients(
             }
         }
     }
-    // The folder's own files: not hidden ones, not nested environments.
-    let by_name: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+    // The folder's own files: not hidden ones, not those of nested
+    // environments (folders below holding compose files), from one walk.
+    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            let hidden = e.file_name().to_string_lossy().starts_with('.');
-            let nested_env = e.file_type().is_dir() && !compose_files(e.path()).is_empty();
-            e.depth() == 0 || !(hidden || nested_env)
-        })
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(Result::ok)
-        .map(walkdir::DirEntry::into_path)
+        .collect();
+    let nested: Vec<&Path> = entries
+        .iter()
+        .filter(|e| e.depth() > 1 && crate::discover::is_compose_name(e.path()))
+        .filter(|e| e.file_type().is_file() || e.path().is_file())
+        .filter_map(|e| e.path().parent())
+        .collect();
+    let by_name: Vec<PathBuf> = entries
+        .iter()
+        .map(walkdir::DirEntry::path)
+        .filter(|p| !nested.iter().any(|n| p.starts_with(n)))
         .filter(|p| {
             let by_name = p.file_name().is_some_and(|n| {
                 let n = n.to_string_lossy();
                 n.contains("seed") && n.ends_with(".sh")
             });
-            let configured = || p.canonicalize().is_ok_and(|c| config.is_seed_script(&c));
-            p.is_file() && (by_name || configured())
+            let configured = || {
+                config.names_seed_scripts()
+                    && p.canonicalize().is_ok_and(|c| config.is_seed_script(&c))
+            };
+            (by_name || configured()) && p.is_file()
         })
+        .map(Path::to_path_buf)
         .collect();
     for path in by_name {
         if !scripts.iter().any(|(p, ..)| p == &path) {
