@@ -432,5 +432,9 @@ fn dump(args: &DumpArgs) -> Result<ExitCode, Fatal> {
         "{}",
         report::pretty::render(&sources, &diagnostics, color)
     );
-    Ok(ExitCode::from(2))
+    // Notes (a config not in the tree) are shown; only errors fail.
+    let failed = diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error);
+    Ok(ExitCode::from(if failed { 2 } else { 0 }))
 }

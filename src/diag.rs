@@ -7,6 +7,36 @@
 use crate::syntax::source::Span;
 use serde::Serialize;
 
+/// The codes every stage may report; the rules re-export them with their
+/// metadata (`crate::rules`).
+pub mod codes {
+    /// A file cannot be parsed, or an import cannot be followed.
+    pub const CFG001: &str = "CFG001";
+    /// A suppression comment that matches nothing or gives no reason.
+    pub const CFG003: &str = "CFG003";
+    /// A value an isolation rule needs is only known at deploy time.
+    pub const CFG002: &str = "CFG002";
+    /// Services of two domains use the same database.
+    pub const ISO001: &str = "ISO001";
+    /// A domain's cookie domain covers another domain's hosts.
+    pub const ISO002: &str = "ISO002";
+    /// A Caddy site of one domain proxies to another domain's service.
+    pub const ISO003: &str = "ISO003";
+    /// One OAuth2 client id in two domains' Hydras, or an app using the other
+    /// domain's client.
+    pub const ISO004: &str = "ISO004";
+    /// A service configured with another domain's URLs.
+    pub const ISO005: &str = "ISO005";
+    /// Secrets or salts shared by two domains.
+    pub const ISO006: &str = "ISO006";
+    /// A service mounts or loads another domain's config.
+    pub const ISO007: &str = "ISO007";
+    /// Two domains connect to Postgres as the same user.
+    pub const ISO008: &str = "ISO008";
+    /// Host ports that collide or break the port plan.
+    pub const ISO009: &str = "ISO009";
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -61,10 +91,24 @@ impl Diagnostic {
     pub fn parse_error(span: Span, message: impl Into<String>) -> Diagnostic {
         let message = message.into();
         Diagnostic {
-            code: crate::rules::CFG001,
+            code: codes::CFG001,
             severity: Severity::Error,
             primary: Label::new(span, "here"),
             message,
+            related: Vec::new(),
+            help: None,
+            environment: None,
+        }
+    }
+
+    /// A CFG002 note: something a rule would need is not in the tree, so
+    /// it is not checked.
+    pub fn unresolved(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: codes::CFG002,
+            severity: Severity::Info,
+            primary: Label::new(span, "here"),
+            message: message.into(),
             related: Vec::new(),
             help: None,
             environment: None,

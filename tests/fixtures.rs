@@ -1,6 +1,7 @@
 //! Fixture trees with their expected findings: every `fixtures/broken/*`
 //! folder holds an `expected.txt` of `CODE path/inside/the/fixture LINE`
-//! lines, and the healthy `fixtures/olympus` tree has none.
+//! lines, and the healthy `fixtures/olympus` and `fixtures/healthy/*`
+//! trees have none.
 
 mod common;
 
@@ -46,6 +47,19 @@ fn broken_fixtures_give_exactly_their_expected_findings() {
 }
 
 #[test]
-fn healthy_tree_has_no_findings() {
+fn healthy_trees_have_no_findings() {
     assert_eq!(findings(Path::new("fixtures/olympus")), Findings::new());
+    // A dev tree routed through a locally built proxy's published ports,
+    // with both legs of the CIAM Athena's login flow; single-stack trees
+    // on Ory's default ports, with and without a proxy.
+    let mut dirs: Vec<_> = std::fs::read_dir("fixtures/healthy")
+        .unwrap_or_else(|e| panic!("fixtures/healthy: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 3, "fixtures missing");
+    for dir in dirs {
+        assert_eq!(findings(&dir), Findings::new(), "{}", dir.display());
+    }
 }

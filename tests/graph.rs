@@ -314,7 +314,7 @@ fn only_the_crossing_use_of_a_shared_line_is_red() {
         ),
         (
             "compose.yml",
-            "services:\n  ciam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      KRATOS_PUBLIC_URL: ${KRATOS_URL}\n  iam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      KRATOS_PUBLIC_URL: ${KRATOS_URL}\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n",
+            "services:\n  ciam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      KRATOS_PUBLIC_URL: ${KRATOS_URL}\n  iam-hera:\n    image: ghcr.io/x/hera:1.0.0\n    environment:\n      KRATOS_PUBLIC_URL: ${KRATOS_URL}\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n",
         ),
         (".env", "KRATOS_URL=http://iam-kratos:4433\n"),
     ];

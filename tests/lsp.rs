@@ -112,7 +112,7 @@ fn diagnostics_on_open_and_save_with_related_locations_and_a_quick_fix() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let env = dir.path().join("platform/prod");
     std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
-    let compose = "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-hera:\n    image: ghcr.io/example/hera:1.8.2\n  iam-hera:\n    image: ghcr.io/example/hera:1.8.2\n";
+    let compose = "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-hera:\n    image: ghcr.io/example/hera:1.8.2\n  iam-hera:\n    image: ghcr.io/example/hera:1.8.2\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n";
     std::fs::write(env.join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
     let healthy = "login.ciam.example.com {\n\treverse_proxy ciam-hera:3000\n}\n";
     let caddyfile = env.join("Caddyfile");
@@ -213,7 +213,7 @@ fn environments_are_published_apart_and_config_errors_land_on_the_config() {
         std::fs::write(d.join("Caddyfile"), crossed).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(
             d.join("compose.yml"),
-            "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n",
+            "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
     }

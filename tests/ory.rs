@@ -25,7 +25,7 @@ fn load(dir: &str, file: &str) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut configs = Vec::new();
     for s in &c.services {
-        if let Some(kind) = ory::kind_of(s) {
+        if let Some(kind) = isolint::load::kind::kind_of(s).0.ory() {
             let cfg = ory::load(&sources, &scope, s, kind, dir, &mut diagnostics);
             configs.push((s.name.clone(), cfg));
         }

@@ -78,9 +78,23 @@ pub struct Service {
     pub entrypoint: Vec<Value>,
     pub depends_on: Vec<String>,
     pub profiles: Vec<String>,
+    /// `build:` (a context string, or `context` and `dockerfile`): a
+    /// locally built image, as written.
+    pub build: Option<Build>,
+    /// Other names the service answers to on its networks:
+    /// `container_name`, `hostname` and `networks.*.aliases`.
+    pub aliases: Vec<String>,
     /// Keys written with compose's `!reset` or `!override` tag: in an
     /// override file they replace the earlier value instead of merging.
     pub replaced: Vec<String>,
+}
+
+/// A service's `build:` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Build {
+    pub context: Option<String>,
+    pub dockerfile: Option<String>,
+    pub span: Span,
 }
 
 /// The last path segment of an image's repository: `oryd/kratos:v1.3`,
@@ -152,6 +166,21 @@ impl Service {
         if !later.profiles.is_empty() {
             self.profiles = later.profiles;
         }
+        if later.build.is_some() {
+            self.build = later.build;
+        }
+        for a in later.aliases {
+            if !self.aliases.contains(&a) {
+                self.aliases.push(a);
+            }
+        }
+    }
+
+    /// Whether the service answers to `host` on its networks: its name or
+    /// one of its aliases, without regard to case.
+    pub fn answers_to(&self, host: &str) -> bool {
+        self.name.eq_ignore_ascii_case(host)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(host))
     }
 
     /// The effective value of an environment variable.
@@ -449,6 +478,8 @@ impl Ctx<'_> {
             entrypoint: self.words(node.get("entrypoint")),
             depends_on: self.strings(node.get("depends_on")),
             profiles: self.strings(node.get("profiles")),
+            build: node.get("build").map(|b| self.build(b)),
+            aliases: self.aliases(node),
             replaced: node
                 .entries()
                 .iter()
@@ -661,6 +692,36 @@ impl Ctx<'_> {
 
     /// `command`/`entrypoint`: a list of words, or a string split at white
     /// space outside quotes.
+    fn build(&mut self, node: &Node) -> Build {
+        match &node.kind {
+            Kind::Map(_) => Build {
+                context: node.get("context").and_then(|n| self.text(n)),
+                dockerfile: node.get("dockerfile").and_then(|n| self.text(n)),
+                span: node.span,
+            },
+            _ => Build {
+                context: self.text(node),
+                dockerfile: None,
+                span: node.span,
+            },
+        }
+    }
+
+    fn aliases(&mut self, node: &Node) -> Vec<String> {
+        let mut out: Vec<String> = ["container_name", "hostname"]
+            .iter()
+            .filter_map(|k| node.get(k))
+            .filter_map(|n| self.text(n))
+            .collect();
+        if let Some(networks) = node.get("networks") {
+            for e in networks.entries() {
+                out.extend(self.strings(e.value.get("aliases")));
+            }
+        }
+        out.retain(|a| !a.is_empty());
+        out
+    }
+
     fn words(&mut self, node: Option<&Node>) -> Vec<Value> {
         let Some(node) = node else {
             return Vec::new();

@@ -6,5 +6,6 @@ pub mod compose;
 pub mod dotenv;
 pub mod dsn;
 pub mod initsql;
+pub mod kind;
 pub mod ory;
 pub mod seed;

@@ -110,26 +110,6 @@ pub fn parse_env_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// Kratos or Hydra, by image name or by the program the service runs.
-pub fn kind_of(service: &Service) -> Option<OryKind> {
-    let name = service.image_name().unwrap_or_default();
-    let program = service
-        .entrypoint
-        .first()
-        .or(service.command.first())
-        .and_then(Value::text)
-        .unwrap_or_default();
-    let program = program.rsplit('/').next().unwrap_or("").to_string();
-    for candidate in [name.as_str(), program.as_str()] {
-        match candidate {
-            "kratos" => return Some(OryKind::Kratos),
-            "hydra" => return Some(OryKind::Hydra),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// The path given with `-c`/`--config` in entrypoint + command.
 fn config_arg(service: &Service) -> Option<(String, Span)> {
     let words: Vec<&Value> = service.entrypoint.iter().chain(&service.command).collect();
@@ -204,6 +184,22 @@ pub fn load(
                 ),
             )
             .with_label("this config file"),
+        );
+        return config;
+    }
+    // A mount whose source is not in the tree (a stack started from
+    // another folder, a path made at deploy time): compose accepts it, so
+    // this is a note that its settings go unchecked, not a parse error.
+    if !path.exists() {
+        diagnostics.push(
+            Diagnostic::unresolved(
+                at,
+                format!(
+                    "{inside} is mounted from {}, which is not in the tree; its settings are not checked",
+                    crate::syntax::source::display_path(&path)
+                ),
+            )
+            .with_label("the service loads this config"),
         );
         return config;
     }

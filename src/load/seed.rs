@@ -692,6 +692,22 @@ fn json_client_id(payload: &Value) -> Option<Value> {
     })
 }
 
+/// The span of `len` bytes at `from` in a literal written as is or in one
+/// pair of quotes (`'{"client_id": "x"}'`); the whole literal's span when
+/// its text was unescaped on the way (the offsets no longer match).
+fn sub_span(span: Span, text: &str, from: usize, len: usize) -> Span {
+    let width = (span.end - span.start) as usize;
+    let lead = if width == text.len() {
+        0
+    } else if width == text.len() + 2 {
+        1
+    } else {
+        return span;
+    };
+    let start = span.start as usize + lead + from;
+    Span::new(span.file, start, start + len)
+}
+
 fn template_client_id(payload: &Value) -> Option<Value> {
     // Walk the pieces: find `"client_id"`, then `:`, then the quoted value.
     let mut state = 0; // 0: looking for key, 1: for ':', 2: for opening quote, 3: in value
@@ -728,9 +744,10 @@ fn template_client_id(payload: &Value) -> Option<Value> {
                         _ => match rest.find('"') {
                             Some(end) => {
                                 if end > 0 {
+                                    let from = text.len() - rest.len();
                                     value.push(Piece::Lit {
                                         text: rest.get(..end).unwrap_or("").to_string(),
-                                        span: *span,
+                                        span: sub_span(*span, text, from, end),
                                     });
                                 }
                                 return Some(Value { pieces: value });

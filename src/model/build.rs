@@ -72,20 +72,6 @@ pub fn environment_of(file: &Path, config: &crate::config::Config) -> Option<Pat
         .map(Path::to_path_buf)
 }
 
-fn kind_of(service: &Service) -> ServiceKind {
-    match ory::kind_of(service) {
-        Some(ory::OryKind::Kratos) => return ServiceKind::Kratos,
-        Some(ory::OryKind::Hydra) => return ServiceKind::Hydra,
-        None => {}
-    }
-    let name = service.image_name().unwrap_or_default();
-    match name.as_str() {
-        "caddy" => ServiceKind::Proxy,
-        "postgres" | "postgis" => ServiceKind::Postgres,
-        _ => ServiceKind::App,
-    }
-}
-
 /// The Caddyfile a service mounts (a bind mount of a file named like one).
 fn mounted_caddyfile(service: &Service, dir: &Path) -> Option<PathBuf> {
     service.volumes.iter().find_map(|v| {
@@ -124,13 +110,10 @@ pub fn environment(
     }
     let mut services: Vec<ServiceFacts> = Vec::new();
     for service in merged {
-        let kind = kind_of(&service);
-        let ory = match kind {
-            ServiceKind::Kratos => Some(ory::OryKind::Kratos),
-            ServiceKind::Hydra => Some(ory::OryKind::Hydra),
-            _ => None,
-        }
-        .map(|k| ory::load(sources, scope, &service, k, dir, diagnostics));
+        let (kind, kind_reason) = crate::load::kind::kind_of(&service);
+        let ory = kind
+            .ory()
+            .map(|k| ory::load(sources, scope, &service, k, dir, diagnostics));
         // Reports mask the text that secrets come from (a `.env` line
         // whose own name does not say it is secret).
         for e in &service.environment {
@@ -140,7 +123,12 @@ pub fn environment(
                 }
             }
         }
-        services.push(ServiceFacts { service, kind, ory });
+        services.push(ServiceFacts {
+            service,
+            kind,
+            kind_reason,
+            ory,
+        });
     }
     let mut site_list = Vec::new();
     let caddyfiles: Vec<(PathBuf, Env)> = services
@@ -180,6 +168,7 @@ pub fn environment(
         services,
         oauth2_clients,
         init_sql,
+        resolved: Default::default(),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod build;
 pub mod domain;
 pub mod policy;
 pub mod redact;
+pub mod resolve;
 pub mod value;
 
 use crate::load::caddy::sites::Site;
@@ -43,35 +44,16 @@ impl Profile {
     }
 }
 
-/// What a service is, for the rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ServiceKind {
-    Kratos,
-    Hydra,
-    Proxy,
-    Postgres,
-    App,
-}
-
-impl ServiceKind {
-    /// Its name, as the dump and rule files write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceKind::Kratos => "kratos",
-            ServiceKind::Hydra => "hydra",
-            ServiceKind::Proxy => "proxy",
-            ServiceKind::Postgres => "postgres",
-            ServiceKind::App => "app",
-        }
-    }
-}
+pub use crate::load::kind::ServiceKind;
 
 /// A compose service with what isolint knows about it.
 #[derive(Debug, Clone)]
 pub struct ServiceFacts {
     pub service: Service,
     pub kind: ServiceKind,
+    /// The signal that decided the kind (`image oryd/kratos:v1.3`,
+    /// `built from ../caddy`, `mounts ./Caddyfile at /etc/caddy/Caddyfile`).
+    pub kind_reason: String,
     /// Effective configuration, for Kratos and Hydra.
     pub ory: Option<OryConfig>,
 }
@@ -115,6 +97,29 @@ pub struct Environment {
     pub oauth2_clients: Vec<OAuthClient>,
     /// What the Postgres init scripts set up.
     pub init_sql: Vec<crate::load::initsql::InitSql>,
+    /// What every reference resolves to, computed once on first ask.
+    pub resolved: std::sync::OnceLock<resolve::Resolution>,
+}
+
+impl Environment {
+    /// The resolved model (domains with their evidence, references
+    /// followed, the boundary), computed on the first call.
+    pub fn resolved(&self, domains: &domain::Domains) -> &resolve::Resolution {
+        self.resolved
+            .get_or_init(|| resolve::resolve(self, domains))
+    }
+
+    /// The index of a service of this environment.
+    pub fn index_of(&self, s: &ServiceFacts) -> Option<usize> {
+        self.services
+            .iter()
+            .position(|x| std::ptr::eq(x, s))
+            .or_else(|| {
+                self.services
+                    .iter()
+                    .position(|x| x.service.name == s.service.name)
+            })
+    }
 }
 
 #[cfg(test)]

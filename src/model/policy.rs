@@ -30,9 +30,7 @@ impl Exception {
     pub fn covers(&self, service: &str, own: &str, key: &str, to: &str) -> bool {
         own == self.from
             && to == self.to
-            && service
-                .split(['-', '_'])
-                .any(|seg| seg.eq_ignore_ascii_case(&self.role))
+            && self.is_role(service)
             && self.keys.iter().any(|k| {
                 if k.ends_with('_') {
                     key.starts_with(k.as_str())
@@ -41,6 +39,28 @@ impl Exception {
                 }
             })
     }
+}
+
+impl Exception {
+    /// Whether a service name has the exception's role as a segment.
+    pub fn is_role(&self, name: &str) -> bool {
+        name.split(['-', '_'])
+            .any(|seg| seg.eq_ignore_ascii_case(&self.role))
+    }
+
+    /// The return leg: the identity provider of domain `to` (its Kratos)
+    /// sends the operator back to the app of the exception, so its return
+    /// URLs (`selfservice.allowed_return_urls`, the default and per-flow
+    /// `after` return URLs) may name that app, of domain `from`.
+    pub fn returns_to(&self, own: &str, key: &str, target: &str, target_domain: &str) -> bool {
+        own == self.to && target_domain == self.from && self.is_role(target) && is_return_key(key)
+    }
+}
+
+/// Kratos settings that hold where a finished flow sends the browser.
+pub fn is_return_key(key: &str) -> bool {
+    key.starts_with("selfservice.allowed_return_urls")
+        || (key.starts_with("selfservice.") && key.ends_with("default_browser_return_url"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -244,6 +244,26 @@ impl Value {
         out
     }
 
+    /// Where the value's text is written, and the references it came
+    /// through (outermost first): a value that is one variable (`${X}`,
+    /// `$2`) is written where that variable got it — the `.env` line, the
+    /// call of a wrapper function — and the reference is where it came
+    /// through. A finding's primary location is the former.
+    pub fn written_at(&self) -> Option<(Span, Vec<Span>)> {
+        let mut through = Vec::new();
+        let mut cur = self;
+        while let [Piece::Var(var)] = cur.pieces.as_slice() {
+            match var.bound.as_deref() {
+                Some(b) if b.span().is_some() => {
+                    through.push(var.span);
+                    cur = b;
+                }
+                _ => break,
+            }
+        }
+        Some((cur.span()?, through))
+    }
+
     /// The span of the whole value as written.
     pub fn span(&self) -> Option<Span> {
         let first = self.pieces.first().map(piece_span)?;

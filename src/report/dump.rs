@@ -1,12 +1,12 @@
-//! `isolint dump`: the model as JSON (design.md §3). Domains are `null`
-//! until domain attribution exists.
+//! `isolint dump`: the model as JSON (design.md §3), resolved: each
+//! domain with its evidence, the boundary, every URL with its hops.
 
 use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
 use crate::load::dsn::{Dsn, Part};
 use crate::load::ory::Source;
-use crate::model::attribute::{client_domain, service_domain, site_domain, upstream_domain};
 use crate::model::domain::Domains;
 use crate::model::redact::redact;
+use crate::model::resolve::{Attribution, Boundary, Resolution, Target};
 use crate::model::value::Value as ModelValue;
 use crate::model::{Environment, ServiceFacts};
 use crate::syntax::source::{SourceMap, Span};
@@ -16,13 +16,21 @@ pub fn render(sources: &SourceMap, environments: &[Environment], domains: &Domai
     let envs: Vec<Value> = environments
         .iter()
         .map(|e| {
+            let r = e.resolved(domains);
             json!({
                 "name": e.name,
                 "profile": e.profile,
-                "services": e.services.iter().map(|s| service(sources, s, service_domain(s, domains))).collect::<Vec<_>>(),
-                "sites": e.sites.iter().map(|s| site(sources, s, e, domains)).collect::<Vec<_>>(),
-                "oauth2_clients": e.oauth2_clients.iter().map(|c| client(sources, c, client_domain(c, e, domains))).collect::<Vec<_>>(),
-                "databases": e.services.iter().filter_map(|s| database(sources, s, service_domain(s, domains))).collect::<Vec<_>>(),
+                "boundary": boundary(&r.boundary),
+                "services": e.services.iter().enumerate().map(|(i, s)| service(sources, s, r.services.get(i))).collect::<Vec<_>>(),
+                "sites": e.sites.iter().enumerate().map(|(i, s)| site(sources, s, i, r)).collect::<Vec<_>>(),
+                "oauth2_clients": e.oauth2_clients.iter().enumerate().map(|(i, c)| client(sources, c, e, r, i)).collect::<Vec<_>>(),
+                "databases": e.services.iter().enumerate().filter_map(|(i, s)| database(sources, s, r.service_domain(i))).collect::<Vec<_>>(),
+                "relations": r.urls.iter().map(|u| json!({
+                    "from": e.services.get(u.service).map(|s| s.service.name.clone()),
+                    "key": u.key,
+                    "value": value(sources, &u.key, &u.value),
+                    "to": target(sources, e, &u.target),
+                })).collect::<Vec<_>>(),
                 "init_sql": e.init_sql.iter().map(|s| init_sql(sources, s)).collect::<Vec<_>>(),
             })
         })
@@ -31,6 +39,40 @@ pub fn render(sources: &SourceMap, environments: &[Environment], domains: &Domai
         .unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn boundary(b: &Boundary) -> Value {
+    match b {
+        Boundary::Present(domains) => json!({"state": "present", "domains": domains}),
+        Boundary::None(reason) => json!({"state": "none", "reason": reason}),
+    }
+}
+
+fn evidence(sources: &SourceMap, a: &Attribution) -> Value {
+    a.evidence
+        .iter()
+        .map(|e| {
+            let at = e.span.map(|s| location(sources, s));
+            json!({
+                "reason": e.reason,
+                "file": at.as_ref().map(|(f, _)| f.clone()),
+                "line": at.map(|(_, l)| l),
+            })
+        })
+        .collect()
+}
+
+/// What a reference reaches, with each hop.
+fn target(sources: &SourceMap, e: &Environment, t: &Target) -> Value {
+    json!({
+        "domain": t.domain,
+        "services": t.services.iter().filter_map(|i| e.services.get(*i)).map(|s| s.service.name.clone()).collect::<Vec<_>>(),
+        "reason": t.reason,
+        "hops": t.hops.iter().map(|h| {
+            let (file, line) = location(sources, h.span);
+            json!({"note": redact("url", &h.note), "file": file, "line": line})
+        }).collect::<Vec<_>>(),
+    })
 }
 
 fn location(sources: &SourceMap, span: Span) -> (String, usize) {
@@ -47,14 +89,16 @@ fn via(sources: &SourceMap, chain: &[Span]) -> Vec<Value> {
         .collect()
 }
 
-fn site(sources: &SourceMap, s: &Site, e: &Environment, domains: &Domains) -> Value {
+fn site(sources: &SourceMap, s: &Site, i: usize, r: &Resolution) -> Value {
     let (file, line) = location(sources, s.span);
+    let attribution = r.sites.get(i).cloned().unwrap_or_default();
     json!({
         "addresses": s.addresses.iter().map(|a| address(sources, a)).collect::<Vec<_>>(),
-        "domain": site_domain(s, domains),
+        "domain": attribution.domain,
+        "evidence": evidence(sources, &attribution),
         "file": file,
         "line": line,
-        "upstreams": s.upstreams.iter().map(|u| upstream(sources, u, upstream_domain(u, &e.services, domains).0)).collect::<Vec<_>>(),
+        "upstreams": s.upstreams.iter().enumerate().map(|(u_i, u)| upstream(sources, u, r.upstream(i, u_i).and_then(|t| t.domain.clone()))).collect::<Vec<_>>(),
     })
 }
 
@@ -122,7 +166,8 @@ fn value(sources: &SourceMap, name: &str, v: &ModelValue) -> Value {
     })
 }
 
-fn service(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Value {
+fn service(sources: &SourceMap, s: &ServiceFacts, a: Option<&Attribution>) -> Value {
+    let a = a.cloned().unwrap_or_default();
     let mut env = serde_json::Map::new();
     for var in &s.service.environment {
         let shown = match &var.value {
@@ -147,8 +192,11 @@ fn service(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Val
     }
     json!({
         "name": s.service.name,
-        "domain": domain,
+        "domain": a.domain,
+        "neutral": a.neutral,
+        "evidence": evidence(sources, &a),
         "kind": s.kind,
+        "kind_reason": s.kind_reason,
         "image": s.service.image.as_ref().map(|v| value(sources, "image", v)),
         "env": env,
         "config": config,
@@ -165,7 +213,7 @@ fn part(p: &Option<Part>) -> Value {
 
 /// The database a service uses: its Ory `dsn`, else `DSN` or
 /// `DATABASE_URL` in its environment.
-fn database(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Option<Value> {
+fn database(sources: &SourceMap, s: &ServiceFacts, domain: Option<&str>) -> Option<Value> {
     let dsn_value = s.dsn()?;
     let dsn = Dsn::parse(&dsn_value)?;
     let mut shown = value(sources, "dsn", &dsn_value);
@@ -183,14 +231,24 @@ fn database(sources: &SourceMap, s: &ServiceFacts, domain: Option<String>) -> Op
     }))
 }
 
-fn client(sources: &SourceMap, c: &crate::model::OAuthClient, domain: Option<String>) -> Value {
+fn client(
+    sources: &SourceMap,
+    c: &crate::model::OAuthClient,
+    e: &Environment,
+    res: &Resolution,
+    i: usize,
+) -> Value {
     let r = &c.registration;
+    let hydra = res
+        .client_hydra(e, i)
+        .map(|h| h.service.name.clone())
+        .or_else(|| c.hydra.clone());
     let (file, line) = location(sources, r.span);
     json!({
         "client_id": r.client_id.as_ref().map(|v| value(sources, "client_id", v)),
         "admin_url": value(sources, "admin_url", &r.admin_url),
-        "hydra": c.hydra,
-        "domain": domain,
+        "hydra": hydra,
+        "domain": res.client_domain(i),
         "method": r.method,
         "file": file,
         "line": line,

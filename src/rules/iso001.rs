@@ -2,14 +2,17 @@
 //! (same host, port and name once the DSN is normalised), or the same
 //! unresolved variable for it. The documented settings database is exempt.
 
-use super::{Context, ISO001, Rule, RuleMeta};
+use super::{Context, ISO001, Rule, RuleMeta, located};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceFacts;
-use crate::model::attribute::service_domain;
 use crate::model::value::Value;
+use crate::syntax::source::Span;
 
 pub struct SharedDatabase;
+
+/// A service using a database: its domain, the service, its DSN.
+type User<'a> = (String, &'a ServiceFacts, Value);
 
 /// What identifies a database for comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,10 +72,10 @@ impl Rule for SharedDatabase {
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
-        let mut seen: Vec<(DbKey, String, &ServiceFacts, Value)> = Vec::new();
-        let mut out = Vec::new();
+        // Every user of each database, in service order.
+        let mut users: Vec<(DbKey, Vec<User>)> = Vec::new();
         for s in &ctx.env.services {
-            let Some(domain) = service_domain(s, ctx.domains) else {
+            let Some(domain) = ctx.service_domain(s) else {
                 continue;
             };
             let Some((dsn_key, value)) = s.dsn_with_key() else {
@@ -84,17 +87,12 @@ impl Rule for SharedDatabase {
             );
             let parsed = match Dsn::parse(&value) {
                 Some(dsn) => key(&dsn),
-                // A DSN that is one unknown variable: the same variable on
-                // both sides is the same database. (A DSN that only fails
-                // to parse for an unknown part is not compared.)
                 None if value.text().is_none() && whole_variable => {
                     Some((DbKey::Symbolic(value.unbound()), None))
                 }
                 None => None,
             };
             let Some((key, name)) = parsed else { continue };
-            // Services reach the shared settings database as DATABASE_URL:
-            // one whose database is not known is taken to be that one.
             if dsn_key == "DATABASE_URL" && name.is_none() {
                 continue;
             }
@@ -104,68 +102,103 @@ impl Rule for SharedDatabase {
             {
                 continue;
             }
-            for (other_key, other_domain, other, other_value) in &seen {
-                if *other_key != key || *other_domain == domain {
-                    continue;
-                }
-                let what = match &key {
-                    DbKey::Known(host, port, db) => format!("database {db} on {host}:{port}"),
-                    DbKey::Symbolic(vars) => {
-                        format!("the database named by ${{{}}}", vars.join("}, ${"))
-                    }
-                };
-                let mut related = vec![];
-                if let Some(span) = other_value.span() {
-                    related.push(Label::new(
-                        span,
-                        format!(
-                            "{} ({}) uses it too",
-                            other.service.name,
-                            other_domain.to_uppercase()
-                        ),
-                    ));
-                }
-                // Where parts of either DSN came from, outside the DSNs
-                // themselves (the `.env` line of a variable).
-                let within = |outer: Option<crate::syntax::source::Span>,
-                              p: crate::syntax::source::Span| {
-                    outer.is_some_and(|o| o.file == p.file && o.start <= p.start && p.end <= o.end)
-                };
-                for p in value
-                    .provenance()
-                    .into_iter()
-                    .chain(other_value.provenance())
-                {
-                    if !within(value.span(), p)
-                        && !within(other_value.span(), p)
-                        && !related.iter().any(|l: &Label| l.span == p)
-                    {
-                        related.push(Label::new(p, "part of the DSN comes from here"));
-                    }
-                }
-                let Some(primary) = value.span() else {
-                    continue;
-                };
-                out.push(Diagnostic {
-                    code: ISO001,
-                    environment: None,
-                    severity: Severity::Error,
-                    message: format!(
-                        "{} ({}) and {} ({}) share {what}",
-                        s.service.name,
-                        domain.to_uppercase(),
-                        other.service.name,
-                        other_domain.to_uppercase()
-                    ),
-                    primary: Label::new(primary, format!("{} connects here", s.service.name)),
-                    related,
-                    help: Some(format!(
-                        "point {} and {} at databases of their own domains; only the settings database is shared",
-                        s.service.name, other.service.name
-                    )),
-                });
+            match users.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push((domain, s, value)),
+                None => users.push((key, vec![(domain, s, value)])),
             }
-            seen.push((key, domain, s, value));
+        }
+        // One finding per database that two domains use.
+        let mut out = Vec::new();
+        for (key, list) in &users {
+            let Some((first_domain, ..)) = list.first() else {
+                continue;
+            };
+            let Some((_, s, value)) = list.iter().find(|(d, ..)| d != first_domain) else {
+                continue;
+            };
+            let Some((primary, through)) = located(value) else {
+                continue;
+            };
+            let what = match key {
+                DbKey::Known(host, port, db) => format!("database {db} on {host}:{port}"),
+                DbKey::Symbolic(vars) => {
+                    format!("the database named by ${{{}}}", vars.join("}, ${"))
+                }
+            };
+            let mut related: Vec<Label> = Vec::new();
+            let push = |related: &mut Vec<Label>, span: Span, message: String| {
+                if span != primary && !related.iter().any(|l: &Label| l.span == span) {
+                    related.push(Label::new(span, message));
+                }
+            };
+            for span in through {
+                push(&mut related, span, "the DSN comes through here".into());
+            }
+            // The others, grouped by the line they read it from.
+            let mut others: Vec<(Span, Vec<String>, String)> = Vec::new();
+            let mut names: Vec<String> = Vec::new();
+            for (d, other, other_value) in list {
+                let name = format!("{} ({})", other.service.name, d.to_uppercase());
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+                if std::ptr::eq(*other, *s) {
+                    continue;
+                }
+                let Some((span, through)) = located(other_value) else {
+                    continue;
+                };
+                match others.iter_mut().find(|(sp, ..)| *sp == span) {
+                    Some((_, who, _)) => who.push(other.service.name.clone()),
+                    None => others.push((span, vec![other.service.name.clone()], d.clone())),
+                }
+                for t in through {
+                    push(
+                        &mut related,
+                        t,
+                        format!("{} reads it through here", other.service.name),
+                    );
+                }
+            }
+            for (span, who, d) in others {
+                push(
+                    &mut related,
+                    span,
+                    format!("{} ({}) uses it too", who.join(", "), d.to_uppercase()),
+                );
+            }
+            for p in list.iter().flat_map(|(_, _, v)| v.provenance()) {
+                let inside = related
+                    .iter()
+                    .map(|l| l.span)
+                    .chain([primary])
+                    .any(|o| o.file == p.file && o.start <= p.start && p.end <= o.end);
+                if !inside {
+                    push(&mut related, p, "part of the DSN comes from here".into());
+                }
+            }
+            let sharing: Vec<&str> = list
+                .iter()
+                .filter(|(_, x, v)| {
+                    located(v).is_some_and(|(sp, _)| sp == primary) && !std::ptr::eq(*x, *s)
+                })
+                .map(|(_, x, _)| x.service.name.as_str())
+                .collect();
+            let here = std::iter::once(s.service.name.as_str())
+                .chain(sharing)
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(Diagnostic {
+                code: ISO001,
+                environment: None,
+                severity: Severity::Error,
+                message: format!("{} share {what}", super::and_list(&names)),
+                primary: Label::new(primary, format!("{here} connects here")),
+                related,
+                help: Some(
+                    "point each domain's services at databases of their own domain; only the settings database is shared".to_string(),
+                ),
+            });
         }
         out
     }

@@ -8,7 +8,6 @@
 use super::{Context, ISO002, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::ory::{Setting, Source};
-use crate::model::attribute::{service_domain, site_domain};
 use crate::syntax::source::Span;
 
 pub struct ParentCookieDomain;
@@ -48,7 +47,7 @@ fn host_of_url(text: &str) -> Option<String> {
 pub(crate) fn public_hosts(ctx: &Context, domain: &str) -> Vec<PublicHost> {
     let mut out = Vec::new();
     for site in &ctx.env.sites {
-        if site_domain(site, ctx.domains).as_deref() != Some(domain) {
+        if ctx.site_domain(site).as_deref() != Some(domain) {
             continue;
         }
         for a in &site.addresses {
@@ -64,7 +63,7 @@ pub(crate) fn public_hosts(ctx: &Context, domain: &str) -> Vec<PublicHost> {
         }
     }
     for s in &ctx.env.services {
-        if service_domain(s, ctx.domains).as_deref() != Some(domain) {
+        if ctx.service_domain(s).as_deref() != Some(domain) {
             continue;
         }
         let Some(ory) = &s.ory else { continue };
@@ -113,7 +112,7 @@ impl Rule for ParentCookieDomain {
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut cookies: Vec<Cookie> = Vec::new();
         for s in &ctx.env.services {
-            let (Some(ory), Some(domain)) = (&s.ory, service_domain(s, ctx.domains)) else {
+            let (Some(ory), Some(domain)) = (&s.ory, ctx.service_domain(s)) else {
                 continue;
             };
             let session_name = ory

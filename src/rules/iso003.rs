@@ -2,9 +2,8 @@
 //! (through any route, matcher, snippet or import) to an upstream of
 //! another domain.
 
-use super::{Context, ISO003, Rule, RuleMeta};
+use super::{Context, ISO003, Rule, RuleMeta, article};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::model::attribute::{site_domain, upstream_domain};
 
 pub struct CrossedUpstream;
 
@@ -21,23 +20,13 @@ impl Rule for CrossedUpstream {
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for site in &ctx.env.sites {
-            // A site whose address names no domain (a literal host) is
-            // judged by the services it proxies to: when they belong to two
-            // domains, the first one decides and the others cross.
-            let site_dom = site_domain(site, ctx.domains).or_else(|| {
-                let mut seen: Vec<String> = Vec::new();
-                for u in &site.upstreams {
-                    if u.hosts.is_none()
-                        && let (Some(d), _) = upstream_domain(u, &ctx.env.services, ctx.domains)
-                        && !seen.contains(&d)
-                    {
-                        seen.push(d);
-                    }
-                }
-                (seen.len() > 1).then(|| seen.swap_remove(0))
-            });
-            for u in &site.upstreams {
+        let res = ctx.resolved();
+        for (si, site) in ctx.env.sites.iter().enumerate() {
+            // A site with no evidence of its own is judged by what it
+            // proxies to: when that is two domains, the port plan (else
+            // the first) names the site's own, and the others cross.
+            let site_dom = res.site_domain(si).map(str::to_string);
+            for (ui, u) in site.upstreams.iter().enumerate() {
                 // A host matcher scoping the route names its own domain.
                 let scoped = u
                     .hosts
@@ -47,8 +36,14 @@ impl Rule for CrossedUpstream {
                 let Some(from) = scoped.or_else(|| site_dom.clone()) else {
                     continue;
                 };
-                let (to, target) = upstream_domain(u, &ctx.env.services, ctx.domains);
-                let Some(to) = to else { continue };
+                let Some(t) = res.upstream(si, ui) else {
+                    continue;
+                };
+                let Some(to) = t.domain.clone() else { continue };
+                let target = match t.services.as_slice() {
+                    [i] => ctx.env.services.get(*i),
+                    _ => None,
+                };
                 if to == from {
                     continue;
                 }
@@ -105,14 +100,6 @@ impl Rule for CrossedUpstream {
             }
         }
         out
-    }
-}
-
-/// "a CIAM", "an IAM": the article for a domain name read as letters.
-fn article(domain: &str) -> &'static str {
-    match domain.chars().next().map(|c| c.to_ascii_uppercase()) {
-        Some('A' | 'E' | 'F' | 'H' | 'I' | 'L' | 'M' | 'N' | 'O' | 'R' | 'S' | 'X') => "an",
-        _ => "a",
     }
 }
 

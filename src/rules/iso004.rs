@@ -4,28 +4,13 @@
 //! Hydra — outside the documented exception (the CIAM Athena signs its
 //! operators in through the IAM Hydra with its own `OAUTH_CLIENT_ID`).
 
-use super::{Context, ISO004, Rule, RuleMeta, ValueId};
+use super::{Context, ISO004, Rule, RuleMeta, ValueId, located};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::model::attribute::service_domain;
 use crate::model::value::Value;
 use crate::model::{OAuthClient, ServiceFacts};
+use crate::syntax::source::Span;
 
 pub struct DuplicateOAuth2Client;
-
-/// The domain of the Hydra a registration lands in.
-fn client_domain(c: &OAuthClient, ctx: &Context) -> Option<String> {
-    if let Some(h) = &c.hydra
-        && let Some(s) = ctx.env.services.iter().find(|s| &s.service.name == h)
-    {
-        return service_domain(s, ctx.domains);
-    }
-    c.registration
-        .admin_url
-        .vars()
-        .iter()
-        .find_map(|v| ctx.domains.of_name(v))
-        .map(str::to_string)
-}
 
 fn shown(id: &ValueId) -> String {
     match id {
@@ -34,10 +19,35 @@ fn shown(id: &ValueId) -> String {
     }
 }
 
-fn registration_labels(c: &OAuthClient, what: &str) -> Vec<Label> {
-    let mut out = vec![Label::new(c.registration.span, what.to_string())];
+/// Where a registration names its client: the id's own token (inside
+/// the JSON payload, or the call line of a wrapper function whose
+/// argument it is), else the registering command.
+fn registration_span(c: &OAuthClient) -> Span {
+    c.registration
+        .client_id
+        .as_ref()
+        .and_then(located)
+        .map_or(c.registration.span, |(span, _)| span)
+}
+
+/// The other places a registration came through: the command, the
+/// references of the id, the calls of wrapper functions.
+fn registration_context(c: &OAuthClient, primary: Span) -> Vec<Label> {
+    let mut out = Vec::new();
+    if c.registration.span != primary {
+        out.push(Label::new(c.registration.span, "the registering request"));
+    }
+    if let Some((_, through)) = c.registration.client_id.as_ref().and_then(located) {
+        for span in through {
+            if span != primary {
+                out.push(Label::new(span, "the id comes through here"));
+            }
+        }
+    }
     for v in &c.registration.via {
-        out.push(Label::new(*v, "through this call"));
+        if *v != primary && !out.iter().any(|l| l.span == *v) {
+            out.push(Label::new(*v, "through this call"));
+        }
     }
     out
 }
@@ -64,44 +74,63 @@ impl Rule for DuplicateOAuth2Client {
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let res = ctx.resolved();
         let mut out = Vec::new();
         let registered: Vec<(ValueId, String, &OAuthClient)> = ctx
             .env
             .oauth2_clients
             .iter()
-            .filter_map(|c| {
+            .enumerate()
+            .filter_map(|(i, c)| {
                 let id = ValueId::of(c.registration.client_id.as_ref()?)?;
-                Some((id, client_domain(c, ctx)?, c))
+                Some((id, res.client_domain(i)?.to_string(), c))
             })
             .collect();
-        // One id in two domains' Hydras.
-        for (i, (id, domain, c)) in registered.iter().enumerate() {
-            let Some((_, other_domain, other)) = registered
-                .iter()
-                .take(i)
-                .find(|(other_id, other_domain, _)| other_id == id && other_domain != domain)
-            else {
+        // One id in two domains' Hydras: one finding per id, every
+        // registration of it a location.
+        let mut ids: Vec<&ValueId> = Vec::new();
+        for (id, _, _) in &registered {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for id in ids {
+            let regs: Vec<&(ValueId, String, &OAuthClient)> =
+                registered.iter().filter(|(rid, _, _)| rid == id).collect();
+            let Some((_, first_domain, _)) = regs.first() else {
                 continue;
             };
-            let mut related = registration_labels(
-                other,
-                &format!(
-                    "registered in the {} Hydra here",
-                    other_domain.to_uppercase()
-                ),
-            );
-            related.extend(registration_labels(c, "").into_iter().skip(1));
+            let Some((_, domain, c)) = regs.iter().find(|(_, d, _)| d != first_domain) else {
+                continue;
+            };
+            let primary = registration_span(c);
+            let mut related = registration_context(c, primary);
+            let mut homes: Vec<String> = Vec::new();
+            for (_, d, other) in &regs {
+                if !homes.contains(d) {
+                    homes.push(d.clone());
+                }
+                if std::ptr::eq(*other, *c) {
+                    continue;
+                }
+                let span = registration_span(other);
+                related.push(Label::new(
+                    span,
+                    format!("registered in the {} Hydra here", d.to_uppercase()),
+                ));
+                related.extend(registration_context(other, span));
+            }
+            let homes: Vec<String> = homes.iter().map(|d| d.to_uppercase()).collect();
             out.push(Diagnostic {
                 code: ISO004,
                 environment: None,
                 severity: Severity::Error,
                 message: format!(
-                    "OAuth2 client {} is registered in both the {} and the {} Hydra",
+                    "OAuth2 client {} is registered in the {} Hydras",
                     shown(id),
-                    other_domain.to_uppercase(),
-                    domain.to_uppercase()
+                    homes.join(" and the ")
                 ),
-                primary: Label::new(c.registration.span, format!("registered in the {} Hydra", domain.to_uppercase())),
+                primary: Label::new(primary, format!("registered in the {} Hydra", domain.to_uppercase())),
                 related,
                 help: Some("give each domain's apps client ids of their own, registered only in that domain's Hydra".into()),
             });
@@ -109,7 +138,7 @@ impl Rule for DuplicateOAuth2Client {
         // An app configured with a client id that only the other domain's
         // Hydra knows.
         for s in &ctx.env.services {
-            let Some(app_domain) = service_domain(s, ctx.domains) else {
+            let Some(app_domain) = ctx.service_domain(s) else {
                 continue;
             };
             for (key, value, key_span) in configured_ids(s) {
@@ -124,21 +153,22 @@ impl Rule for DuplicateOAuth2Client {
                 if homes.iter().any(|(_, d, _)| *d == app_domain) {
                     continue;
                 }
-                // Only the app's own client: its id names the app's role
-                // (`athena-ciam-client` for the CIAM Athena).
-                let own_client = match &id {
-                    ValueId::Known(text) => ctx.policy.exceptions.iter().any(|e| {
-                        text.split(['-', '_'])
-                            .any(|seg| seg.eq_ignore_ascii_case(&e.role))
-                    }),
-                    ValueId::Symbolic(..) => false,
-                };
-                let excepted =
-                    own_client && ctx.policy.excepted(&s.service.name, &app_domain, key, home);
-                if excepted {
+                // The exception's app signing in with its own client, its
+                // id literal or a variable alike.
+                if ctx.policy.excepted(&s.service.name, &app_domain, key, home) {
                     continue;
                 }
-                let primary = value.span().unwrap_or(key_span);
+                let (primary, through) = located(value).unwrap_or((key_span, Vec::new()));
+                let mut related: Vec<Label> = through
+                    .into_iter()
+                    .map(|span| Label::new(span, "the id comes through here"))
+                    .collect();
+                let at = registration_span(reg);
+                related.push(Label::new(
+                    at,
+                    format!("registered in the {} Hydra here", home.to_uppercase()),
+                ));
+                related.extend(registration_context(reg, at));
                 out.push(Diagnostic {
                     code: ISO004,
                     environment: None,
@@ -150,8 +180,8 @@ impl Rule for DuplicateOAuth2Client {
                         shown(&id),
                         home.to_uppercase()
                     ),
-                    primary: Label::new(primary, format!("a {} client id", home.to_uppercase())),
-                    related: registration_labels(reg, &format!("registered in the {} Hydra here", home.to_uppercase())),
+                    primary: Label::new(primary, format!("{} {} client id", super::article(home), home.to_uppercase())),
+                    related,
                     help: Some(format!(
                         "register a client for {} in the {} Hydra and configure that id",
                         s.service.name,

@@ -1,24 +1,48 @@
 //! ISO005 crossed-service-url: a service of one domain is configured (env,
 //! or Ory YAML) with a URL of another domain's services or hosts, outside
-//! the documented exception: the CIAM Athena reaches the IAM Kratos and IAM
-//! Hydra for its operators' own sign-in, through authentication keys only.
+//! the documented exception, a login flow with two legs: the CIAM Athena
+//! reaches the IAM Kratos and IAM Hydra for its operators' own sign-in
+//! (through its authentication keys only), and the IAM Kratos's return
+//! URLs may send the operator back to the CIAM Athena.
 
-use super::{Context, ISO005, Rule, RuleMeta};
+use super::{Context, ISO005, Rule, RuleMeta, article, located};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::model::attribute::{
-    ConfiguredUrl, UrlTarget, configured_urls, service_domain, url_target,
-};
-use crate::model::{ServiceFacts, ServiceKind};
+use crate::model::ServiceKind;
+use crate::model::resolve::UrlRelation;
 
 pub struct CrossedServiceUrl;
 
-/// The documented exception: only toward the other domain's identity
-/// provider (its Kratos or Hydra), through the keys the policy lists.
-fn excepted(ctx: &Context, s: &ServiceFacts, own: &str, key: &str, t: &UrlTarget) -> bool {
-    let identity_provider = t
-        .service
-        .is_some_and(|x| matches!(x.kind, ServiceKind::Kratos | ServiceKind::Hydra));
-    identity_provider && ctx.policy.excepted(&s.service.name, own, key, &t.domain)
+/// The documented exception, both legs.
+fn excepted(ctx: &Context, rel: &UrlRelation, own: &str, to: &str) -> bool {
+    let Some(s) = ctx.env.services.get(rel.service) else {
+        return false;
+    };
+    let targets: Vec<&crate::model::ServiceFacts> = rel
+        .target
+        .services
+        .iter()
+        .filter_map(|i| ctx.env.services.get(*i))
+        .collect();
+    let idp = |x: &&crate::model::ServiceFacts| {
+        matches!(x.kind, ServiceKind::Kratos | ServiceKind::Hydra)
+    };
+    // A site serving both an IdP and other services: the key must say
+    // which it means.
+    let key = rel.key.to_ascii_uppercase();
+    let names_idp = ["KRATOS", "HYDRA", "AUTH", "OAUTH", "OIDC", "ISSUER"]
+        .iter()
+        .any(|w| key.split('_').any(|seg| seg == *w));
+    let reaches_idp =
+        !targets.is_empty() && (targets.iter().all(idp) || (targets.iter().any(idp) && names_idp));
+    let sign_in = reaches_idp && ctx.policy.excepted(&s.service.name, own, &rel.key, to);
+    let back = s.kind == ServiceKind::Kratos
+        && targets.iter().any(|t| {
+            ctx.policy
+                .exceptions
+                .iter()
+                .any(|e| e.returns_to(own, &rel.key, &t.service.name, to))
+        });
+    sign_in || back
 }
 
 impl Rule for CrossedServiceUrl {
@@ -33,54 +57,68 @@ impl Rule for CrossedServiceUrl {
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
+        let res = ctx.resolved();
         let mut out = Vec::new();
-        for s in &ctx.env.services {
-            let Some(own) = service_domain(s, ctx.domains) else {
+        for rel in &res.urls {
+            let (Some(s), Some(own)) = (
+                ctx.env.services.get(rel.service),
+                res.service_domain(rel.service),
+            ) else {
                 continue;
             };
-            for ConfiguredUrl {
-                key,
-                value,
-                key_span,
-            } in configured_urls(s)
-            {
-                let Some(t) = url_target(&value, ctx.env, ctx.domains) else {
-                    continue;
-                };
-                if t.domain == own || excepted(ctx, s, &own, &key, &t) {
-                    continue;
-                }
-                let primary = value.span().unwrap_or(key_span);
-                let mut related = Vec::new();
-                if let Some(x) = t.service {
-                    related.push(Label::new(
-                        x.service.name_span,
-                        format!("{} is {} service", x.service.name, t.domain.to_uppercase()),
-                    ));
-                }
-                for p in value.provenance() {
-                    if p.file != primary.file {
-                        related.push(Label::new(p, "the URL comes from here"));
-                    }
-                }
-                out.push(Diagnostic {
-                    code: ISO005,
-                    environment: None,
-                    severity: Severity::Error,
-                    message: format!(
-                        "{} ({}) is configured with {key} pointing at {}",
-                        s.service.name,
-                        own.to_uppercase(),
-                        t.service.map_or_else(|| format!("a {} host", t.domain.to_uppercase()), |x| format!("{} ({})", x.service.name, t.domain.to_uppercase()))
-                    ),
-                    primary: Label::new(primary, format!("{} URL", t.domain.to_uppercase())),
-                    related,
-                    help: Some(format!(
-                        "point {key} at the {} service of the same role; only the CIAM Athena's own sign-in keys may reach the IAM Kratos and Hydra",
-                        own.to_uppercase()
-                    )),
-                });
+            let Some(to) = rel.target.domain.as_deref() else {
+                continue;
+            };
+            if to == own || excepted(ctx, rel, own, to) {
+                continue;
             }
+            let key = &rel.key;
+            let (primary, through) = located(&rel.value).unwrap_or((rel.key_span, Vec::new()));
+            let mut related: Vec<Label> = through
+                .into_iter()
+                .map(|span| Label::new(span, "the URL comes through here"))
+                .collect();
+            for hop in rel.target.hops.iter().skip(1) {
+                if hop.span != primary {
+                    related.push(Label::new(hop.span, format!("→ {}", hop.note)));
+                }
+            }
+            let target = match rel.target.services.as_slice() {
+                [i] => ctx.env.services.get(*i),
+                _ => None,
+            };
+            let upper = to.to_uppercase();
+            if let Some(x) = target
+                && !related.iter().any(|l| l.span == x.service.name_span)
+            {
+                related.push(Label::new(
+                    x.service.name_span,
+                    format!("{} is {} {upper} service", x.service.name, article(to)),
+                ));
+            }
+            let what = match target {
+                Some(x) => format!("{} ({upper})", x.service.name),
+                None => match &rel.target.reason {
+                    Some(r) => format!("{} {upper} target ({r})", article(to)),
+                    None => format!("{} {upper} host", article(to)),
+                },
+            };
+            out.push(Diagnostic {
+                code: ISO005,
+                environment: None,
+                severity: Severity::Error,
+                message: format!(
+                    "{} ({}) is configured with {key} pointing at {what}",
+                    s.service.name,
+                    own.to_uppercase(),
+                ),
+                primary: Label::new(primary, format!("{} {upper} URL", article(to))),
+                related,
+                help: Some(format!(
+                    "point {key} at the {} service of the same role; only the CIAM Athena's own sign-in keys may reach the IAM Kratos and Hydra, and only the IAM Kratos's return URLs may name the CIAM Athena",
+                    own.to_uppercase()
+                )),
+            });
         }
         out
     }

@@ -4,7 +4,6 @@
 
 use super::{Context, ISO006, Rule, RuleMeta, ValueId};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::model::attribute::service_domain;
 use crate::syntax::source::Span;
 
 pub struct SharedSecret;
@@ -47,7 +46,7 @@ impl Rule for SharedSecret {
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut secrets: Vec<Secret> = Vec::new();
         for s in &ctx.env.services {
-            let Some(domain) = service_domain(s, ctx.domains) else {
+            let Some(domain) = ctx.service_domain(s) else {
                 continue;
             };
             if let Some(ory) = &s.ory {

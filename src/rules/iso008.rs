@@ -6,7 +6,6 @@ use super::{Context, ISO008, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::Profile;
-use crate::model::attribute::service_domain;
 
 pub struct SharedDbCredentials;
 
@@ -28,7 +27,7 @@ impl Rule for SharedDbCredentials {
         let mut seen: Vec<(Part, String, String, crate::syntax::source::Span)> = Vec::new();
         let mut out = Vec::new();
         for s in &ctx.env.services {
-            let Some(domain) = service_domain(s, ctx.domains) else {
+            let Some(domain) = ctx.service_domain(s) else {
                 continue;
             };
             let Some(value) = s.dsn() else {

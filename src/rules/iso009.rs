@@ -4,7 +4,6 @@
 
 use super::{Context, ISO009, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::model::attribute::service_domain;
 use crate::syntax::source::Span;
 
 pub struct PortPlan;
@@ -51,7 +50,7 @@ impl Rule for PortPlan {
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut bindings: Vec<Binding> = Vec::new();
         for s in &ctx.env.services {
-            let domain = service_domain_by_name_or_mount(s, ctx);
+            let domain = ctx.service_domain(s);
             for p in &s.service.ports {
                 let Some(published) = &p.published else {
                     continue;
@@ -120,17 +119,6 @@ impl Rule for PortPlan {
         }
         out
     }
-}
-
-/// The domain of a service without the port plan (which is what is
-/// being checked).
-fn service_domain_by_name_or_mount(
-    s: &crate::model::ServiceFacts,
-    ctx: &Context,
-) -> Option<String> {
-    let mut unpublished = s.clone();
-    unpublished.service.ports.clear();
-    service_domain(&unpublished, ctx.domains)
 }
 
 #[cfg(test)]

@@ -21,31 +21,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::model::Environment;
 use crate::model::domain::Domains;
 
-/// A file cannot be parsed, or an import cannot be followed.
-pub const CFG001: &str = "CFG001";
-/// A suppression comment that matches nothing or gives no reason.
-pub const CFG003: &str = "CFG003";
-/// A value an isolation rule needs is only known at deploy time.
-pub const CFG002: &str = "CFG002";
-/// Services of two domains use the same database.
-pub const ISO001: &str = "ISO001";
-/// A domain's cookie domain covers another domain's hosts.
-pub const ISO002: &str = "ISO002";
-/// A Caddy site of one domain proxies to another domain's service.
-pub const ISO003: &str = "ISO003";
-/// One OAuth2 client id in two domains' Hydras, or an app using the other
-/// domain's client.
-pub const ISO004: &str = "ISO004";
-/// A service configured with another domain's URLs.
-pub const ISO005: &str = "ISO005";
-/// Secrets or salts shared by two domains.
-pub const ISO006: &str = "ISO006";
-/// A service mounts or loads another domain's config.
-pub const ISO007: &str = "ISO007";
-/// Two domains connect to Postgres as the same user.
-pub const ISO008: &str = "ISO008";
-/// Host ports that collide or break the port plan.
-pub const ISO009: &str = "ISO009";
+pub use crate::diag::codes::*;
 
 /// What a rule sees: one environment, the platform's domains, and what
 /// the boundary allows (shared components, exceptions).
@@ -53,6 +29,25 @@ pub struct Context<'a> {
     pub env: &'a Environment,
     pub domains: &'a Domains,
     pub policy: &'a crate::model::policy::Policy,
+}
+
+impl Context<'_> {
+    /// The resolved environment.
+    pub fn resolved(&self) -> &crate::model::resolve::Resolution {
+        self.env.resolved(self.domains)
+    }
+
+    /// The domain of one of the environment's services.
+    pub fn service_domain(&self, s: &crate::model::ServiceFacts) -> Option<String> {
+        let i = self.env.index_of(s)?;
+        self.resolved().service_domain(i).map(str::to_string)
+    }
+
+    /// The domain of one of the environment's sites.
+    pub fn site_domain(&self, site: &crate::load::caddy::sites::Site) -> Option<String> {
+        let i = self.env.sites.iter().position(|x| std::ptr::eq(x, site))?;
+        self.resolved().site_domain(i).map(str::to_string)
+    }
 }
 
 /// A check over the model. Adding a rule is one file implementing this
@@ -82,6 +77,34 @@ pub fn checks() -> Vec<&'static dyn Rule> {
         .into_iter()
         .chain(declarative::builtin().iter().map(|r| r as &dyn Rule))
         .collect()
+}
+
+/// "a CIAM", "an IAM": the article for a domain name read as letters.
+pub(crate) fn article(domain: &str) -> &'static str {
+    match domain.chars().next().map(|c| c.to_ascii_uppercase()) {
+        Some('A' | 'E' | 'F' | 'H' | 'I' | 'L' | 'M' | 'N' | 'O' | 'R' | 'S' | 'X') => "an",
+        _ => "a",
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Where a value's text is written, and the references it came through
+/// (see [`crate::model::value::Value::written_at`]).
+pub(crate) fn located(
+    v: &crate::model::value::Value,
+) -> Option<(
+    crate::syntax::source::Span,
+    Vec<crate::syntax::source::Span>,
+)> {
+    v.written_at()
 }
 
 /// What two values are compared by: their text when known, else the
@@ -153,10 +176,62 @@ pub fn run(
         .chain(user.iter().map(|r| r as &dyn Rule))
         .flat_map(|r| r.check(&ctx))
         .collect();
+    // No second stack, nothing to cross: isolation findings need a
+    // boundary (`dump` says why there is none).
+    if !env.resolved(&policy.domains).boundary.exists() {
+        out.retain(|d| !d.code.starts_with("ISO"));
+    }
+    merge_same_fact(&mut out);
     for d in &mut out {
         d.environment = env.name.clone();
+        // Each location once (two registrations through one wrapper
+        // function share its body), never the primary again.
+        let mut seen = vec![d.primary.span];
+        d.related.retain(|l| {
+            let new = !seen.contains(&l.span);
+            seen.push(l.span);
+            new
+        });
     }
     out
+}
+
+/// One finding per fact: findings of one rule at one token (two services
+/// that read one YAML line, a `-migrate` twin) become one, naming every
+/// service where their messages differ in one word, with every location.
+fn merge_same_fact(out: &mut Vec<Diagnostic>) {
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(out.len());
+    for d in out.drain(..) {
+        let Some(into) = merged
+            .iter_mut()
+            .find(|m| m.code == d.code && m.primary.span == d.primary.span)
+        else {
+            merged.push(d);
+            continue;
+        };
+        if into.message != d.message {
+            let a: Vec<&str> = into.message.split(' ').collect();
+            let b: Vec<&str> = d.message.split(' ').collect();
+            let differ: Vec<usize> = (0..a.len().max(b.len()))
+                .filter(|&i| a.get(i) != b.get(i))
+                .collect();
+            if let ([i], true) = (differ.as_slice(), a.len() == b.len())
+                && let (Some(x), Some(y)) = (a.get(*i), b.get(*i))
+            {
+                let mut words: Vec<String> = a.iter().map(|w| w.to_string()).collect();
+                if let Some(w) = words.get_mut(*i) {
+                    *w = format!("{x}, {y}");
+                }
+                into.message = words.join(" ");
+            }
+        }
+        for l in d.related {
+            if l.span != into.primary.span && !into.related.iter().any(|r| r.span == l.span) {
+                into.related.push(l);
+            }
+        }
+    }
+    *out = merged;
 }
 
 /// What `isolint rules` and `explain` show for a rule.

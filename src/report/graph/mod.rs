@@ -18,10 +18,7 @@ pub mod svg;
 use crate::diag::Diagnostic;
 use crate::load::compose::VolumeKind;
 use crate::load::dsn::{Dsn, Part};
-use crate::model::attribute::{
-    client_domain, configured_urls, dial_host, service_domain, site_domain, upstream_domain,
-    url_target,
-};
+use crate::model::attribute::dial_host;
 use crate::model::domain::Domains;
 use crate::model::value::Value;
 use crate::model::{Environment, ServiceKind};
@@ -288,13 +285,22 @@ fn part(p: &Part) -> String {
 }
 
 /// The drawing of one environment, before findings are marked.
+/// Where a value's text is written when that is elsewhere (a `.env`
+/// line, a wrapper's call): marked only with the reference it came
+/// through, since other values may read the same line.
+fn written_anchor(v: &Value) -> Option<Anchor> {
+    let (span, through) = v.written_at()?;
+    (!through.is_empty()).then_some(Anchor { span, through })
+}
+
 pub fn build(env: &Environment, domains: &Domains) -> Graph {
+    let res = env.resolved(domains);
     let mut g = Graph {
         name: env.name.clone(),
         ..Graph::default()
     };
     let mut service_nodes = Vec::new();
-    for s in &env.services {
+    for (si, s) in env.services.iter().enumerate() {
         let mut spans = vec![s.service.name_span];
         for e in &s.service.environment {
             spans.push(e.key_span);
@@ -324,7 +330,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             name: s.service.name.clone(),
             kind: s.kind.as_str().to_string(),
             shape: Shape::Service,
-            domain: service_domain(s, domains),
+            domain: res.service_domain(si).map(str::to_string),
             codes: BTreeSet::new(),
             anchors,
             base: String::new(),
@@ -350,7 +356,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             name,
             kind: "site".to_string(),
             shape: Shape::Site,
-            domain: site_domain(site, domains),
+            domain: res.site_domain(i).map(str::to_string),
             codes: BTreeSet::new(),
             anchors: site
                 .addresses
@@ -362,8 +368,13 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                 .collect(),
             base: String::new(),
         });
-        for u in &site.upstreams {
-            let (domain, service) = upstream_domain(u, &env.services, domains);
+        for (ui, u) in site.upstreams.iter().enumerate() {
+            let target = res.upstream(i, ui);
+            let domain = target.and_then(|t| t.domain.clone());
+            let service = target.and_then(|t| match t.services.as_slice() {
+                [one] => env.services.get(*one),
+                _ => None,
+            });
             let to = match service.and_then(|s| service_index(&s.service.name)) {
                 Some(to) => to,
                 None => {
@@ -434,47 +445,50 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
         });
         // Where the DSN is written for this service; a `.env` line it
         // comes from may serve several.
-        let anchors = value.span().into_iter().map(Anchor::at).collect();
+        let anchors = value
+            .span()
+            .into_iter()
+            .map(Anchor::at)
+            .chain(written_anchor(&value))
+            .collect();
         g.edge(from, to, key, anchors);
     }
 
     // URLs of other services a service is configured with (the proxy's
     // are its sites' addresses, drawn already).
-    for (i, s) in env.services.iter().enumerate() {
-        let Some(from) = service_nodes.get(i).copied() else {
+    for url in &res.urls {
+        let (Some(s), Some(from)) = (
+            env.services.get(url.service),
+            service_nodes.get(url.service).copied(),
+        ) else {
             continue;
         };
         if s.kind == ServiceKind::Proxy {
             continue;
         }
-        for url in configured_urls(s) {
-            let Some(target) = url_target(&url.value, env, domains) else {
-                continue;
-            };
-            let Some(to) = target
-                .service
-                .and_then(|t| service_index(&t.service.name))
-                .filter(|to| *to != from)
-            else {
-                continue;
-            };
-            let anchors = url
-                .value
-                .span()
-                .into_iter()
-                .chain([url.key_span])
-                .map(Anchor::at)
-                .collect();
-            g.edge(from, to, &url.key, anchors);
-        }
+        let Some(to) = (match url.target.services.as_slice() {
+            [one] => service_nodes.get(*one).copied(),
+            _ => None,
+        })
+        .filter(|to| *to != from) else {
+            continue;
+        };
+        let anchors = url
+            .value
+            .span()
+            .into_iter()
+            .chain([url.key_span])
+            .map(Anchor::at)
+            .chain(written_anchor(&url.value))
+            .collect();
+        g.edge(from, to, &url.key, anchors);
     }
 
     // Config folders mounted across the boundary (a folder of one domain
     // in a service of another): to the service whose folder it is. Mounts
     // within a domain are the rule and are not drawn.
     for (i, s) in env.services.iter().enumerate() {
-        let (Some(from), Some(own)) = (service_nodes.get(i).copied(), service_domain(s, domains))
-        else {
+        let (Some(from), Some(own)) = (service_nodes.get(i).copied(), res.service_domain(i)) else {
             continue;
         };
         for v in &s.service.volumes {
@@ -535,17 +549,22 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                     through: r.via.clone(),
                 }),
         );
+        anchors.extend(r.client_id.as_ref().and_then(written_anchor));
         let from = g.node(Node {
             id: format!("client_{i}"),
             name,
             kind: "oauth2 client".to_string(),
             shape: Shape::Client,
-            domain: client_domain(c, env, domains),
+            domain: res.client_domain(i).map(str::to_string),
             codes: BTreeSet::new(),
             anchors: anchors.clone(),
             base: String::new(),
         });
-        if let Some(to) = c.hydra.as_deref().and_then(service_index) {
+        let hydra = res
+            .client_hydra(env, i)
+            .map(|h| h.service.name.clone())
+            .or_else(|| c.hydra.clone());
+        if let Some(to) = hydra.as_deref().and_then(service_index) {
             g.edge(from, to, "registered in", anchors);
         }
     }

@@ -3,7 +3,6 @@
 
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceKind;
-use crate::model::attribute::{service_domain, site_domain};
 use crate::model::value::{Piece, Value};
 use crate::model::{Environment, ServiceFacts};
 use crate::rules::Context;
@@ -106,7 +105,7 @@ impl Selector {
         let mut out = Vec::new();
         if let Target::Caddy(path) = &self.target {
             for site in &env.sites {
-                let domain = site_domain(site, ctx.domains);
+                let domain = ctx.site_domain(site);
                 if !self.domain_selected(domain.as_deref()) {
                     continue;
                 }
@@ -158,7 +157,7 @@ impl Selector {
             {
                 continue;
             }
-            let domain = service_domain(s, ctx.domains);
+            let domain = ctx.service_domain(s);
             if !self.domain_selected(domain.as_deref()) {
                 continue;
             }

@@ -1,0 +1,145 @@
+//! What a compose service is — Kratos, Hydra, the proxy, the database
+//! server or an app — from every signal it gives: the program it runs,
+//! its image's repository path, a mounted Caddyfile, its build context or
+//! Dockerfile. The signal that decided is kept, for `dump`.
+
+use crate::load::compose::Service;
+use crate::load::ory::OryKind;
+use crate::model::value::Value;
+use std::path::Path;
+
+/// What a service is, for the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Kratos,
+    Hydra,
+    Proxy,
+    Postgres,
+    App,
+}
+
+impl ServiceKind {
+    /// Its name, as the dump and rule files write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Kratos => "kratos",
+            ServiceKind::Hydra => "hydra",
+            ServiceKind::Proxy => "proxy",
+            ServiceKind::Postgres => "postgres",
+            ServiceKind::App => "app",
+        }
+    }
+}
+
+impl ServiceKind {
+    /// The Ory program, for Kratos and Hydra.
+    pub fn ory(self) -> Option<OryKind> {
+        match self {
+            ServiceKind::Kratos => Some(OryKind::Kratos),
+            ServiceKind::Hydra => Some(OryKind::Hydra),
+            _ => None,
+        }
+    }
+}
+
+/// Words of the last part of a path or image repository
+/// (`ghcr.io/org/kratos-vendor:1.2` → `kratos`, `vendor`).
+fn last_part_words(text: &str) -> Vec<String> {
+    let without_digest = text.split('@').next().unwrap_or("");
+    let last = without_digest
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let last = last.split(':').next().unwrap_or("");
+    last.split(['-', '_', '.'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// Words that mark an Ory *UI* or example image (`kratos-selfservice-ui-node`,
+/// `hydra-login-consent-node`), not Kratos or Hydra itself.
+const UI_WORDS: &[&str] = &[
+    "ui",
+    "selfservice",
+    "login",
+    "consent",
+    "node",
+    "react",
+    "nextjs",
+    "example",
+    "client",
+];
+
+/// Kratos, Hydra or Caddy named by the words of an image or build path.
+fn kind_in_words(words: &[String]) -> Option<ServiceKind> {
+    if words.iter().any(|w| w == "caddy") {
+        return Some(ServiceKind::Proxy);
+    }
+    let first = words.first()?;
+    let ui = words.iter().skip(1).any(|w| UI_WORDS.contains(&w.as_str()));
+    match first.as_str() {
+        "kratos" if !ui => Some(ServiceKind::Kratos),
+        "hydra" if !ui => Some(ServiceKind::Hydra),
+        "postgres" | "postgresql" | "postgis" | "timescaledb" if words.len() == 1 => {
+            Some(ServiceKind::Postgres)
+        }
+        "nginx" | "traefik" | "haproxy" | "envoy" | "oathkeeper" if words.len() == 1 => {
+            Some(ServiceKind::Proxy)
+        }
+        _ => None,
+    }
+}
+
+/// What a service is, and the signal that decided it: the program it
+/// runs, its image, a mounted Caddyfile, its build context or Dockerfile.
+pub fn kind_of(service: &Service) -> (ServiceKind, String) {
+    let program = service
+        .entrypoint
+        .first()
+        .or(service.command.first())
+        .and_then(Value::text)
+        .unwrap_or_default();
+    let program = program.rsplit('/').next().unwrap_or("").to_string();
+    match program.as_str() {
+        "kratos" => return (ServiceKind::Kratos, "runs kratos".into()),
+        "hydra" => return (ServiceKind::Hydra, "runs hydra".into()),
+        "caddy" => return (ServiceKind::Proxy, "runs caddy".into()),
+        "postgres" => return (ServiceKind::Postgres, "runs postgres".into()),
+        _ => {}
+    }
+    if let Some(image) = &service.image {
+        let text = image.text().unwrap_or_else(|| image.template_text());
+        if let Some(kind) = kind_in_words(&last_part_words(&text)) {
+            return (kind, format!("image {text}"));
+        }
+    }
+    if let Some(v) = service.volumes.iter().find(|v| {
+        v.target.starts_with("/etc/caddy")
+            || v.source
+                .as_deref()
+                .is_some_and(|s| crate::discover::is_caddyfile_name(Path::new(s)))
+    }) {
+        return (
+            ServiceKind::Proxy,
+            format!(
+                "mounts {} at {}",
+                v.source.as_deref().unwrap_or(""),
+                v.target
+            ),
+        );
+    }
+    if let Some(build) = &service.build {
+        for path in [&build.dockerfile, &build.context].into_iter().flatten() {
+            if let Some(kind) = kind_in_words(&last_part_words(path)) {
+                return (kind, format!("built from {path}"));
+            }
+        }
+    }
+    (
+        ServiceKind::App,
+        "none of the signals of Kratos, Hydra, a proxy or Postgres".into(),
+    )
+}

@@ -1,0 +1,910 @@
+//! The resolved model: every service's and site's domain with the evidence
+//! that decided it, every reference (a configured URL, a proxy upstream, a
+//! client registration's admin URL) followed to what it reaches, hop by
+//! hop, and whether the environment has a boundary at all.
+//!
+//! Computed once per environment (see [`super::Environment::resolved`]);
+//! rules, `dump` and `graph` read it and never derive a domain again.
+//!
+//! - **Evidence, not guesses.** A service belongs to a domain by its name
+//!   segments, its aliases, the folders it mounts, its `-c` config path,
+//!   its database's name or the site that serves it. The port plan only
+//!   confirms. The proxy, the database server and infrastructure (mail
+//!   catchers, caches, tracing) are neutral.
+//! - **URLs are followed.** `http://localhost:4000/login` reaches host
+//!   port 4000, so the service publishing it; when that is the proxy, the
+//!   Caddy site listening on the container port decides, and the URL
+//!   belongs to the domain of that site's upstreams. A URL whose target
+//!   cannot be decided stays unknown.
+//! - **A boundary needs two stacks.** Only when two domains each have
+//!   their own Kratos or Hydra is there anything to cross.
+
+use super::domain::Domains;
+use super::value::Value;
+use super::{Environment, ServiceFacts, ServiceKind};
+use crate::load::caddy::sites::{Site, Upstream};
+use crate::load::compose::{Port, VolumeKind};
+use crate::load::dsn::{Dsn, Part};
+use crate::syntax::source::Span;
+
+/// One reason a domain was decided (or confirmed), and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub reason: String,
+    pub span: Option<Span>,
+}
+
+impl Evidence {
+    fn new(reason: impl Into<String>, span: Option<Span>) -> Evidence {
+        Evidence {
+            reason: reason.into(),
+            span,
+        }
+    }
+}
+
+/// The domain of a service or a site, with what decided it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    pub domain: Option<String>,
+    /// Shared by design (the proxy, the database server, infrastructure).
+    pub neutral: bool,
+    /// What decided, first; confirmations after.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Attribution {
+    fn decided(domain: &str, evidence: Evidence) -> Attribution {
+        Attribution {
+            domain: Some(domain.to_string()),
+            neutral: false,
+            evidence: vec![evidence],
+        }
+    }
+
+    fn neutral(evidence: Evidence) -> Attribution {
+        Attribution {
+            domain: None,
+            neutral: true,
+            evidence: vec![evidence],
+        }
+    }
+}
+
+/// One step of a reference: where it is written and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    pub span: Span,
+    pub note: String,
+}
+
+/// What a reference reaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// `None`: unknown, or neutral.
+    pub domain: Option<String>,
+    /// The services it reaches (indices into the environment's services):
+    /// one, or those behind a site.
+    pub services: Vec<usize>,
+    /// The Caddy site it goes through.
+    pub site: Option<usize>,
+    /// The steps from the reference to its end, each with its span.
+    pub hops: Vec<Hop>,
+    /// Why the domain, in words (`served by the Caddy site :4000`).
+    pub reason: Option<String>,
+}
+
+/// A URL a service is configured with, and where it leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlRelation {
+    /// Index of the configured service.
+    pub service: usize,
+    /// The environment variable or Ory setting path.
+    pub key: String,
+    pub value: Value,
+    pub key_span: Span,
+    pub target: Target,
+}
+
+/// Whether the environment has two stacks to keep apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Boundary {
+    /// The domains that each have identity services of their own.
+    Present(Vec<String>),
+    /// No boundary, and why.
+    None(String),
+}
+
+impl Boundary {
+    pub fn exists(&self) -> bool {
+        matches!(self, Boundary::Present(_))
+    }
+}
+
+/// Everything resolved about one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// Parallel to the environment's services.
+    pub services: Vec<Attribution>,
+    /// Parallel to its sites.
+    pub sites: Vec<Attribution>,
+    /// Per site, per upstream (parallel to `Site::upstreams`).
+    pub upstreams: Vec<Vec<Target>>,
+    /// Every configured URL of every service.
+    pub urls: Vec<UrlRelation>,
+    /// Per OAuth2 client: what its admin URL reaches.
+    pub clients: Vec<Target>,
+    pub boundary: Boundary,
+}
+
+impl Default for Resolution {
+    fn default() -> Resolution {
+        Resolution {
+            services: Vec::new(),
+            sites: Vec::new(),
+            upstreams: Vec::new(),
+            urls: Vec::new(),
+            clients: Vec::new(),
+            boundary: Boundary::None("nothing was read".into()),
+        }
+    }
+}
+
+impl Resolution {
+    /// The domain of the service at `i`.
+    pub fn service_domain(&self, i: usize) -> Option<&str> {
+        self.services.get(i)?.domain.as_deref()
+    }
+
+    /// The domain of the site at `i`.
+    pub fn site_domain(&self, i: usize) -> Option<&str> {
+        self.sites.get(i)?.domain.as_deref()
+    }
+
+    /// What upstream `u` of site `site` reaches.
+    pub fn upstream(&self, site: usize, u: usize) -> Option<&Target> {
+        self.upstreams.get(site)?.get(u)
+    }
+
+    /// The Hydra service a client is registered in, when it can be told.
+    pub fn client_hydra<'a>(&self, env: &'a Environment, i: usize) -> Option<&'a ServiceFacts> {
+        let t = self.clients.get(i)?;
+        t.services
+            .iter()
+            .filter_map(|&s| env.services.get(s))
+            .find(|s| s.kind == ServiceKind::Hydra)
+    }
+
+    /// The domain of the Hydra a client is registered in.
+    pub fn client_domain(&self, i: usize) -> Option<&str> {
+        self.clients.get(i)?.domain.as_deref()
+    }
+}
+
+/// Host names that reach the host's own ports.
+pub fn is_local_host(host: &str) -> bool {
+    matches!(
+        host.trim_matches(['[', ']']),
+        "localhost"
+            | "127.0.0.1"
+            | "::1"
+            | "0.0.0.0"
+            | "host.docker.internal"
+            | "host.containers.internal"
+    )
+}
+
+/// Images of infrastructure that belongs to no domain unless its name
+/// says so: mail catchers, caches, tracing and metrics, database admin UIs.
+const INFRASTRUCTURE: &[&str] = &[
+    "mailslurper",
+    "mailhog",
+    "mailpit",
+    "mailcrab",
+    "maildev",
+    "smtp4dev",
+    "redis",
+    "valkey",
+    "memcached",
+    "jaeger",
+    "all-in-one",
+    "zipkin",
+    "prometheus",
+    "grafana",
+    "loki",
+    "otel",
+    "opentelemetry-collector",
+    "opentelemetry-collector-contrib",
+    "pgadmin4",
+    "pgadmin",
+    "adminer",
+    "mysql",
+    "mariadb",
+    "cockroach",
+    "minio",
+];
+
+/// The domain named by a bind mount's host path (`./ciam-kratos`).
+fn mount_domain(s: &ServiceFacts, domains: &Domains) -> Option<(String, Evidence)> {
+    s.service.volumes.iter().find_map(|v| {
+        let source = v.source.as_deref()?;
+        let d = (v.kind == VolumeKind::Bind)
+            .then(|| domains.of_name(source))
+            .flatten()?;
+        Some((
+            d.to_string(),
+            Evidence::new(format!("mounts {source}"), Some(v.span)),
+        ))
+    })
+}
+
+/// A service's own evidence: name, aliases, mounts, config path, database.
+fn own_attribution(s: &ServiceFacts, domains: &Domains) -> Attribution {
+    let svc = &s.service;
+    if let Some(d) = domains.of_name(&svc.name) {
+        return Attribution::decided(
+            d,
+            Evidence::new(format!("named {}", svc.name), Some(svc.name_span)),
+        );
+    }
+    match s.kind {
+        ServiceKind::Proxy => {
+            return Attribution::neutral(Evidence::new(
+                "the proxy, shared by both domains",
+                Some(svc.name_span),
+            ));
+        }
+        ServiceKind::Postgres => {
+            return Attribution::neutral(Evidence::new(
+                "the database server, shared by both domains",
+                Some(svc.name_span),
+            ));
+        }
+        _ => {}
+    }
+    for a in &svc.aliases {
+        if let Some(d) = domains.of_name(a) {
+            return Attribution::decided(
+                d,
+                Evidence::new(format!("also answers to {a}"), Some(svc.name_span)),
+            );
+        }
+    }
+    if let Some((d, e)) = mount_domain(s, domains) {
+        return Attribution::decided(&d, e);
+    }
+    if let Some((path, span)) = s.ory.as_ref().and_then(|o| o.config_path.clone())
+        && let Some(d) = domains.of_name(&path)
+    {
+        return Attribution::decided(d, Evidence::new(format!("loads {path}"), Some(span)));
+    }
+    let image = svc.image_name().unwrap_or_default().to_ascii_lowercase();
+    if INFRASTRUCTURE.contains(&image.as_str()) {
+        return Attribution::neutral(Evidence::new(
+            format!("infrastructure ({image})"),
+            svc.image.as_ref().and_then(Value::span),
+        ));
+    }
+    if let Some(dsn) = s.dsn()
+        && let Some(parsed) = Dsn::parse(&dsn)
+    {
+        let d = match &parsed.database {
+            Some(Part::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
+            Some(Part::Symbolic(vars)) => vars
+                .iter()
+                .find_map(|v| Some((domains.of_name(v)?, format!("${{{v}}}")))),
+            None => None,
+        };
+        if let Some((d, db)) = d {
+            return Attribution::decided(
+                d,
+                Evidence::new(format!("uses the database {db}"), dsn.span()),
+            );
+        }
+    }
+    Attribution::default()
+}
+
+/// A site's own evidence: its hosts, then the variables of its address.
+fn own_site_attribution(site: &Site, domains: &Domains) -> Attribution {
+    for a in &site.addresses {
+        if let Some(p) = &a.parsed
+            && let Some(d) = domains.of_host(&p.host)
+        {
+            return Attribution::decided(
+                d,
+                Evidence::new(format!("serves {}", p.host), Some(a.span)),
+            );
+        }
+    }
+    for a in &site.addresses {
+        if let Some((d, v)) = a.vars.iter().find_map(|v| Some((domains.of_name(v)?, v))) {
+            return Attribution::decided(
+                d,
+                Evidence::new(format!("its address is {{${v}}}"), Some(a.span)),
+            );
+        }
+    }
+    Attribution::default()
+}
+
+/// The container port a published host port maps to.
+fn container_port(p: &Port, host_port: u16) -> Option<u16> {
+    let range = |text: &str| -> Option<(u16, u16)> {
+        let (lo, hi) = text.split_once('-').unwrap_or((text, text));
+        Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+    };
+    let (lo, hi) = range(p.published.as_deref()?)?;
+    if !(lo..=hi).contains(&host_port) {
+        return None;
+    }
+    let (tlo, _) = range(p.target.split('/').next().unwrap_or(""))?;
+    if lo == hi {
+        return Some(tlo);
+    }
+    tlo.checked_add(host_port - lo)
+}
+
+/// The port a site address listens on (Caddy's defaults for none).
+fn listens_on(p: &crate::load::caddy::address::Address, port: u16) -> bool {
+    match p.port.parse::<u16>() {
+        Ok(q) => q == port,
+        Err(_) => match p.scheme.as_str() {
+            "http" => port == 80,
+            "https" => port == 443,
+            _ => port == 443 || (port == 80 && !p.host.is_empty()),
+        },
+    }
+}
+
+struct Resolver<'a> {
+    env: &'a Environment,
+    domains: &'a Domains,
+    services: Vec<Attribution>,
+    sites: Vec<Attribution>,
+}
+
+impl<'a> Resolver<'a> {
+    fn service_index(&self, host: &str) -> Option<usize> {
+        let host = host.trim_end_matches('.');
+        let svcs = &self.env.services;
+        svcs.iter()
+            .position(|s| s.service.answers_to(host))
+            .or_else(|| {
+                // `iam-kratos.internal`: the first label.
+                let first = host.split('.').next().unwrap_or("");
+                (first != host)
+                    .then(|| svcs.iter().position(|s| s.service.answers_to(first)))
+                    .flatten()
+            })
+    }
+
+    /// The service that publishes `port` on the host, with the binding.
+    fn publisher(&self, port: u16) -> Option<(usize, &'a Port, u16)> {
+        self.env.services.iter().enumerate().find_map(|(i, s)| {
+            s.service
+                .ports
+                .iter()
+                .find_map(|p| Some((i, p, container_port(p, port)?)))
+        })
+    }
+
+    /// The site a request to `host:port` lands on: one listening on the
+    /// port whose host is that host, else one with no host.
+    fn site_at(&self, host: &str, port: u16) -> Option<usize> {
+        let sites = &self.env.sites;
+        let on = |want_host: &dyn Fn(&str) -> bool| {
+            sites.iter().position(|s| {
+                s.addresses.iter().any(|a| {
+                    a.parsed
+                        .as_ref()
+                        .is_some_and(|p| listens_on(p, port) && want_host(&p.host))
+                })
+            })
+        };
+        on(&|h| h.eq_ignore_ascii_case(host)).or_else(|| on(&|h| h.is_empty()))
+    }
+
+    /// The site whose address names `host` (any port).
+    fn site_for_host(&self, host: &str) -> Option<usize> {
+        self.env.sites.iter().position(|s| {
+            s.addresses.iter().any(|a| {
+                a.parsed.as_ref().is_some_and(|p| {
+                    let h = p.host.trim_end_matches('.');
+                    match h.strip_prefix("*.") {
+                        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                        None => !h.is_empty() && h.eq_ignore_ascii_case(host),
+                    }
+                })
+            })
+        })
+    }
+
+    fn service_target(&self, i: usize, hops: Vec<Hop>) -> Target {
+        let a = self.services.get(i);
+        Target {
+            domain: a.and_then(|a| a.domain.clone()),
+            services: vec![i],
+            site: None,
+            hops,
+            reason: a.and_then(|a| a.evidence.first()).map(|e| e.reason.clone()),
+        }
+    }
+
+    /// Where a dial address (`ciam-hera:3000`, `localhost:4001`) leads.
+    fn dial(&self, u: &Upstream) -> Target {
+        let mut hops = vec![Hop {
+            span: u.span,
+            note: format!("{} {}", u.directive, u.raw),
+        }];
+        let Some(dial) = u.dial.as_deref() else {
+            return self.by_vars(&u.vars, hops);
+        };
+        let host = super::attribute::dial_host(dial);
+        if let Some(i) = self.service_index(host) {
+            return self.service_target(i, hops);
+        }
+        let port = dial
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
+        if let (true, Some(port)) = (is_local_host(host), port)
+            && let Some((i, binding, _)) = self.publisher(port)
+            && self
+                .env
+                .services
+                .get(i)
+                .is_some_and(|s| s.kind != ServiceKind::Proxy)
+        {
+            hops.push(Hop {
+                span: binding.span,
+                note: format!("host port {port}"),
+            });
+            return self.service_target(i, hops);
+        }
+        if let Some(d) = self
+            .domains
+            .of_name(host)
+            .or_else(|| self.domains.of_host(host))
+        {
+            return Target {
+                domain: Some(d.to_string()),
+                hops,
+                reason: Some(format!("the host {host}")),
+                ..Target::default()
+            };
+        }
+        Target {
+            hops,
+            ..Target::default()
+        }
+    }
+
+    /// A symbolic reference: the variables it comes from name its domain
+    /// (`${IAM_KRATOS_PUBLIC_URL}`), and a service whose name the
+    /// variable starts with is the one meant.
+    fn by_vars(&self, vars: &[String], hops: Vec<Hop>) -> Target {
+        let Some((domain, var)) = vars
+            .iter()
+            .find_map(|n| Some((self.domains.of_name(n)?, n)))
+        else {
+            return Target {
+                hops,
+                ..Target::default()
+            };
+        };
+        let services = vars
+            .iter()
+            .find_map(|n| {
+                self.env.services.iter().position(|s| {
+                    let upper = s.service.name.to_ascii_uppercase().replace('-', "_");
+                    n.starts_with(&format!("{upper}_"))
+                })
+            })
+            .into_iter()
+            .collect();
+        Target {
+            domain: Some(domain.to_string()),
+            services,
+            site: None,
+            hops,
+            reason: Some(format!("the variable {var}")),
+        }
+    }
+
+    /// What a site leads to: its domain and the services behind it.
+    fn site_target(&self, i: usize, mut hops: Vec<Hop>, upstreams: &[Vec<Target>]) -> Target {
+        let Some(site) = self.env.sites.get(i) else {
+            return Target::default();
+        };
+        if let Some(a) = site.addresses.first() {
+            hops.push(Hop {
+                span: a.span,
+                note: format!("the Caddy site {}", a.raw),
+            });
+        }
+        let targets = upstreams.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let mut services: Vec<usize> = Vec::new();
+        for t in targets {
+            for s in &t.services {
+                if !services.contains(s) {
+                    services.push(*s);
+                }
+            }
+        }
+        // One upstream: its hops too, to the service.
+        if let [only] = targets {
+            hops.extend(only.hops.iter().cloned());
+        }
+        if let [one] = services.as_slice()
+            && let Some(s) = self.env.services.get(*one)
+        {
+            hops.push(Hop {
+                span: s.service.name_span,
+                note: s.service.name.clone(),
+            });
+        }
+        let a = self.sites.get(i);
+        Target {
+            domain: a.and_then(|a| a.domain.clone()),
+            services,
+            site: Some(i),
+            hops,
+            reason: site
+                .addresses
+                .first()
+                .map(|a| format!("served by the Caddy site {}", a.raw)),
+        }
+    }
+
+    /// Where a URL value leads.
+    fn url(&self, v: &Value, upstreams: &[Vec<Target>]) -> Target {
+        let start = v.span().map(|span| Hop {
+            span,
+            note: v.template_text(),
+        });
+        let hops: Vec<Hop> = start.into_iter().collect();
+        let Some(text) = v.text() else {
+            return self.by_vars(&v.vars(), hops);
+        };
+        let Ok(url) = url::Url::parse(text.trim()) else {
+            return self.by_vars(&v.vars(), hops);
+        };
+        if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
+            return Target::default();
+        }
+        let Some(host) = url
+            .host_str()
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+        else {
+            return Target::default();
+        };
+        let port = url.port_or_known_default().unwrap_or(80);
+        if is_local_host(&host) {
+            if let Some((i, binding, inner)) = self.publisher(port) {
+                let mut hops = hops;
+                let Some(s) = self.env.services.get(i) else {
+                    return Target::default();
+                };
+                hops.push(Hop {
+                    span: binding.span,
+                    note: format!("host port {port}, published by {}", s.service.name),
+                });
+                if s.kind != ServiceKind::Proxy {
+                    return self.service_target(i, hops);
+                }
+                return match self.site_at(&host, inner) {
+                    Some(site) => self.site_target(site, hops, upstreams),
+                    None => Target {
+                        hops,
+                        ..Target::default()
+                    },
+                };
+            }
+            // No service publishes it: a proxy running on the host itself.
+            if let Some(site) = self.site_at(&host, port) {
+                return self.site_target(site, hops, upstreams);
+            }
+            return Target {
+                hops,
+                ..Target::default()
+            };
+        }
+        if let Some(i) = self.service_index(&host) {
+            let proxy = self
+                .env
+                .services
+                .get(i)
+                .is_some_and(|s| s.kind == ServiceKind::Proxy);
+            if proxy {
+                return match self.site_at(&host, port) {
+                    Some(site) => self.site_target(site, hops, upstreams),
+                    None => Target {
+                        hops,
+                        ..Target::default()
+                    },
+                };
+            }
+            return self.service_target(i, hops);
+        }
+        if let Some(site) = self.site_for_host(&host) {
+            return self.site_target(site, hops, upstreams);
+        }
+        if let Some(d) = self.domains.of_host(&host) {
+            return Target {
+                domain: Some(d.to_string()),
+                hops,
+                reason: Some(format!("the host {host}")),
+                ..Target::default()
+            };
+        }
+        self.by_vars(&v.vars(), hops)
+    }
+}
+
+/// Resolves one environment against the platform's domains.
+pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
+    let mut r = Resolver {
+        env,
+        domains,
+        services: env
+            .services
+            .iter()
+            .map(|s| own_attribution(s, domains))
+            .collect(),
+        sites: env
+            .sites
+            .iter()
+            .map(|s| own_site_attribution(s, domains))
+            .collect(),
+    };
+    // A service with no evidence of its own, served by a site that has.
+    let mut upstreams: Vec<Vec<Target>> = env
+        .sites
+        .iter()
+        .map(|s| s.upstreams.iter().map(|u| r.dial(u)).collect())
+        .collect();
+    for (si, targets) in upstreams.iter().enumerate() {
+        let Some(site_domain) = r.sites.get(si).and_then(|a| a.domain.clone()) else {
+            continue;
+        };
+        for t in targets {
+            if let [i] = t.services.as_slice()
+                && let Some(a) = r.services.get_mut(*i)
+                && a.domain.is_none()
+                && !a.neutral
+            {
+                let addr = env
+                    .sites
+                    .get(si)
+                    .and_then(|s| s.addresses.first())
+                    .map(|a| (a.raw.clone(), a.span));
+                *a = Attribution::decided(
+                    &site_domain,
+                    Evidence::new(
+                        format!(
+                            "served by the Caddy site {}",
+                            addr.as_ref().map_or("", |(raw, _)| raw.as_str())
+                        ),
+                        addr.map(|(_, span)| span),
+                    ),
+                );
+            }
+        }
+    }
+    // Upstreams again, now that those services have their domains.
+    upstreams = env
+        .sites
+        .iter()
+        .map(|s| s.upstreams.iter().map(|u| r.dial(u)).collect())
+        .collect();
+    // A site with no evidence of its own: the domain of what it proxies
+    // to, when that is one domain.
+    for (si, site) in env.sites.iter().enumerate() {
+        let Some(a) = r.sites.get_mut(si) else {
+            continue;
+        };
+        if a.domain.is_some() {
+            continue;
+        }
+        let targets = upstreams.get(si).map(Vec::as_slice).unwrap_or(&[]);
+        let mut found: Vec<(&str, &Target)> = Vec::new();
+        for t in targets {
+            if let Some(d) = t.domain.as_deref()
+                && !found.iter().any(|(x, _)| *x == d)
+            {
+                found.push((d, t));
+            }
+        }
+        let port_plan = site.addresses.iter().find_map(|a| {
+            let p = a.parsed.as_ref()?;
+            let port = p.port.parse::<u16>().ok()?;
+            Some((domains.of_port(port)?, port))
+        });
+        let chosen = match found.as_slice() {
+            [(d, t)] => Some((*d, *t)),
+            // Two domains behind one site: the port plan tells which
+            // is the site's own (the other is the crossing).
+            [_, _, ..] => port_plan
+                .and_then(|(d, _)| found.iter().find(|(x, _)| *x == d).copied())
+                .or_else(|| found.first().copied()),
+            [] => None,
+        };
+        if let Some((d, t)) = chosen {
+            let what = t
+                .services
+                .first()
+                .and_then(|i| env.services.get(*i))
+                .map_or_else(|| "an upstream".to_string(), |s| s.service.name.clone());
+            let mut attr = Attribution::decided(
+                d,
+                Evidence::new(format!("proxies to {what}"), t.hops.first().map(|h| h.span)),
+            );
+            if let Some((pd, port)) = port_plan
+                && pd == d
+            {
+                attr.evidence.push(Evidence::new(
+                    format!("port {port} is on the {} port plan", d.to_uppercase()),
+                    None,
+                ));
+            }
+            *a = attr;
+        }
+    }
+    // The port plan confirms a service's domain (never decides it).
+    for (i, s) in env.services.iter().enumerate() {
+        let Some(a) = r.services.get_mut(i) else {
+            continue;
+        };
+        let Some(d) = a.domain.clone() else { continue };
+        if let Some((port, span)) = s.service.ports.iter().find_map(|p| {
+            let host = p
+                .published
+                .as_deref()?
+                .split('-')
+                .next()?
+                .parse::<u16>()
+                .ok()?;
+            (domains.of_port(host) == Some(d.as_str())).then_some((host, p.span))
+        }) {
+            a.evidence.push(Evidence::new(
+                format!("port {port} is on the {} port plan", d.to_uppercase()),
+                Some(span),
+            ));
+        }
+    }
+    let urls = env
+        .services
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            super::attribute::configured_urls(s)
+                .into_iter()
+                .map(move |u| (i, u))
+        })
+        .map(|(i, u)| UrlRelation {
+            service: i,
+            target: r.url(&u.value, &upstreams),
+            key: u.key,
+            value: u.value,
+            key_span: u.key_span,
+        })
+        .collect();
+    let clients = env
+        .oauth2_clients
+        .iter()
+        .map(|c| {
+            let mut t = r.url(&c.registration.admin_url, &upstreams);
+            // Named by the registration itself (a `hydra --endpoint` of a
+            // service it runs in): that Hydra.
+            if !t.services.iter().any(|&i| {
+                env.services
+                    .get(i)
+                    .is_some_and(|s| s.kind == ServiceKind::Hydra)
+            }) && let Some(i) = c
+                .hydra
+                .as_deref()
+                .and_then(|h| env.services.iter().position(|s| s.service.name == h))
+            {
+                t = r.service_target(i, t.hops);
+            }
+            // A target behind a site: the Hydra among its services.
+            if let Some(h) = t.services.iter().copied().find(|&i| {
+                env.services
+                    .get(i)
+                    .is_some_and(|s| s.kind == ServiceKind::Hydra)
+            }) {
+                t.domain = r.services.get(h).and_then(|a| a.domain.clone());
+                t.services = vec![h];
+            }
+            t
+        })
+        .collect();
+    let boundary = boundary(env, &r.services, &r.sites, &upstreams, domains);
+    Resolution {
+        services: r.services,
+        sites: r.sites,
+        upstreams,
+        urls,
+        clients,
+        boundary,
+    }
+}
+
+/// Two domains with identity services of their own make a boundary. A
+/// tree with no compose services (a Caddyfile alone) has one when its
+/// sites and upstreams name two domains.
+fn boundary(
+    env: &Environment,
+    services: &[Attribution],
+    sites: &[Attribution],
+    upstreams: &[Vec<Target>],
+    domains: &Domains,
+) -> Boundary {
+    let mut with_idp: Vec<String> = Vec::new();
+    for (s, a) in env.services.iter().zip(services) {
+        if matches!(s.kind, ServiceKind::Kratos | ServiceKind::Hydra)
+            && let Some(d) = &a.domain
+            && !with_idp.contains(d)
+        {
+            with_idp.push(d.clone());
+        }
+    }
+    let order = |list: &mut Vec<String>| {
+        list.sort_by_key(|d| domains.list.iter().position(|x| &x.name == d));
+    };
+    if env.services.is_empty() {
+        let mut named: Vec<String> = Vec::new();
+        let upstream_names = upstreams
+            .iter()
+            .flatten()
+            .filter_map(|t| t.domain.as_deref());
+        let site_names = sites.iter().filter_map(|a| a.domain.as_deref());
+        for d in site_names.chain(upstream_names) {
+            if !named.iter().any(|x| x == d) {
+                named.push(d.to_string());
+            }
+        }
+        order(&mut named);
+        return if named.len() >= 2 {
+            Boundary::Present(named)
+        } else if env.sites.is_empty() {
+            Boundary::None("no services and no Caddy sites".into())
+        } else {
+            Boundary::None(format!(
+                "no compose services, and the Caddy sites name {}",
+                describe(&named)
+            ))
+        };
+    }
+    order(&mut with_idp);
+    if with_idp.len() >= 2 {
+        return Boundary::Present(with_idp);
+    }
+    let idps: Vec<&str> = env
+        .services
+        .iter()
+        .filter(|s| matches!(s.kind, ServiceKind::Kratos | ServiceKind::Hydra))
+        .map(|s| s.service.name.as_str())
+        .collect();
+    Boundary::None(match (with_idp.as_slice(), idps.as_slice()) {
+        (_, []) => "no service runs Kratos or Hydra".to_string(),
+        ([], _) => format!(
+            "one identity stack ({}) and no domain it belongs to",
+            idps.join(", ")
+        ),
+        ([d], _) => format!(
+            "only {} has identity services of its own ({})",
+            d.to_uppercase(),
+            idps.join(", ")
+        ),
+        _ => "fewer than two domains have identity services".to_string(),
+    })
+}
+
+fn describe(named: &[String]) -> String {
+    match named {
+        [] => "no domain".into(),
+        [one] => format!("only {}", one.to_uppercase()),
+        _ => named.join(", "),
+    }
+}
