@@ -281,14 +281,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
                 }
             };
             let mut text = report::pretty::render(&sources, &diagnostics, color);
-            let errors = diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
+            let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
             text.push_str(&format!(
-                "{} finding(s), {} error(s), in {} file(s) read\n",
+                "{} finding(s): {} error(s), {} warning(s), {} info(s); {} file(s) read\n",
                 diagnostics.len(),
-                errors,
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Info),
                 sources.len()
             ));
             text

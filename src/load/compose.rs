@@ -59,6 +59,7 @@ pub struct Volume {
     pub source: Option<String>,
     pub target: String,
     pub read_only: bool,
+    /// The mount as written; in the long form, its `source:`.
     pub span: Span,
 }
 
@@ -674,7 +675,8 @@ impl Ctx<'_> {
                             .get("read_only")
                             .and_then(Node::as_bool)
                             .unwrap_or(false),
-                        span: item.span,
+                        // Findings about a mount point at what it mounts.
+                        span: item.get("source").map_or(item.span, |n| n.span),
                     });
                 }
                 _ => {

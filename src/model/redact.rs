@@ -239,7 +239,35 @@ pub fn redact_source(text: &str) -> String {
             }
             continue;
         }
-        out.push_str(&mask_url_passwords(line));
+        out.push_str(&mask_inline_secrets(&mask_url_passwords(line)));
+    }
+    out
+}
+
+/// Masks secrets written inside a line rather than as its value: JSON
+/// fields of a payload (`"client_secret": "..."`, also with the quotes
+/// escaped inside a shell string) and command-line flags
+/// (`--client-secret ...`, `--password=...`).
+fn mask_inline_secrets(line: &str) -> String {
+    static PATTERNS: std::sync::LazyLock<Vec<regex::Regex>> = std::sync::LazyLock::new(|| {
+        [
+            r#"\\?"([A-Za-z0-9_.\-]+)\\?"\s*:\s*\\?"([^"\\]+)"#,
+            r#"--([A-Za-z0-9\-]+)(?:=|\s+)['"]?([^\s'"]+)"#,
+        ]
+        .iter()
+        .filter_map(|p| regex::Regex::new(p).ok())
+        .collect()
+    });
+    let mut out = line.to_string();
+    for re in PATTERNS.iter() {
+        for c in re.captures_iter(line) {
+            if let (Some(key), Some(value)) = (c.get(1), c.get(2))
+                && is_secret_name(key.as_str())
+                && !value.as_str().starts_with('$')
+            {
+                out = mask_range(&out, value.start(), value.end());
+            }
+        }
     }
     out
 }

@@ -245,23 +245,45 @@ impl Value {
     }
 
     /// Where the value's text is written, and the references it came
-    /// through (outermost first): a value that is one variable (`${X}`,
-    /// `$2`) is written where that variable got it — the `.env` line, the
-    /// call of a wrapper function — and the reference is where it came
-    /// through. A finding's primary location is the former.
+    /// through (outermost first). A value that is one variable (`${X}`,
+    /// `$2`) is written where that variable got its text — the `.env`
+    /// line, the literal argument of a wrapper function's call — and the
+    /// references are where it came through. While its text is unknown it
+    /// is written at the last reference in its own file (the call line of
+    /// the wrapper, not the deploy-time variable elsewhere). A finding's
+    /// primary location is the former.
     pub fn written_at(&self) -> Option<(Span, Vec<Span>)> {
-        let mut through = Vec::new();
+        // Each level: the reference's span, and the value it leads to.
+        let mut levels: Vec<(Span, &Value)> = Vec::new();
         let mut cur = self;
         while let [Piece::Var(var)] = cur.pieces.as_slice() {
             match var.bound.as_deref() {
-                Some(b) if b.span().is_some() => {
-                    through.push(var.span);
+                Some(b) if b.span().is_some() && levels.len() < 64 => {
+                    levels.push((var.span, b));
                     cur = b;
                 }
                 _ => break,
             }
         }
-        Some((cur.span()?, through))
+        let start = self.span()?;
+        let chosen = if cur.text().is_some() {
+            levels.len()
+        } else {
+            levels
+                .iter()
+                .rposition(|(_, v)| v.span().is_some_and(|sp| sp.file == start.file))
+                .map_or(0, |i| i + 1)
+        };
+        let primary = match chosen.checked_sub(1).and_then(|i| levels.get(i)) {
+            Some((_, v)) => v.span()?,
+            None => start,
+        };
+        let mut through: Vec<Span> = std::iter::once(start)
+            .chain(levels.iter().flat_map(|(r, v)| [Some(*r), v.span()]).flatten())
+            .filter(|sp| *sp != primary && sp.start != sp.end)
+            .collect();
+        through.dedup();
+        Some((primary, through))
     }
 
     /// The span of the whole value as written.

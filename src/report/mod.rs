@@ -13,18 +13,153 @@ pub mod sarif;
 use crate::diag::Diagnostic;
 use crate::syntax::source::SourceMap;
 
-/// A file's text as reports may show it: secrets (by their names, and the
-/// text the model marked as feeding one) masked byte for byte, so spans
-/// still point at the same place.
-pub fn masked_text(sources: &SourceMap, file: crate::syntax::source::FileId) -> String {
-    let Some(f) = sources.get(file) else {
-        return String::new();
-    };
-    let mut text = crate::model::redact::redact_source(&f.text);
-    for secret in sources.secret_spans(file) {
-        text = crate::model::redact::mask_range(&text, secret.start as usize, secret.end as usize);
+/// A file's text as reports show it: every secret value replaced by one
+/// fixed-width mask (`"client_secret": "****"`), whatever its length,
+/// with the variable references in it kept (`${PG_PASSWORD:-****}`), and
+/// the map from the file's offsets to the shown text's.
+pub struct MaskedFile {
+    pub text: String,
+    /// (start, end) in the file and in the shown text of each mask.
+    runs: Vec<(usize, usize, usize, usize)>,
+}
+
+/// What a secret value is shown as.
+pub const MASK: &str = "****";
+
+impl MaskedFile {
+    /// Where a file offset lands in the shown text (inside a mask: its
+    /// start, or its end for an offset at the mask's end).
+    pub fn offset(&self, o: usize) -> usize {
+        let mut delta: isize = 0;
+        for &(a, b, na, nb) in &self.runs {
+            if o < a {
+                break;
+            }
+            if o < b {
+                return na;
+            }
+            if o == b {
+                return nb;
+            }
+            delta = nb as isize - b as isize;
+        }
+        o.saturating_add_signed(delta)
     }
-    text
+
+    /// A span of the file as (start, length) in the shown text.
+    pub fn span(&self, span: crate::syntax::source::Span) -> (usize, usize) {
+        let start = self.offset(span.start as usize);
+        let end = self.offset(span.end as usize).max(start);
+        (start, end - start)
+    }
+}
+
+/// The masked runs of `masked` (the file masked byte for byte): bytes
+/// turned to `*`, joined across the blanks between them on one line.
+fn masked_runs(orig: &[u8], masked: &[u8]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < masked.len() {
+        let hidden = |j: usize| masked.get(j) == Some(&b'*') && orig.get(j) != Some(&b'*');
+        if !hidden(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while hidden(i) {
+            i += 1;
+        }
+        match runs.last_mut() {
+            Some(last)
+                if orig
+                    .get(last.1..start)
+                    .is_some_and(|gap| gap.iter().all(|c| *c == b' ' || *c == b'\t')) =>
+            {
+                last.1 = i
+            }
+            _ => runs.push((start, i)),
+        }
+    }
+    runs
+}
+
+/// A secret's text as shown: one mask for each literal part, variable
+/// references kept with their defaults masked.
+fn shown_secret(text: &str) -> String {
+    let mut out = String::new();
+    let mut literal = false;
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(body) = rest.strip_prefix("${")
+            && let Some(close) = body.find('}')
+        {
+            let inner = body.get(..close).unwrap_or("");
+            let name_end = inner
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len());
+            let (name, op) = inner.split_at(name_end);
+            let op_len = ["}", ":-", ":?", ":+", "-", "?", "+"]
+                .iter()
+                .find(|o| op.starts_with(**o))
+                .map_or(0, |o| o.len());
+            out.push_str("${");
+            out.push_str(name);
+            if !op.is_empty() {
+                out.push_str(op.get(..op_len).unwrap_or(""));
+                if op.len() > op_len {
+                    out.push_str(MASK);
+                }
+            }
+            out.push('}');
+            rest = body.get(close + 1..).unwrap_or("");
+            literal = false;
+            continue;
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            if c.is_whitespace() {
+                out.push(c);
+                literal = false;
+            } else if !literal {
+                out.push_str(MASK);
+                literal = true;
+            }
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// The file as reports show it (see [`MaskedFile`]).
+pub fn masked_file(sources: &SourceMap, file: crate::syntax::source::FileId) -> MaskedFile {
+    let Some(f) = sources.get(file) else {
+        return MaskedFile {
+            text: String::new(),
+            runs: Vec::new(),
+        };
+    };
+    let mut bytes = crate::model::redact::redact_source(&f.text);
+    for secret in sources.secret_spans(file) {
+        bytes = crate::model::redact::mask_range(&bytes, secret.start as usize, secret.end as usize);
+    }
+    let orig = f.text.as_bytes();
+    let mut text = String::with_capacity(orig.len());
+    let mut runs = Vec::new();
+    let mut at = 0;
+    for (a, b) in masked_runs(orig, bytes.as_bytes()) {
+        text.push_str(f.text.get(at..a).unwrap_or(""));
+        let na = text.len();
+        text.push_str(&shown_secret(f.text.get(a..b).unwrap_or("")));
+        runs.push((a, b, na, text.len()));
+        at = b;
+    }
+    text.push_str(f.text.get(at..).unwrap_or(""));
+    MaskedFile { text, runs }
+}
+
+/// The shown text alone (see [`masked_file`]).
+pub fn masked_text(sources: &SourceMap, file: crate::syntax::source::FileId) -> String {
+    masked_file(sources, file).text
 }
 
 /// Orders findings by file, then position, then code, so output is stable.
@@ -51,4 +186,37 @@ pub fn dedup(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
             && sources.display_path(a.primary.span.file)
                 == sources.display_path(b.primary.span.file)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::source::Span;
+
+    fn shown(text: &str) -> (MaskedFile, crate::syntax::source::FileId) {
+        let sources = SourceMap::new();
+        let id = sources.add(std::path::Path::new("compose.yml"), text);
+        (masked_file(&sources, id), id)
+    }
+
+    #[test]
+    fn one_mask_per_secret_with_references_kept_and_offsets_mapped() {
+        let text = "a:\n  SECRETS_COOKIE: averylongsecretvalue0123456789\n  DSN: postgres://u:${PG_PASSWORD:-postgres}@db/x?sslmode=disable\n  B: ${SECRET_COOKIE}\n";
+        let (m, id) = shown(text);
+        assert!(m.text.contains("SECRETS_COOKIE: ****\n"), "{}", m.text);
+        assert!(m.text.contains("postgres://u:${PG_PASSWORD:-****}@db/x"), "{}", m.text);
+        assert!(!m.text.contains("averylong") && !m.text.contains(":-postgres"));
+        // A span over the DSN value still covers exactly the shown value.
+        let start = text.find("postgres://").unwrap_or(0);
+        let end = text.find("disable").unwrap_or(0) + "disable".len();
+        let (s, len) = m.span(Span::new(id, start, end));
+        assert_eq!(
+            m.text.get(s..s + len),
+            Some("postgres://u:${PG_PASSWORD:-****}@db/x?sslmode=disable")
+        );
+        // Text after the masks is where it was, shifted.
+        let b = text.find("B:").unwrap_or(0);
+        let (s, _) = m.span(Span::new(id, b, b + 2));
+        assert_eq!(m.text.get(s..s + 2), Some("B:"));
+    }
 }

@@ -63,8 +63,32 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
-fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::new((span.start as usize).into(), span.len())
+/// The shown (masked) files, each made once per report.
+struct Files<'a> {
+    sources: &'a SourceMap,
+    shown: std::cell::RefCell<Vec<(crate::syntax::source::FileId, Arc<super::MaskedFile>)>>,
+}
+
+impl Files<'_> {
+    fn get(&self, span: Span) -> Arc<super::MaskedFile> {
+        if let Some((_, m)) = self.shown.borrow().iter().find(|(f, _)| *f == span.file) {
+            return m.clone();
+        }
+        let m = Arc::new(super::masked_file(self.sources, span.file));
+        self.shown.borrow_mut().push((span.file, m.clone()));
+        m
+    }
+
+    fn span(&self, span: Span) -> SourceSpan {
+        let (start, len) = self.get(span).span(span);
+        SourceSpan::new(start.into(), len)
+    }
+
+    /// The file as the report shows it.
+    fn named(&self, span: Span) -> NamedSource<Arc<str>> {
+        let text: Arc<str> = Arc::from(self.get(span).text.as_str());
+        NamedSource::new(self.sources.display_path(span.file), text)
+    }
 }
 
 fn severity(s: Severity) -> miette::Severity {
@@ -75,52 +99,88 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-/// The file as the report shows it (see [`super::masked_text`]).
-fn named_source(sources: &SourceMap, span: Span) -> NamedSource<Arc<str>> {
-    let text: Arc<str> = Arc::from(super::masked_text(sources, span.file));
-    NamedSource::new(sources.display_path(span.file), text)
+
+/// Columns that messages and help are wrapped to.
+const WIDTH: usize = 100;
+
+/// A message wrapped for a line that starts `indent` columns in.
+fn wrapped(text: &str, indent: usize) -> String {
+    textwrap::fill(text, WIDTH.saturating_sub(indent).max(40))
 }
 
-fn build(sources: &SourceMap, d: &Diagnostic) -> Rendered {
-    let file = d.primary.span.file;
+/// Labels whose lines are at most this far apart share one window.
+const NEAR_LINES: usize = 3;
+
+/// Whether two spans are close enough to show in one window.
+fn near(files: &Files, a: Span, b: Span) -> bool {
+    let sources = files.sources;
+    a.file == b.file
+        && sources
+            .position(a)
+            .line
+            .abs_diff(sources.position(b).line)
+            <= NEAR_LINES
+}
+
+/// One window: the locations near each other in one file.
+fn window(files: &Files, group: &[&Label]) -> Option<Rendered> {
+    let (first, rest) = group.split_first()?;
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        None,
+        files.span(first.span),
+    )];
+    labels.extend(
+        rest.iter()
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), files.span(l.span))),
+    );
+    Some(Rendered {
+        message: wrapped(&first.message, 10),
+        code: None,
+        severity: miette::Severity::Advice,
+        source: files.named(first.span),
+        labels,
+        help: None,
+        related: Vec::new(),
+    })
+}
+
+fn build(files: &Files, d: &Diagnostic) -> Rendered {
+    // The primary's window holds the related locations a few lines from
+    // it; every other location gets a short window of its own (never
+    // every line between two far-apart labels).
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(d.primary.message.clone()),
-        source_span(d.primary.span),
+        files.span(d.primary.span),
     )];
-    let mut elsewhere: Vec<&Label> = Vec::new();
+    let mut groups: Vec<Vec<&Label>> = Vec::new();
     for r in &d.related {
-        if r.span.file == file {
+        if near(files, r.span, d.primary.span) {
             labels.push(LabeledSpan::new_with_span(
                 Some(r.message.clone()),
-                source_span(r.span),
+                files.span(r.span),
             ));
+        } else if let Some(g) = groups
+            .iter_mut()
+            .find(|g| g.first().is_some_and(|f| near(files, f.span, r.span)))
+        {
+            g.push(r);
         } else {
-            elsewhere.push(r);
+            groups.push(vec![r]);
         }
     }
-    let related = elsewhere
-        .into_iter()
-        .map(|r| Rendered {
-            message: r.message.clone(),
-            code: None,
-            severity: miette::Severity::Advice,
-            source: named_source(sources, r.span),
-            labels: vec![LabeledSpan::new_primary_with_span(
-                None,
-                source_span(r.span),
-            )],
-            help: None,
-            related: Vec::new(),
-        })
-        .collect();
     Rendered {
-        message: d.message.clone(),
-        code: Some(format!("{}({})", d.code, crate::rules::name_of(d.code))),
+        message: wrapped(&d.message, 4),
+        code: Some(format!(
+            "{}[{}]: {}",
+            d.severity.as_str(),
+            d.code,
+            crate::rules::name_of(d.code)
+        )),
         severity: severity(d.severity),
-        source: named_source(sources, d.primary.span),
+        source: files.named(d.primary.span),
         labels,
-        help: d.help.clone(),
-        related,
+        help: d.help.as_deref().map(|h| wrapped(h, 8)),
+        related: groups.iter().filter_map(|g| window(files, g)).collect(),
     }
 }
 
@@ -131,10 +191,19 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> S
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Related locations nest under their finding; miette's wrapping would
+    // break their source lines, so messages are wrapped here instead.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .with_wrap_lines(false)
+        .with_show_related_as_nested(true);
+    let files = Files {
+        sources,
+        shown: Default::default(),
+    };
     let mut out = String::new();
     for d in diagnostics {
-        let rendered = build(sources, d);
+        let rendered = build(&files, d);
         if handler.render_report(&mut out, &rendered).is_err() {
             out.push_str(&d.message);
         }

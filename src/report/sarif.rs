@@ -86,10 +86,9 @@ fn location(
 /// its line. Identical findings in one file are told apart by their order.
 fn fingerprint(sources: &SourceMap, d: &Diagnostic, seen: &mut BTreeMap<String, usize>) -> String {
     let span = d.primary.span;
-    let masked = super::masked_text(sources, span.file)
-        .get(span.start as usize..span.end as usize)
-        .unwrap_or("")
-        .to_string();
+    let file = super::masked_file(sources, span.file);
+    let (start, len) = file.span(span);
+    let masked = file.text.get(start..start + len).unwrap_or("").to_string();
     let key = format!(
         "{}\u{0}{}\u{0}{}\u{0}{}",
         d.code,

@@ -143,6 +143,16 @@ impl Rule for ParentCookieDomain {
                 .take(i)
                 .find(|o| o.domain != c.domain && same_value(o, c))
             {
+                // Cookies of a local host reach every port of it whatever
+                // the domain says: only a shared session cookie name breaks.
+                let local = c
+                    .setting
+                    .value
+                    .text()
+                    .is_some_and(|t| crate::model::resolve::is_local_host(&normalise(&t)));
+                if local && c.session_name != other.session_name {
+                    continue;
+                }
                 let overwrite = (c.session_name == other.session_name).then(|| {
                     format!("; both use the session cookie name {}, so their sessions overwrite each other", c.session_name)
                 });
@@ -166,8 +176,12 @@ impl Rule for ParentCookieDomain {
                 continue;
             };
             let cookie = normalise(&text);
-            // A public suffix is refused by browsers as a cookie domain.
-            if cookie.is_empty() || psl::suffix_str(&cookie) == Some(cookie.as_str()) {
+            // A public suffix is refused by browsers as a cookie domain; a
+            // local host (dev) is shared by every port of the machine.
+            if cookie.is_empty()
+                || psl::suffix_str(&cookie) == Some(cookie.as_str())
+                || crate::model::resolve::is_local_host(&cookie)
+            {
                 continue;
             }
             for other_domain in ctx.domains.list.iter().filter(|d| d.name != c.domain) {

@@ -26,14 +26,20 @@ fn excepted(ctx: &Context, rel: &UrlRelation, own: &str, to: &str) -> bool {
     let idp = |x: &&crate::model::ServiceFacts| {
         matches!(x.kind, ServiceKind::Kratos | ServiceKind::Hydra)
     };
-    // A site serving both an IdP and other services: the key must say
-    // which it means.
-    let key = rel.key.to_ascii_uppercase();
-    let names_idp = ["KRATOS", "HYDRA", "AUTH", "OAUTH", "OIDC", "ISSUER"]
-        .iter()
-        .any(|w| key.split('_').any(|seg| seg == *w));
-    let reaches_idp =
-        !targets.is_empty() && (targets.iter().all(idp) || (targets.iter().any(idp) && names_idp));
+    // A site serving both an IdP and other services, or a variable that
+    // names no service: the key or the variable must say it means the
+    // identity provider.
+    let names_idp = std::iter::once(rel.key.clone())
+        .chain(rel.value.vars())
+        .any(|name| {
+            name.to_ascii_uppercase().split(['_', '-', '.']).any(|seg| {
+                ["KRATOS", "HYDRA", "AUTH", "OAUTH", "OAUTH2", "OIDC", "ISSUER"].contains(&seg)
+            })
+        });
+    let reaches_idp = match targets.as_slice() {
+        [] => names_idp,
+        _ => targets.iter().all(idp) || (targets.iter().any(idp) && names_idp),
+    };
     let sign_in = reaches_idp && ctx.policy.excepted(&s.service.name, own, &rel.key, to);
     let back = s.kind == ServiceKind::Kratos
         && targets.iter().any(|t| {
@@ -78,16 +84,18 @@ impl Rule for CrossedServiceUrl {
                 .into_iter()
                 .map(|span| Label::new(span, "the URL comes through here"))
                 .collect();
-            for hop in rel.target.hops.iter().skip(1) {
-                if hop.span != primary {
-                    related.push(Label::new(hop.span, format!("→ {}", hop.note)));
-                }
-            }
             let target = match rel.target.services.as_slice() {
                 [i] => ctx.env.services.get(*i),
                 _ => None,
             };
             let upper = to.to_uppercase();
+            // The hops the URL takes, in order (the last one, when it is
+            // the service, says its domain below).
+            for hop in rel.target.hops.iter().skip(1) {
+                if hop.span != primary && target.is_none_or(|x| x.service.name_span != hop.span) {
+                    related.push(Label::new(hop.span, format!("via {}", hop.note)));
+                }
+            }
             if let Some(x) = target
                 && !related.iter().any(|l| l.span == x.service.name_span)
             {
