@@ -63,3 +63,58 @@ fn healthy_trees_have_no_findings() {
         assert_eq!(findings(&dir), Findings::new(), "{}", dir.display());
     }
 }
+
+/// The findings of a tree as (code, file, line, message), repeats kept.
+fn all_findings(root: &Path) -> Vec<(String, String, u64, String)> {
+    let (out, _) = common::run_both(&["check", "--format", "json", &root.to_string_lossy()], 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("json: {e}"));
+    common::parse_findings(&report, root)
+}
+
+#[test]
+fn one_finding_per_fact() {
+    // Two services that read one YAML line: one finding naming both.
+    let dev = Path::new("fixtures/broken/iso005-dev-ports");
+    let at_yaml: Vec<_> = all_findings(dev)
+        .into_iter()
+        .filter(|(_, file, line, _)| file == "platform/dev/ciam-kratos/kratos.yml" && *line == 20)
+        .collect();
+    assert_eq!(at_yaml.len(), 1, "{at_yaml:?}");
+    assert!(
+        at_yaml[0].3.contains("ciam-kratos, ciam-kratos-migrate"),
+        "{at_yaml:?}"
+    );
+    // Four services (two `-migrate` twins) on one database: one ISO001;
+    // one client in both Hydras: one ISO004.
+    let kratos = |name: &str| {
+        format!(
+            "  {name}:\n    image: oryd/kratos:v1.3.1\n    environment:\n      DSN: ${{SHARED_DSN}}\n"
+        )
+    };
+    let compose = format!(
+        "services:\n{}{}{}{}  ciam-hydra:\n    image: oryd/hydra:v2.2.0\n  iam-hydra:\n    image: oryd/hydra:v2.2.0\n",
+        kratos("ciam-kratos"),
+        kratos("ciam-kratos-migrate"),
+        kratos("iam-kratos"),
+        kratos("iam-kratos-migrate")
+    );
+    let seed = "curl -X POST http://ciam-hydra:4445/admin/clients -d '{\"client_id\": \"shared\"}'\ncurl -X POST http://iam-hydra:4445/admin/clients -d '{\"client_id\": \"shared\"}'\n";
+    let dir = common::write_tree(&[
+        ("platform/prod/compose.yml", &compose),
+        ("platform/prod/seed.sh", seed),
+    ]);
+    let found = all_findings(dir.path());
+    let codes: Vec<&str> = found
+        .iter()
+        .map(|(c, ..)| c.as_str())
+        .filter(|c| c.starts_with("ISO00"))
+        .filter(|c| *c != "ISO008")
+        .collect();
+    assert_eq!(codes, ["ISO001", "ISO004"], "{found:?}");
+    let iso004 = found.iter().find(|f| f.0 == "ISO004");
+    assert!(
+        iso004.is_some_and(|f| f.1 == "platform/prod/seed.sh" && f.2 == 2),
+        "the id in the second registration's payload: {found:?}"
+    );
+}

@@ -270,3 +270,71 @@ fn sarif_uris_are_encoded_and_fingerprints_hide_secrets() {
     assert_eq!(before["runs"][0]["results"][0]["ruleId"], "ISO006");
     assert_eq!(prints(&before), prints(&after));
 }
+
+/// The pretty report of a finding whose locations are far apart: the
+/// primary window, then one short window per hop (never every line
+/// between them).
+#[test]
+fn pretty_windows_are_short_even_when_locations_are_far_apart() {
+    let out = run(
+        &[
+            "check",
+            "fixtures/broken/iso005-dev-ports",
+            "--select",
+            "ISO005",
+            "--color",
+            "never",
+        ],
+        1,
+    );
+    // The ciam-hera finding: its URL goes through compose, the Caddyfile
+    // and compose again, 60 lines apart.
+    let first = out
+        .split("error[ISO005]")
+        .find(|f| f.contains("KRATOS_PUBLIC_URL pointing"))
+        .unwrap_or("")
+        .trim_end();
+    insta::assert_snapshot!("pretty_far_apart", format!("error[ISO005]{first}"));
+    // No window shows more than its locations and a line around each.
+    let numbered = first
+        .lines()
+        .filter(|l| {
+            l.trim_start_matches([' ', '│'])
+                .split(' ')
+                .next()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .count();
+    assert!(
+        (10..=16).contains(&numbered),
+        "{numbered} source lines:\n{first}"
+    );
+}
+
+/// A seed script's JSON payload with a client secret: the value is one
+/// mask, its quotes and the key stay readable.
+#[test]
+fn pretty_masks_a_payload_secret_and_keeps_the_line_readable() {
+    let dir = common::write_tree(&[
+        (
+            "platform/prod/compose.yml",
+            "services:\n  ciam-hydra:\n    image: oryd/hydra:v2.2.0\n  iam-hydra:\n    image: oryd/hydra:v2.2.0\n",
+        ),
+        (
+            "platform/prod/seed.sh",
+            "curl -X POST http://ciam-hydra:4445/admin/clients -d '{\"client_id\": \"site\", \"client_secret\": \"hunter2-a-long-secret\"}'\ncurl -X POST http://iam-hydra:4445/admin/clients -d '{\"client_id\": \"site\", \"client_secret\": \"hunter2-a-long-secret\"}'\n",
+        ),
+    ]);
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .current_dir(dir.path())
+        .args([
+            "check", "--select", "ISO004", "--color", "never", "platform",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains(r#""client_secret": "****"}'"#), "{text}");
+    insta::assert_snapshot!("pretty_masked_payload", text);
+}

@@ -219,7 +219,7 @@ pub fn load(
             return config;
         }
     };
-    let id = sources.add(&path, text.as_str());
+    let id = sources.add_once(&path, text.as_str());
     config.file = Some(id);
     match yaml::parse(id, &text) {
         Ok(mut docs) if !docs.is_empty() => config.root = Some(docs.remove(0)),

@@ -279,7 +279,12 @@ impl Value {
             None => start,
         };
         let mut through: Vec<Span> = std::iter::once(start)
-            .chain(levels.iter().flat_map(|(r, v)| [Some(*r), v.span()]).flatten())
+            .chain(
+                levels
+                    .iter()
+                    .flat_map(|(r, v)| [Some(*r), v.span()])
+                    .flatten(),
+            )
             .filter(|sp| *sp != primary && sp.start != sp.end)
             .collect();
         through.dedup();

@@ -140,7 +140,8 @@ pub fn masked_file(sources: &SourceMap, file: crate::syntax::source::FileId) -> 
     };
     let mut bytes = crate::model::redact::redact_source(&f.text);
     for secret in sources.secret_spans(file) {
-        bytes = crate::model::redact::mask_range(&bytes, secret.start as usize, secret.end as usize);
+        bytes =
+            crate::model::redact::mask_range(&bytes, secret.start as usize, secret.end as usize);
     }
     let orig = f.text.as_bytes();
     let mut text = String::with_capacity(orig.len());
@@ -204,7 +205,11 @@ mod tests {
         let text = "a:\n  SECRETS_COOKIE: averylongsecretvalue0123456789\n  DSN: postgres://u:${PG_PASSWORD:-postgres}@db/x?sslmode=disable\n  B: ${SECRET_COOKIE}\n";
         let (m, id) = shown(text);
         assert!(m.text.contains("SECRETS_COOKIE: ****\n"), "{}", m.text);
-        assert!(m.text.contains("postgres://u:${PG_PASSWORD:-****}@db/x"), "{}", m.text);
+        assert!(
+            m.text.contains("postgres://u:${PG_PASSWORD:-****}@db/x"),
+            "{}",
+            m.text
+        );
         assert!(!m.text.contains("averylong") && !m.text.contains(":-postgres"));
         // A span over the DSN value still covers exactly the shown value.
         let start = text.find("postgres://").unwrap_or(0);

@@ -99,7 +99,6 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-
 /// Columns that messages and help are wrapped to.
 const WIDTH: usize = 100;
 
@@ -114,12 +113,7 @@ const NEAR_LINES: usize = 3;
 /// Whether two spans are close enough to show in one window.
 fn near(files: &Files, a: Span, b: Span) -> bool {
     let sources = files.sources;
-    a.file == b.file
-        && sources
-            .position(a)
-            .line
-            .abs_diff(sources.position(b).line)
-            <= NEAR_LINES
+    a.file == b.file && sources.position(a).line.abs_diff(sources.position(b).line) <= NEAR_LINES
 }
 
 /// One window: the locations near each other in one file.

@@ -33,7 +33,10 @@ fn excepted(ctx: &Context, rel: &UrlRelation, own: &str, to: &str) -> bool {
         .chain(rel.value.vars())
         .any(|name| {
             name.to_ascii_uppercase().split(['_', '-', '.']).any(|seg| {
-                ["KRATOS", "HYDRA", "AUTH", "OAUTH", "OAUTH2", "OIDC", "ISSUER"].contains(&seg)
+                [
+                    "KRATOS", "HYDRA", "AUTH", "OAUTH", "OAUTH2", "OIDC", "ISSUER",
+                ]
+                .contains(&seg)
             })
         });
     let reaches_idp = match targets.as_slice() {

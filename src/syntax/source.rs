@@ -146,6 +146,20 @@ impl SourceMap {
         id
     }
 
+    /// [`SourceMap::add`], or the id of the same file already read with
+    /// the same text: two services that load one config share its spans,
+    /// so what they share is one fact.
+    pub fn add_once(&self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
+        let path = path.into();
+        let text = text.into();
+        if let Some(id) = self.find(&path)
+            && self.get(id).is_some_and(|f| f.text == text)
+        {
+            return id;
+        }
+        self.add(path, text)
+    }
+
     /// Marks text that holds a secret, so that reports mask it.
     pub fn mark_secret(&self, span: Span) {
         let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
