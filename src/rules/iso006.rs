@@ -21,7 +21,10 @@ struct Secret {
     service: String,
     what: String,
     id: ValueId,
+    /// Where the secret is written (its `.env` line, when it came through
+    /// a variable), and the references it came through.
     span: Span,
+    through: Vec<Span>,
 }
 
 /// App environment variables that hold session or signing secrets.
@@ -52,8 +55,8 @@ impl Rule for SharedSecret {
             if let Some(ory) = &s.ory {
                 for key in ORY_SECRETS {
                     for setting in ory.list(key) {
-                        let (Some(id), Some(span)) =
-                            (ValueId::of(&setting.value), setting.value.span())
+                        let (Some(id), Some((span, through))) =
+                            (ValueId::of(&setting.value), setting.value.written_at())
                         else {
                             continue;
                         };
@@ -63,6 +66,7 @@ impl Rule for SharedSecret {
                             what: setting.path,
                             id,
                             span,
+                            through,
                         });
                     }
                 }
@@ -72,7 +76,8 @@ impl Rule for SharedSecret {
                     continue;
                 }
                 let Some(value) = &e.value else { continue };
-                let (Some(id), Some(span)) = (ValueId::of(value), value.span()) else {
+                let (Some(id), Some((span, through))) = (ValueId::of(value), value.written_at())
+                else {
                     continue;
                 };
                 secrets.push(Secret {
@@ -81,16 +86,20 @@ impl Rule for SharedSecret {
                     what: e.key.clone(),
                     id,
                     span,
+                    through,
                 });
             }
         }
+        // One finding per shared value, every use of it a location.
         let mut out = Vec::new();
-        for (i, s) in secrets.iter().enumerate() {
-            let Some(other) = secrets
-                .iter()
-                .take(i)
-                .find(|o| o.domain != s.domain && o.id == s.id)
-            else {
+        let mut done: Vec<&ValueId> = Vec::new();
+        for first in &secrets {
+            if done.contains(&&first.id) {
+                continue;
+            }
+            done.push(&first.id);
+            let group: Vec<&Secret> = secrets.iter().filter(|o| o.id == first.id).collect();
+            let Some(s) = group.iter().find(|o| o.domain != first.domain) else {
                 continue;
             };
             // Never the secret itself: only where it is and how it is named.
@@ -100,21 +109,37 @@ impl Rule for SharedSecret {
                     format!("the same variable ${{{}}}", vars.join("}, ${"))
                 }
             };
+            let uses: Vec<String> = group
+                .iter()
+                .map(|o| format!("{} of {} ({})", o.what, o.service, o.domain.to_uppercase()))
+                .collect();
+            let mut related: Vec<Label> = s
+                .through
+                .iter()
+                .map(|t| Label::new(*t, "it comes through here"))
+                .collect();
+            for o in group.iter().filter(|o| !std::ptr::eq(**o, *s)) {
+                related.push(Label::new(
+                    o.span,
+                    format!(
+                        "the same secret in {} ({})",
+                        o.service,
+                        o.domain.to_uppercase()
+                    ),
+                ));
+                related.extend(
+                    o.through
+                        .iter()
+                        .map(|t| Label::new(*t, "it comes through here")),
+                );
+            }
             out.push(Diagnostic {
                 code: ISO006,
                 environment: None,
                 severity: Severity::Error,
-                message: format!(
-                    "{} of {} ({}) and {} of {} ({}) are {how}",
-                    s.what,
-                    s.service,
-                    s.domain.to_uppercase(),
-                    other.what,
-                    other.service,
-                    other.domain.to_uppercase()
-                ),
+                message: format!("{} are {how}", super::and_list(&uses)),
                 primary: Label::new(s.span, format!("{} secret", s.domain.to_uppercase())),
-                related: vec![Label::new(other.span, format!("the same {} secret", other.domain.to_uppercase()))],
+                related,
                 help: Some("generate separate secrets for each domain (only ENCRYPTION_KEY is shared by design)".into()),
             });
         }

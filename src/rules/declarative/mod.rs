@@ -290,6 +290,20 @@ impl Declarative {
             },
         };
         let mut related = Vec::new();
+        // A whole value that came through a variable is written where the
+        // variable got it (the `.env` line): that is the primary, and the
+        // reference is related.
+        let mut at = item.span;
+        if let Some(origin) = &item.origin
+            && origin.span() == Some(item.span)
+            && let Some((written, through)) = origin.written_at()
+            && written != item.span
+        {
+            at = written;
+            for t in through {
+                related.push(Label::new(t, "the value comes through here"));
+            }
+        }
         let add_provenance = |i: &Item, related: &mut Vec<Label>| {
             // Where parts of the value come from, outside the value itself
             // (the `.env` line of a variable).
@@ -325,7 +339,7 @@ impl Declarative {
             code: self.meta.code,
             severity: self.meta.severity,
             message: self.message.render(item, ctx),
-            primary: Label::new(item.span, primary),
+            primary: Label::new(at, primary),
             related,
             help: self.help.clone(),
             environment: None,
