@@ -82,7 +82,9 @@ fn one_finding_per_fact() {
         .collect();
     assert_eq!(at_yaml.len(), 1, "{at_yaml:?}");
     assert!(
-        at_yaml[0].3.contains("ciam-kratos, ciam-kratos-migrate"),
+        at_yaml[0]
+            .3
+            .contains("ciam-kratos and ciam-kratos-migrate (CIAM) are configured"),
         "{at_yaml:?}"
     );
     // Four services (two `-migrate` twins) on one database: one ISO001;

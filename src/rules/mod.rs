@@ -196,42 +196,95 @@ pub fn run(
     out
 }
 
+/// The verb of a message for several subjects (`is` → `are`,
+/// `connects` → `connect`); other words stay.
+fn plural(verb: &str) -> String {
+    match verb {
+        "is" => "are".into(),
+        "has" => "have".into(),
+        v if v.len() > 2
+            && v.ends_with('s')
+            && !v.ends_with("ss")
+            && v.chars().all(|c| c.is_ascii_lowercase()) =>
+        {
+            v.get(..v.len() - 1).unwrap_or(v).to_string()
+        }
+        v => v.to_string(),
+    }
+}
+
 /// One finding per fact: findings of one rule at one token (two services
-/// that read one YAML line, a `-migrate` twin) become one, naming every
-/// service where their messages differ in one word, with every location.
+/// that read one YAML line, a `-migrate` twin, every service a `.env`
+/// line reaches) become one, naming every service where their messages
+/// differ in one word, with every location.
 fn merge_same_fact(out: &mut Vec<Diagnostic>) {
-    let mut merged: Vec<Diagnostic> = Vec::with_capacity(out.len());
+    struct Merged {
+        d: Diagnostic,
+        /// The first message's words, and the one that varies.
+        base: Vec<String>,
+        slot: Option<usize>,
+        names: Vec<String>,
+    }
+    let mut merged: Vec<Merged> = Vec::with_capacity(out.len());
     for d in out.drain(..) {
+        let words: Vec<String> = d.message.split(' ').map(str::to_string).collect();
         let Some(into) = merged
             .iter_mut()
-            .find(|m| m.code == d.code && m.primary.span == d.primary.span)
+            .find(|m| m.d.code == d.code && m.d.primary.span == d.primary.span)
         else {
-            merged.push(d);
+            merged.push(Merged {
+                d,
+                base: words,
+                slot: None,
+                names: Vec::new(),
+            });
             continue;
         };
-        if into.message != d.message {
-            let a: Vec<&str> = into.message.split(' ').collect();
-            let b: Vec<&str> = d.message.split(' ').collect();
-            let differ: Vec<usize> = (0..a.len().max(b.len()))
-                .filter(|&i| a.get(i) != b.get(i))
+        if words != into.base {
+            let differ: Vec<usize> = (0..words.len().max(into.base.len()))
+                .filter(|&i| words.get(i) != into.base.get(i))
                 .collect();
-            if let ([i], true) = (differ.as_slice(), a.len() == b.len())
-                && let (Some(x), Some(y)) = (a.get(*i), b.get(*i))
-            {
-                let mut words: Vec<String> = a.iter().map(|w| w.to_string()).collect();
-                if let Some(w) = words.get_mut(*i) {
-                    *w = format!("{x}, {y}");
+            let same_slot = |i: usize| into.slot.is_none_or(|s| s == i);
+            match differ.as_slice() {
+                [i] if words.len() == into.base.len() && same_slot(*i) => {
+                    if into.names.is_empty() {
+                        into.names.extend(into.base.get(*i).cloned());
+                    }
+                    if let Some(w) = words.get(*i)
+                        && !into.names.contains(w)
+                    {
+                        into.names.push(w.clone());
+                    }
+                    into.slot = Some(*i);
+                    let mut shown = into.base.clone();
+                    if let Some(w) = shown.get_mut(*i) {
+                        *w = and_list(&into.names);
+                    }
+                    // "a and b connect", "a and b (CIAM) are configured".
+                    if let Some(verb) = shown.iter_mut().skip(i + 1).find(|w| !w.starts_with('(')) {
+                        *verb = plural(verb);
+                    }
+                    into.d.message = shown.join(" ");
                 }
-                into.message = words.join(" ");
+                // Another fact at the same token: its own finding.
+                _ => {
+                    merged.push(Merged {
+                        d,
+                        base: words,
+                        slot: None,
+                        names: Vec::new(),
+                    });
+                    continue;
+                }
             }
         }
         for l in d.related {
-            if l.span != into.primary.span && !into.related.iter().any(|r| r.span == l.span) {
-                into.related.push(l);
+            if l.span != into.d.primary.span && !into.d.related.iter().any(|r| r.span == l.span) {
+                into.d.related.push(l);
             }
         }
     }
-    *out = merged;
+    *out = merged.into_iter().map(|m| m.d).collect();
 }
 
 /// What `isolint rules` and `explain` show for a rule.
