@@ -30,12 +30,12 @@ fn tree(environments: usize) -> (tempfile::TempDir, synth::Generated) {
 }
 
 fn environments(root: &Path) -> Vec<PathBuf> {
-    isolint::model::build::environment_dirs(root, &Default::default())
+    isolint::check::environment_dirs(root, &Default::default())
 }
 
 fn build(sources: &SourceMap, scope: &Scope, dir: &Path) -> Environment {
     let mut diags = Vec::new();
-    isolint::model::build::environment(
+    isolint::check::environment(
         sources,
         scope,
         &Default::default(),

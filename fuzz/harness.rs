@@ -11,10 +11,10 @@ use isolint::discover::Scope;
 use isolint::load::caddy::{load_text, sites::sites};
 use isolint::load::compose::Vars;
 use isolint::load::dsn::Dsn;
-use isolint::model::value::{Origin, Value, parse_template};
 use isolint::report::graph;
 use isolint::syntax::caddyfile::token::Env;
 use isolint::syntax::source::{FileId, SourceMap, Span};
+use isolint::syntax::value::{Origin, Value, parse_template};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 

@@ -109,6 +109,57 @@ pub fn findings_and<T: Send>(
     Ok((diagnostics, kept))
 }
 
+/// Reads one environment folder and builds its model, with what the
+/// configuration says about its files.
+pub fn environment(
+    sources: &SourceMap,
+    scope: &Scope,
+    config: &crate::config::Config,
+    dir: &Path,
+    extra: &crate::load::compose::Vars,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Environment {
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_string());
+    let profile = name.as_deref().and_then(|n| config.profile(n));
+    let loaded = with_options(config, |options| {
+        crate::load::environment::environment(sources, scope, options, dir, extra, diagnostics)
+    });
+    crate::model::build::environment(loaded, name, profile)
+}
+
+/// Runs `f` with the loaders' view of a configuration.
+fn with_options<T>(
+    config: &crate::config::Config,
+    f: impl FnOnce(&crate::load::environment::Options) -> T,
+) -> T {
+    let is_environment = |d: &Path| config.is_environment(d);
+    let is_seed_script = |p: &Path| config.is_seed_script(p);
+    f(&crate::load::environment::Options {
+        is_environment: &is_environment,
+        is_seed_script: config
+            .names_seed_scripts()
+            .then_some(&is_seed_script as &(dyn Fn(&Path) -> bool + Sync)),
+    })
+}
+
+/// Walks `root` for its environments (folders holding compose files, or
+/// matched by the configuration's globs) and Caddyfiles.
+pub fn list_tree(root: &Path, config: &crate::config::Config) -> crate::discover::Listing {
+    crate::discover::list_tree(root, |dir| config.is_environment(dir))
+}
+
+/// Every environment folder under `root`, in path order.
+pub fn environment_dirs(root: &Path, config: &crate::config::Config) -> Vec<PathBuf> {
+    list_tree(root, config).environments
+}
+
+/// The environment folder a file belongs to.
+pub fn environment_of(file: &Path, config: &crate::config::Config) -> Option<PathBuf> {
+    with_options(config, |options| {
+        crate::load::environment::environment_of(file, options)
+    })
+}
+
 /// What an editor's buffer is checked with: the environment folder the
 /// file belongs to, or the file itself when it is a Caddyfile outside any;
 /// `None` for any other file outside every environment.
@@ -119,7 +170,7 @@ pub fn tree_of(
 ) -> Result<Option<PathBuf>, Fatal> {
     let file = crate::discover::absolute(file);
     let config = Configs::default().for_path(sources, &file, config)?;
-    Ok(crate::model::build::environment_of(&file, &config)
+    Ok(environment_of(&file, &config)
         .or_else(|| crate::discover::is_caddyfile_name(&file).then_some(file)))
 }
 
@@ -270,7 +321,7 @@ pub fn load_tree_with<T: Send>(
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
     let listing = if path.is_dir() {
-        crate::model::build::list_tree(path, &config)
+        list_tree(path, &config)
     } else {
         crate::discover::Listing {
             caddyfiles: vec![path.to_path_buf()],
@@ -297,14 +348,7 @@ pub fn load_tree_with<T: Send>(
             .par_iter()
             .map(|dir| {
                 let mut diags = Vec::new();
-                let env = crate::model::build::environment(
-                    sources,
-                    &scope,
-                    &config,
-                    dir,
-                    &given.vars,
-                    &mut diags,
-                );
+                let env = environment(sources, &scope, &config, dir, &given.vars, &mut diags);
                 (each(env), diags)
             })
             .collect();
@@ -367,7 +411,7 @@ mod tests {
         std::fs::write(&compose, "services:\n  caddy:\n    image: caddy:2\n")
             .unwrap_or_else(|e| panic!("{e}"));
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let listing = crate::model::build::list_tree(dir.path(), &Default::default());
+        let listing = list_tree(dir.path(), &Default::default());
         assert_eq!(listing.caddyfiles, std::slice::from_ref(&caddyfile));
         assert_eq!(listing.environments, std::slice::from_ref(&env));
 
@@ -394,7 +438,7 @@ mod tests {
 
         std::fs::remove_dir(&env).unwrap_or_else(|e| panic!("{e}"));
         let mut diagnostics = Vec::new();
-        let built = crate::model::build::environment(
+        let built = environment(
             &sources,
             &scope,
             &Default::default(),

@@ -200,7 +200,7 @@ fn write_stdout(text: &str) -> Result<(), Fatal> {
 }
 
 fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
-    use crate::model::value::Value;
+    use crate::syntax::value::Value;
     use std::sync::Arc;
     let mut given = Given {
         env: Env::new(),

@@ -3,8 +3,8 @@
 //! with interpolation from `.env` and provenance of each value.
 
 use isolint::load::compose::{self, Compose, EnvSource, Service, Vars, VolumeKind};
-use isolint::model::value::Value;
 use isolint::syntax::source::SourceMap;
+use isolint::syntax::value::Value;
 use std::path::Path;
 
 fn load(dir: &str, file: &str) -> (Compose, SourceMap) {
@@ -208,9 +208,8 @@ fn bad_compose_files_are_diagnostics_with_spans() {
 #[test]
 fn override_files_merge_into_the_base_in_order() {
     use isolint::discover::Scope;
-    use isolint::model::build;
     let dir = Path::new("fixtures/olympus/platform/dev");
-    let files: Vec<String> = build::compose_files(dir)
+    let files: Vec<String> = isolint::load::environment::compose_files(dir)
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
@@ -218,7 +217,7 @@ fn override_files_merge_into_the_base_in_order() {
     let sources = SourceMap::new();
     let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
     let mut diags = Vec::new();
-    let env = build::environment(
+    let env = isolint::check::environment(
         &sources,
         &scope,
         &Default::default(),
@@ -251,7 +250,6 @@ fn env_text(s: &Service, key: &str) -> Option<String> {
 #[test]
 fn reset_and_override_tags_replace_instead_of_merging() {
     use isolint::discover::Scope;
-    use isolint::model::build;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let d = dir.path();
     std::fs::write(
@@ -267,7 +265,7 @@ fn reset_and_override_tags_replace_instead_of_merging() {
     let sources = SourceMap::new();
     let scope = Scope::for_path(d).unwrap_or_else(|e| panic!("{e}"));
     let mut diags = Vec::new();
-    let env = build::environment(
+    let env = isolint::check::environment(
         &sources,
         &scope,
         &Default::default(),
@@ -294,7 +292,6 @@ fn reset_and_override_tags_replace_instead_of_merging() {
 
 #[test]
 fn variants_beside_a_base_file_are_not_merged() {
-    use isolint::model::build;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     for name in [
         "compose.yml",
@@ -304,7 +301,7 @@ fn variants_beside_a_base_file_are_not_merged() {
     ] {
         std::fs::write(dir.path().join(name), "services: {}\n").unwrap_or_else(|e| panic!("{e}"));
     }
-    let names: Vec<String> = build::compose_files(dir.path())
+    let names: Vec<String> = isolint::load::environment::compose_files(dir.path())
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();

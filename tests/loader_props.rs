@@ -4,8 +4,8 @@
 use isolint::diag::Diagnostic;
 use isolint::load::compose::Vars;
 use isolint::load::{dotenv, dsn, initsql, seed};
-use isolint::model::value::{Origin, parse_template};
 use isolint::syntax::source::{FileId, Span};
+use isolint::syntax::value::{Origin, parse_template};
 use isolint::syntax::yaml;
 use proptest::prelude::*;
 

@@ -5,8 +5,8 @@ use isolint::diag::Diagnostic;
 use isolint::discover::Scope;
 use isolint::load::compose::{self, Compose, Vars};
 use isolint::load::ory::{self, OryConfig, OryKind, Source};
-use isolint::model::value::Value;
 use isolint::syntax::source::SourceMap;
+use isolint::syntax::value::Value;
 use std::path::Path;
 
 struct Loaded {

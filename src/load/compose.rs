@@ -9,8 +9,8 @@
 //! `environment` entries; a bare `KEY` there takes the variable `KEY`.
 
 use crate::diag::Diagnostic;
-use crate::model::value::{Origin, Value, parse_template};
 use crate::syntax::source::{FileId, SourceMap, Span};
+use crate::syntax::value::{Origin, Value, parse_template};
 use crate::syntax::yaml::{self, Kind, Node};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -493,12 +493,14 @@ impl Ctx<'_> {
     /// A bare `KEY`: the variable `KEY` of the outer environment.
     fn outer(&self, key: &str, span: Span) -> Option<Value> {
         Some(Value {
-            pieces: vec![crate::model::value::Piece::Var(crate::model::value::Var {
-                name: key.to_string(),
-                span,
-                op: None,
-                bound: self.vars.get(key).cloned(),
-            })],
+            pieces: vec![crate::syntax::value::Piece::Var(
+                crate::syntax::value::Var {
+                    name: key.to_string(),
+                    span,
+                    op: None,
+                    bound: self.vars.get(key).cloned(),
+                },
+            )],
         })
     }
 
@@ -772,7 +774,7 @@ impl Ctx<'_> {
 
 /// Drops the first `n` bytes of literal text (a list item's `KEY=`).
 fn strip_key(mut v: Value, mut n: usize, item: Span) -> Value {
-    use crate::model::value::Piece;
+    use crate::syntax::value::Piece;
     while n > 0 {
         let Some(Piece::Lit { text, span }) = v.pieces.first_mut() else {
             break;

@@ -5,8 +5,8 @@
 //! environment, and `${VAR}` interpolation of earlier keys.
 
 use crate::diag::Diagnostic;
-use crate::model::value::{Origin, Value, parse_template};
 use crate::syntax::source::{FileId, Span};
+use crate::syntax::value::{Origin, Value, parse_template};
 use std::sync::Arc;
 
 /// One `KEY=value` line.

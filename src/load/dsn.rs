@@ -6,7 +6,7 @@
 //! name of the variable(s) it comes from. The password is never kept; the
 //! display form shows `***` in its place.
 
-use crate::model::value::{Piece, Value};
+use crate::syntax::value::{Piece, Value};
 
 /// One DSN component: known text, or the variables it depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,7 +224,7 @@ impl Dsn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::value::testing;
+    use crate::syntax::value::testing;
 
     fn value(s: &str, bound: &[(&str, &str)]) -> Value {
         let mut v = testing::template(s);

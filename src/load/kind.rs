@@ -5,7 +5,7 @@
 
 use crate::load::compose::Service;
 use crate::load::ory::OryKind;
-use crate::model::value::Value;
+use crate::syntax::value::Value;
 use std::path::Path;
 
 /// What a service is, for the rules.

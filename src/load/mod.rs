@@ -1,10 +1,12 @@
-//! Syntax trees → typed facts: Caddy sites and upstreams (compose, Ory
-//! and seed loaders join them as the platform grows).
+//! Syntax trees → typed facts: compose services and their kinds, Ory
+//! effective configuration, DSNs, Caddy sites and upstreams, seed
+//! registrations, init SQL; `environment` reads one environment folder.
 
 pub mod caddy;
 pub mod compose;
 pub mod dotenv;
 pub mod dsn;
+pub mod environment;
 pub mod initsql;
 pub mod kind;
 pub mod ory;

@@ -8,8 +8,8 @@
 
 use crate::diag::Diagnostic;
 use crate::load::compose::{EnvVar, Service, VolumeKind};
-use crate::model::value::Value;
 use crate::syntax::source::{FileId, SourceMap, Span};
+use crate::syntax::value::Value;
 use crate::syntax::yaml::{self, Kind, Node};
 use std::path::{Path, PathBuf};
 

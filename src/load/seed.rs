@@ -12,8 +12,8 @@
 
 use crate::diag::Diagnostic;
 use crate::load::compose::Vars;
-use crate::model::value::{Op, Piece, Value, Var};
 use crate::syntax::source::{CharOffsets, FileId, Span};
+use crate::syntax::value::{Op, Piece, Value, Var};
 use brush_parser::ast::{
     self, Command, CommandPrefixOrSuffixItem, CompoundCommand, CompoundList, SimpleCommand,
 };

@@ -3,8 +3,8 @@
 //! and the host part of a dial address. [`super::resolve`] follows them.
 
 use super::ServiceFacts;
-use super::value::Value;
 use crate::syntax::source::Span;
+use crate::syntax::value::Value;
 
 /// The host part of a dial address (`ciam-hera:3000` → `ciam-hera`).
 pub fn dial_host(dial: &str) -> &str {

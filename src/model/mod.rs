@@ -1,20 +1,15 @@
-//! The platform model: environments and the facts the rules compare.
-//!
-//! For now an environment holds the sites of its Caddyfile; services,
-//! databases and OAuth2 clients join it with the loaders for compose, Ory
-//! and seed scripts.
+//! The platform model: environments and the facts the rules compare,
+//! resolved (`resolve`): every service's and site's domain with its
+//! evidence, every reference followed to what it reaches. The model reads
+//! no file; `crate::load::environment` reads them.
 
 pub mod attribute;
 pub mod build;
 pub mod domain;
 pub mod policy;
-pub mod redact;
 pub mod resolve;
-pub mod value;
 
 use crate::load::caddy::sites::Site;
-use crate::load::compose::Service;
-use crate::load::ory::OryConfig;
 
 /// `prod`-like or `dev`-like, from the environment's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -46,45 +41,7 @@ impl Profile {
 
 pub use crate::load::kind::ServiceKind;
 
-/// A compose service with what isolint knows about it.
-#[derive(Debug, Clone)]
-pub struct ServiceFacts {
-    pub service: Service,
-    pub kind: ServiceKind,
-    /// The signal that decided the kind (`image oryd/kratos:v1.3`,
-    /// `built from ../caddy`, `mounts ./Caddyfile at /etc/caddy/Caddyfile`).
-    pub kind_reason: String,
-    /// Effective configuration, for Kratos and Hydra.
-    pub ory: Option<OryConfig>,
-}
-
-impl ServiceFacts {
-    /// The DSN the service connects with: its effective Ory `dsn`, else
-    /// `DSN` or `DATABASE_URL` in its environment.
-    pub fn dsn(&self) -> Option<value::Value> {
-        self.dsn_with_key().map(|(_, v)| v)
-    }
-
-    /// [`ServiceFacts::dsn`] with the key it came from (`dsn`, `DSN`,
-    /// `DATABASE_URL`): services reach the shared settings database as
-    /// `DATABASE_URL`.
-    pub fn dsn_with_key(&self) -> Option<(&'static str, value::Value)> {
-        if let Some(setting) = self.ory.as_ref().and_then(|o| o.get("dsn")) {
-            return Some(("dsn", setting.value));
-        }
-        ["DSN", "DATABASE_URL"]
-            .into_iter()
-            .find_map(|k| Some((k, self.service.env(k)?.value.clone()?)))
-    }
-}
-
-/// An OAuth2 client registered by a seed script.
-#[derive(Debug, Clone)]
-pub struct OAuthClient {
-    pub registration: crate::load::seed::Registration,
-    /// The Hydra service the admin URL reaches, when it can be told.
-    pub hydra: Option<String>,
-}
+pub use crate::load::environment::{OAuthClient, ServiceFacts};
 
 /// One environment of the platform.
 #[derive(Debug, Clone, Default)]

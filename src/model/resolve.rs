@@ -20,12 +20,12 @@
 //!   their own Kratos or Hydra is there anything to cross.
 
 use super::domain::Domains;
-use super::value::Value;
 use super::{Environment, ServiceFacts, ServiceKind};
 use crate::load::caddy::sites::{Site, Upstream};
 use crate::load::compose::{Port, VolumeKind};
 use crate::load::dsn::{Dsn, Part};
 use crate::syntax::source::Span;
+use crate::syntax::value::Value;
 
 /// One reason a domain was decided (or confirmed), and where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,11 +5,11 @@ use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
 use crate::load::dsn::{Dsn, Part};
 use crate::load::ory::Source;
 use crate::model::domain::Domains;
-use crate::model::redact::redact;
 use crate::model::resolve::{Attribution, Boundary, Resolution, Target};
-use crate::model::value::Value as ModelValue;
 use crate::model::{Environment, ServiceFacts};
+use crate::syntax::redact::redact;
 use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::Value as ModelValue;
 use serde_json::{Value, json};
 
 pub fn render(sources: &SourceMap, environments: &[Environment], domains: &Domains) -> String {
@@ -157,7 +157,7 @@ fn value(sources: &SourceMap, name: &str, v: &ModelValue) -> Value {
     json!({
         // Pieces from secret variables are masked whatever the value's name.
         "text": v
-            .display_text(&crate::model::redact::is_secret_name, crate::model::redact::MASK)
+            .display_text(&crate::syntax::redact::is_secret_name, crate::syntax::redact::MASK)
             .map(|t| redact(name, &t)),
         "vars": v.vars(),
         "file": file,

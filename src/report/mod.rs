@@ -138,10 +138,10 @@ pub fn masked_file(sources: &SourceMap, file: crate::syntax::source::FileId) -> 
             runs: Vec::new(),
         };
     };
-    let mut bytes = crate::model::redact::redact_source(&f.text);
+    let mut bytes = crate::syntax::redact::redact_source(&f.text);
     for secret in sources.secret_spans(file) {
         bytes =
-            crate::model::redact::mask_range(&bytes, secret.start as usize, secret.end as usize);
+            crate::syntax::redact::mask_range(&bytes, secret.start as usize, secret.end as usize);
     }
     let orig = f.text.as_bytes();
     let mut text = String::with_capacity(orig.len());

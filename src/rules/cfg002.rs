@@ -5,8 +5,8 @@
 use super::{CFG002, Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
-use crate::model::value::Value;
 use crate::syntax::source::Span;
+use crate::syntax::value::Value;
 
 pub struct Unresolved;
 

@@ -6,8 +6,8 @@ use super::{Context, ISO001, Rule, RuleMeta, located};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceFacts;
-use crate::model::value::Value;
 use crate::syntax::source::Span;
+use crate::syntax::value::Value;
 
 pub struct SharedDatabase;
 
@@ -83,7 +83,7 @@ impl Rule for SharedDatabase {
             };
             let whole_variable = matches!(
                 value.pieces.as_slice(),
-                [crate::model::value::Piece::Var(_)]
+                [crate::syntax::value::Piece::Var(_)]
             );
             let parsed = match Dsn::parse(&value) {
                 Some(dsn) => key(&dsn),

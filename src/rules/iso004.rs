@@ -6,9 +6,9 @@
 
 use super::{Context, ISO004, Rule, RuleMeta, ValueId, located};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::model::value::Value;
 use crate::model::{OAuthClient, ServiceFacts};
 use crate::syntax::source::Span;
+use crate::syntax::value::Value;
 
 pub struct DuplicateOAuth2Client;
 

@@ -97,9 +97,9 @@ pub(crate) fn and_list(items: &[String]) -> String {
 }
 
 /// Where a value's text is written, and the references it came through
-/// (see [`crate::model::value::Value::written_at`]).
+/// (see [`crate::syntax::value::Value::written_at`]).
 pub(crate) fn located(
-    v: &crate::model::value::Value,
+    v: &crate::syntax::value::Value,
 ) -> Option<(
     crate::syntax::source::Span,
     Vec<crate::syntax::source::Span>,
@@ -119,7 +119,7 @@ pub(crate) enum ValueId {
 
 impl ValueId {
     /// `None` for an empty value.
-    pub(crate) fn of(v: &crate::model::value::Value) -> Option<ValueId> {
+    pub(crate) fn of(v: &crate::syntax::value::Value) -> Option<ValueId> {
         match v.text() {
             Some(t) if !t.is_empty() => Some(ValueId::Known(t)),
             Some(_) => None,
@@ -147,14 +147,19 @@ pub(crate) mod testing {
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let sources = SourceMap::new();
         let mut diags = Vec::new();
-        let env = crate::model::build::environment(
+        let options = crate::load::environment::Options {
+            is_environment: &|_| false,
+            is_seed_script: None,
+        };
+        let loaded = crate::load::environment::environment(
             &sources,
             &scope,
-            &Default::default(),
+            &options,
             dir.path(),
             &Default::default(),
             &mut diags,
         );
+        let env = crate::model::build::environment(loaded, None, None);
         (env, sources)
     }
 }

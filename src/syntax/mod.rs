@@ -1,6 +1,10 @@
 //! Front ends that know text, not platforms: every node carries its span.
+//! `value` is the text of a configuration value with its `${VAR}` pieces
+//! and provenance, and `redact` what of such text must never be shown.
 
 pub mod caddyfile;
+pub mod redact;
 pub mod source;
 pub mod toml;
+pub mod value;
 pub mod yaml;

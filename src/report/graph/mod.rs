@@ -20,9 +20,9 @@ use crate::load::compose::VolumeKind;
 use crate::load::dsn::{Dsn, Part};
 use crate::model::attribute::dial_host;
 use crate::model::domain::Domains;
-use crate::model::value::Value;
 use crate::model::{Environment, ServiceKind};
 use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::Value;
 use std::collections::BTreeSet;
 
 /// What a node or edge was drawn from: a span, and where it must have
@@ -267,8 +267,8 @@ fn ident(prefix: &str, text: &str) -> String {
 /// names) when it is not known; secret pieces are masked.
 fn shown(v: &Value) -> String {
     v.display_text(
-        &crate::model::redact::is_secret_name,
-        crate::model::redact::MASK,
+        &crate::syntax::redact::is_secret_name,
+        crate::syntax::redact::MASK,
     )
     .unwrap_or_else(|| v.template_text())
 }

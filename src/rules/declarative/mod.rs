@@ -25,9 +25,9 @@ pub mod select;
 
 use crate::diag::{Diagnostic, Label};
 use crate::model::Profile;
-use crate::model::value::{Op, Piece, Value};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::{Op, Piece, Value};
 use condition::{Condition, Scope};
 use select::{Item, Selector, Text};
 use std::path::Path;
@@ -472,12 +472,12 @@ impl Template {
                         if item
                             .vars
                             .iter()
-                            .any(|v| crate::model::redact::is_secret_name(v)) =>
+                            .any(|v| crate::syntax::redact::is_secret_name(v)) =>
                     {
-                        format!("`{}`", crate::model::redact::MASK)
+                        format!("`{}`", crate::syntax::redact::MASK)
                     }
                     Some(Text::Known(t)) => {
-                        format!("`{}`", crate::model::redact::redact(&item.key, t))
+                        format!("`{}`", crate::syntax::redact::redact(&item.key, t))
                     }
                     Some(Text::Unknown(vars)) => vars
                         .iter()

@@ -3,10 +3,10 @@
 
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceKind;
-use crate::model::value::{Piece, Value};
 use crate::model::{Environment, ServiceFacts};
 use crate::rules::Context;
 use crate::syntax::source::Span;
+use crate::syntax::value::{Piece, Value};
 use globset::GlobSet;
 
 /// Which values of which services (or sites) a rule reads.
@@ -175,7 +175,7 @@ impl Selector {
             self.service_items(s, &base, &mut out);
         }
         if self.secret {
-            out.retain(|i| crate::model::redact::holds_secret(&i.key));
+            out.retain(|i| crate::syntax::redact::holds_secret(&i.key));
         }
         out
     }
@@ -232,7 +232,7 @@ impl Selector {
             Target::Env(globs, plain) => {
                 for e in &s.service.environment {
                     // (`secret: true` would drop the others at the end.)
-                    let secret = || crate::model::redact::holds_secret(&e.key);
+                    let secret = || crate::syntax::redact::holds_secret(&e.key);
                     if !globs.is_match(&e.key) || (self.secret && !secret()) {
                         continue;
                     }
@@ -372,7 +372,7 @@ fn param_span(value: &Value, name: &str) -> Option<(Span, Option<Piece>)> {
 /// runs in, which isolint never reads.
 fn outer_var(name: &str, span: Span) -> Value {
     Value {
-        pieces: vec![Piece::Var(crate::model::value::Var {
+        pieces: vec![Piece::Var(crate::syntax::value::Var {
             name: name.to_string(),
             span,
             op: None,

@@ -139,9 +139,9 @@ pub fn redact_url_password(text: &str) -> String {
 /// of a URL's password (`postgres://u:${PW}@db`), through every binding.
 pub fn secret_sources(
     key: &str,
-    value: &crate::model::value::Value,
+    value: &crate::syntax::value::Value,
 ) -> Vec<crate::syntax::source::Span> {
-    use crate::model::value::Piece;
+    use crate::syntax::value::Piece;
     let mut out = Vec::new();
     let whole = is_secret_name(key);
     let mut before = String::new();

@@ -189,8 +189,8 @@ impl Value {
                     let empty = v.bound.as_ref()?.text()?.is_empty();
                     let message = || {
                         arg.display_text(
-                            &crate::model::redact::is_secret_name,
-                            crate::model::redact::MASK,
+                            &crate::syntax::redact::is_secret_name,
+                            crate::syntax::redact::MASK,
                         )
                         .unwrap_or_default()
                     };

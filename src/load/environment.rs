@@ -1,0 +1,422 @@
+//! Reading one environment's files, as their consumers do: each folder
+//! that holds compose files is an environment; its services come from
+//! compose, Kratos and Hydra get their effective configuration, the
+//! Caddyfile is read with the environment of the service that mounts it,
+//! seed scripts with the environment of the service that runs them. This
+//! is the I/O half of building the model (`crate::model::build` is the
+//! pure half): what it returns is facts, with no domain decided yet.
+
+use crate::diag::Diagnostic;
+use crate::discover::Scope;
+use crate::load::caddy::{
+    self,
+    sites::{Site, sites},
+};
+use crate::load::compose::{self, Service, Vars, VolumeKind};
+use crate::load::kind::ServiceKind;
+use crate::load::ory;
+use crate::syntax::caddyfile::token::Env;
+use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::Value;
+use std::path::{Path, PathBuf};
+
+/// A compose service with what isolint knows about it.
+#[derive(Debug, Clone)]
+pub struct ServiceFacts {
+    pub service: Service,
+    pub kind: ServiceKind,
+    /// The signal that decided the kind (`image oryd/kratos:v1.3`,
+    /// `built from ../caddy`, `mounts ./Caddyfile at /etc/caddy/Caddyfile`).
+    pub kind_reason: String,
+    /// Effective configuration, for Kratos and Hydra.
+    pub ory: Option<ory::OryConfig>,
+}
+
+impl ServiceFacts {
+    /// The DSN the service connects with: its effective Ory `dsn`, else
+    /// `DSN` or `DATABASE_URL` in its environment.
+    pub fn dsn(&self) -> Option<Value> {
+        self.dsn_with_key().map(|(_, v)| v)
+    }
+
+    /// [`ServiceFacts::dsn`] with the key it came from (`dsn`, `DSN`,
+    /// `DATABASE_URL`): services reach the shared settings database as
+    /// `DATABASE_URL`.
+    pub fn dsn_with_key(&self) -> Option<(&'static str, Value)> {
+        if let Some(setting) = self.ory.as_ref().and_then(|o| o.get("dsn")) {
+            return Some(("dsn", setting.value));
+        }
+        ["DSN", "DATABASE_URL"]
+            .into_iter()
+            .find_map(|k| Some((k, self.service.env(k)?.value.clone()?)))
+    }
+}
+
+/// An OAuth2 client registered by a seed script.
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    pub registration: crate::load::seed::Registration,
+    /// The Hydra service the admin URL names, when the script says it
+    /// plainly (by name or published port); the model follows the rest.
+    pub hydra: Option<String>,
+}
+
+/// What one environment folder holds.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub sites: Vec<Site>,
+    pub services: Vec<ServiceFacts>,
+    pub oauth2_clients: Vec<OAuthClient>,
+    pub init_sql: Vec<crate::load::initsql::InitSql>,
+}
+
+/// What the configuration says about a tree's files.
+pub struct Options<'a> {
+    /// A folder the configuration names as an environment.
+    pub is_environment: &'a (dyn Fn(&Path) -> bool + Sync),
+    /// A file the configuration names as a seed script (`None`: it names
+    /// none, so no path needs to be made canonical).
+    pub is_seed_script: Option<&'a (dyn Fn(&Path) -> bool + Sync)>,
+}
+
+/// Compose files in a folder: the base files first, then the others in
+/// name order (overrides are applied in that order by compose).
+pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| crate::discover::is_compose_name(p) && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    let name_of = |p: &PathBuf| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    let is_base = |n: &str| {
+        matches!(
+            n,
+            "compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml"
+        )
+    };
+    files.sort_by_key(|p| {
+        let name = name_of(p);
+        (!is_base(&name), name)
+    });
+    // Like compose itself: with a base file, only it and its overrides
+    // apply (`compose.prod.yml` beside `compose.yml` is another variant,
+    // used with `-f`); without one, every compose file of the folder does.
+    if files.iter().any(|p| is_base(&name_of(p))) {
+        files.retain(|p| {
+            let name = name_of(p);
+            is_base(&name) || name.contains(".override.")
+        });
+    }
+    files
+}
+
+/// The environment folder a file belongs to: the nearest folder above it
+/// that holds compose files or that the configuration names.
+pub fn environment_of(file: &Path, options: &Options) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .find(|d| !compose_files(d).is_empty() || (options.is_environment)(d))
+        .map(Path::to_path_buf)
+}
+
+/// The Caddyfile a service mounts (a bind mount of a file named like one).
+fn mounted_caddyfile(service: &Service, dir: &Path) -> Option<PathBuf> {
+    service.volumes.iter().find_map(|v| {
+        let source = v.source.as_deref()?;
+        let path = crate::discover::normalize(&dir.join(source));
+        (v.kind == VolumeKind::Bind && path.is_file() && crate::discover::is_caddyfile_name(&path))
+            .then_some(path)
+    })
+}
+
+/// Reads one environment from its folder.
+pub fn environment(
+    sources: &SourceMap,
+    scope: &Scope,
+    options: &Options,
+    dir: &Path,
+    extra: &Vars,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Loaded {
+    let (vars, mut diags) = compose::project_vars(sources, dir, extra);
+    diagnostics.append(&mut diags);
+    // Compose files apply in order; a later definition of a service is
+    // merged into the earlier one.
+    let mut merged: Vec<Service> = Vec::new();
+    for file in compose_files(dir) {
+        let mut c = compose::load(sources, scope, &file, &vars);
+        diagnostics.append(&mut c.diagnostics);
+        for service in c.services {
+            match merged.iter_mut().find(|s| s.name == service.name) {
+                Some(earlier) => earlier.overlay(service),
+                None => merged.push(service),
+            }
+        }
+    }
+    let mut services: Vec<ServiceFacts> = Vec::new();
+    for service in merged {
+        let (kind, kind_reason) = crate::load::kind::kind_of(&service);
+        let ory = kind
+            .ory()
+            .map(|k| ory::load(sources, scope, &service, k, dir, diagnostics));
+        // Reports mask the text that secrets come from (a `.env` line
+        // whose own name does not say it is secret).
+        for e in &service.environment {
+            if let Some(value) = &e.value {
+                for span in crate::syntax::redact::secret_sources(&e.key, value) {
+                    sources.mark_secret(span);
+                }
+            }
+        }
+        services.push(ServiceFacts {
+            service,
+            kind,
+            kind_reason,
+            ory,
+        });
+    }
+    let mut site_list = Vec::new();
+    let caddyfiles: Vec<(PathBuf, Env)> = services
+        .iter()
+        .filter_map(|s| {
+            let path = mounted_caddyfile(&s.service, dir)?;
+            let env: Env = s
+                .service
+                .environment
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), e.value.as_ref()?.text()?)))
+                .collect();
+            Some((path, env))
+        })
+        .collect();
+    let caddyfiles = if caddyfiles.is_empty() {
+        crate::discover::caddyfiles_in(dir)
+            .into_iter()
+            .map(|p| (p, Env::new()))
+            .collect()
+    } else {
+        caddyfiles
+    };
+    for (path, env) in caddyfiles {
+        let config = caddy::load(sources, scope, &path, &env);
+        let (s, mut diags) = sites(&config, &env);
+        diagnostics.extend(config.diagnostics);
+        diagnostics.append(&mut diags);
+        site_list.extend(s);
+    }
+    let oauth2_clients = seed_clients(sources, scope, options, dir, &services, &vars, diagnostics);
+    let init_sql = init_scripts(sources, scope, dir, &services, diagnostics);
+    Loaded {
+        sites: site_list,
+        services,
+        oauth2_clients,
+        init_sql,
+    }
+}
+
+/// The SQL files the postgres service mounts into
+/// `/docker-entrypoint-initdb.d` (a file, or every `.sql` of a folder).
+fn init_scripts(
+    sources: &SourceMap,
+    scope: &Scope,
+    dir: &Path,
+    services: &[ServiceFacts],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<crate::load::initsql::InitSql> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for s in services.iter().filter(|s| s.kind == ServiceKind::Postgres) {
+        for v in &s.service.volumes {
+            let Some(source) = v.source.as_deref() else {
+                continue;
+            };
+            if v.kind != VolumeKind::Bind || !v.target.starts_with("/docker-entrypoint-initdb.d") {
+                continue;
+            }
+            let path = crate::discover::normalize(&dir.join(source));
+            if path.is_dir() {
+                let mut sql: Vec<PathBuf> = std::fs::read_dir(&path)
+                    .map(|rd| {
+                        rd.filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                sql.sort();
+                files.extend(sql);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                files.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for path in files {
+        if !scope.contains(&path) {
+            continue;
+        }
+        match crate::discover::read_text(&path) {
+            Ok(text) => {
+                let id = sources.add(&path, text.as_str());
+                let (sql, mut diags) = crate::load::initsql::parse(id, &text);
+                diagnostics.append(&mut diags);
+                out.push(sql);
+            }
+            Err(e) => {
+                let id = sources.add(&path, "");
+                diagnostics.push(Diagnostic::parse_error(
+                    Span::new(id, 0, 0),
+                    format!("{}: {e}", path.display()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A service's environment as variables a script it runs can read.
+fn service_vars(service: &Service, outer: &Vars) -> Vars {
+    let mut vars = outer.clone();
+    for e in &service.environment {
+        if let Some(v) = &e.value {
+            vars.insert(e.key.clone(), std::sync::Arc::new(v.clone()));
+        }
+    }
+    vars
+}
+
+/// Seed scripts: shell scripts a service mounts (run with that service's
+/// environment), and `*seed*.sh` files of the folder or files that
+/// `isolint.toml` names (run with the project variables).
+fn seed_clients(
+    sources: &SourceMap,
+    scope: &Scope,
+    options: &Options,
+    dir: &Path,
+    services: &[ServiceFacts],
+    vars: &Vars,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<OAuthClient> {
+    // (path, variables, the bind mount that brings it in)
+    let mut scripts: Vec<(PathBuf, Vars, Option<Span>)> = Vec::new();
+    for s in services {
+        for v in &s.service.volumes {
+            let Some(source) = v.source.as_deref() else {
+                continue;
+            };
+            let path = crate::discover::normalize(&dir.join(source));
+            if v.kind == VolumeKind::Bind
+                && path.is_file()
+                && path.extension().is_some_and(|e| e == "sh")
+            {
+                scripts.push((path, service_vars(&s.service, vars), Some(v.span)));
+            }
+        }
+    }
+    // The folder's own files: not hidden ones, not those of nested
+    // environments (folders below holding compose files), from one walk.
+    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .collect();
+    let nested: Vec<&Path> = entries
+        .iter()
+        .filter(|e| e.depth() > 1 && crate::discover::is_compose_name(e.path()))
+        .filter(|e| e.file_type().is_file() || e.path().is_file())
+        .filter_map(|e| e.path().parent())
+        .collect();
+    let by_name: Vec<PathBuf> = entries
+        .iter()
+        .map(walkdir::DirEntry::path)
+        .filter(|p| !nested.iter().any(|n| p.starts_with(n)))
+        .filter(|p| {
+            let by_name = p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.contains("seed") && n.ends_with(".sh")
+            });
+            let configured = || {
+                options
+                    .is_seed_script
+                    .is_some_and(|named| p.canonicalize().is_ok_and(|c| named(&c)))
+            };
+            (by_name || configured()) && p.is_file()
+        })
+        .map(Path::to_path_buf)
+        .collect();
+    for path in by_name {
+        if !scripts.iter().any(|(p, ..)| p == &path) {
+            scripts.push((path, vars.clone(), None));
+        }
+    }
+    let mut out = Vec::new();
+    for (path, script_vars, mount) in scripts {
+        if !scope.contains(&path) {
+            let at = mount.unwrap_or_else(|| Span::new(sources.add(&path, ""), 0, 0));
+            diagnostics.push(
+                Diagnostic::parse_error(
+                    at,
+                    format!(
+                        "seed script {} lies outside the checked tree; isolint does not read it",
+                        crate::syntax::source::display_path(&path)
+                    ),
+                )
+                .with_label("leads out of the tree"),
+            );
+            continue;
+        }
+        let text = match crate::discover::read_text(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let id = sources.add(&path, "");
+                diagnostics.push(Diagnostic::parse_error(
+                    Span::new(id, 0, 0),
+                    format!("{}: {e}", path.display()),
+                ));
+                continue;
+            }
+        };
+        let id = sources.add(&path, text.as_str());
+        match crate::load::seed::registrations(id, &text, &script_vars) {
+            Ok(regs) => out.extend(regs.into_iter().map(|r| OAuthClient {
+                hydra: hydra_for(&r.admin_url, services),
+                registration: r,
+            })),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    out
+}
+
+/// The Hydra service an admin URL reaches: by host name, or by a port a
+/// Hydra service publishes on the host.
+fn hydra_for(url: &Value, services: &[ServiceFacts]) -> Option<String> {
+    let text = url.text()?;
+    let parsed = url::Url::parse(&text).ok()?;
+    let host = parsed.host_str()?;
+    let hydras = services.iter().filter(|s| s.kind == ServiceKind::Hydra);
+    if let Some(s) = hydras
+        .clone()
+        .find(|s| s.service.name.eq_ignore_ascii_case(host))
+    {
+        return Some(s.service.name.clone());
+    }
+    let port = parsed.port_or_known_default()?.to_string();
+    hydras
+        .into_iter()
+        .find(|s| {
+            s.service
+                .ports
+                .iter()
+                .any(|p| p.published.as_deref() == Some(port.as_str()))
+        })
+        .map(|s| s.service.name.clone())
+}
