@@ -103,6 +103,10 @@ pub struct GraphArgs {
     /// Only the environment of this name (its folder's name).
     #[arg(long)]
     pub environment: Option<String>,
+    /// Only what the findings are about: the nodes they mark and one hop
+    /// around them (the job summary always draws this view).
+    #[arg(long)]
+    pub focus: bool,
     #[command(flatten)]
     pub values: ValueArgs,
     /// Configuration file (default: isolint.toml found upward from PATH).
@@ -379,6 +383,9 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
     }
     for g in &mut graphs {
         g.mark(&findings, &sources);
+        if args.focus {
+            *g = g.focus();
+        }
     }
     let text = match args.format {
         GraphFormat::Mermaid => graph::mermaid::render(&graphs),

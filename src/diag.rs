@@ -60,6 +60,9 @@ impl Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
+    /// A step on the way (a published port, the proxy's site), shown but
+    /// not itself what the finding is about: the graph does not mark it.
+    pub hop: bool,
 }
 
 impl Label {
@@ -67,6 +70,15 @@ impl Label {
         Label {
             span,
             message: message.into(),
+            hop: false,
+        }
+    }
+
+    /// A [`Label`] for a step on the way.
+    pub fn hop(span: Span, message: impl Into<String>) -> Label {
+        Label {
+            hop: true,
+            ..Label::new(span, message)
         }
     }
 }

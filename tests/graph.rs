@@ -76,11 +76,18 @@ fn each_iso_rule_draws_a_red_edge_with_its_code() {
             red_edges(&mermaid).iter().any(|l| l.contains(code)),
             "{code}: no red edge labelled with it in\n{mermaid}"
         );
+        // Errors red, warnings (ISO008) amber.
+        let colour = if *code == "ISO008" {
+            "#b7791f"
+        } else {
+            "#d62728"
+        };
         let dot = graph(&[&path, "--format", "dot"], 0);
         assert!(
-            dot.lines()
-                .any(|l| l.contains(" -> ") && l.contains(code) && l.contains("color=\"#d62728\"")),
-            "{code}: no red DOT edge in\n{dot}"
+            dot.lines().any(|l| l.contains(" -> ")
+                && l.contains(code)
+                && l.contains(&format!("color=\"{colour}\""))),
+            "{code}: no {colour} DOT edge in\n{dot}"
         );
         insta::assert_snapshot!(format!("graph_{fixture}_mermaid"), mermaid);
         insta::assert_snapshot!(format!("graph_{fixture}_dot"), dot);
@@ -334,4 +341,32 @@ fn only_the_crossing_use_of_a_shared_line_is_red() {
             .any(|l| l.starts_with("svc_ciam_hera ") && l.contains("ISO005")),
         "the CIAM app's URL of the IAM Kratos: {mermaid}"
     );
+}
+
+/// `--focus`: what the findings mark and one hop around it, nothing
+/// else; infos colour nothing; a DSN that is one variable still draws
+/// its database, by the variable.
+#[test]
+fn focus_severities_and_symbolic_databases() {
+    let full = graph(&["fixtures/broken/iso003-literal"], 0);
+    let focused = graph(&["fixtures/broken/iso003-literal", "--focus"], 0);
+    let edges = |t: &str| mermaid_edges(t).len();
+    assert!(edges(&focused) < edges(&full), "{focused}");
+    assert!(
+        red_edges(&focused).iter().any(|l| l.contains("ISO003")),
+        "{focused}"
+    );
+    // Nothing marked: nothing drawn but the title.
+    let healthy = graph(&["fixtures/olympus", "--environment", "prod", "--focus"], 0);
+    assert_eq!(edges(&healthy), 0, "{healthy}");
+    // A CFG002 info marks no node.
+    assert!(!full.contains("CFG002"), "{full}");
+    // ${HYDRA_DSN}: the database node, named by the variable.
+    let symbolic = graph(&["fixtures/broken/iso001-symbolic"], 0);
+    assert!(
+        symbolic.contains("#36;{HYDRA_DSN}") || symbolic.contains("${HYDRA_DSN}"),
+        "{symbolic}"
+    );
+    let amber = graph(&["fixtures/broken/iso008-shared-user"], 0);
+    assert!(amber.contains("stroke:#b7791f"), "{amber}");
 }

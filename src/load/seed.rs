@@ -217,14 +217,29 @@ impl Flow<'_> {
         }
     }
 
-    fn assign(&mut self, a: &ast::Assignment, local: bool) {
+    fn assign(&mut self, a: &ast::Assignment, local: bool, whole: &ast::Word) {
         let ast::AssignmentName::VariableName(name) = &a.name else {
             return;
         };
         let ast::AssignmentValue::Scalar(word) = &a.value else {
             return;
         };
-        let value = Arc::new(self.word(word));
+        // The value's own location when the parser gives one; else the
+        // whole `NAME=value` word's, past `NAME=`.
+        let span = match (&word.loc, &whole.loc) {
+            (Some(l), _) => self.span(Some(l)),
+            (None, Some(_)) => {
+                let w = self.span(whole.loc.as_ref());
+                let skip = whole
+                    .value
+                    .strip_prefix(name.as_str())
+                    .and_then(|r| r.strip_prefix('='))
+                    .map_or(0, |_| name.len() + 1);
+                Span::new(w.file, w.start as usize + skip, w.end as usize)
+            }
+            (None, None) => self.span(None),
+        };
+        let value = Arc::new(self.text_value(&word.value, span));
         match self.scopes.last_mut() {
             Some(scope) if local => {
                 scope.locals.insert(name.clone(), value);
@@ -237,8 +252,8 @@ impl Flow<'_> {
 
     fn simple(&mut self, s: &SimpleCommand) {
         for item in s.prefix.iter().flat_map(|p| &p.0) {
-            if let CommandPrefixOrSuffixItem::AssignmentWord(a, _) = item {
-                self.assign(a, false);
+            if let CommandPrefixOrSuffixItem::AssignmentWord(a, w) = item {
+                self.assign(a, false, w);
             }
         }
         let Some(name_word) = &s.word_or_name else {
@@ -251,8 +266,8 @@ impl Flow<'_> {
             "export" | "readonly" | "local" | "declare" | "typeset"
         ) {
             for item in &suffix {
-                if let CommandPrefixOrSuffixItem::AssignmentWord(a, _) = item {
-                    self.assign(a, name == "local");
+                if let CommandPrefixOrSuffixItem::AssignmentWord(a, w) = item {
+                    self.assign(a, name == "local", w);
                 }
             }
             return;
@@ -712,23 +727,35 @@ fn template_client_id(payload: &Value) -> Option<Value> {
     // Walk the pieces: find `"client_id"`, then `:`, then the quoted value.
     let mut state = 0; // 0: looking for key, 1: for ':', 2: for opening quote, 3: in value
     let mut value: Vec<Piece> = Vec::new();
+    walk_client_id(payload, &mut state, &mut value, 0)
+}
+
+/// One level of [`template_client_id`]'s walk: a variable holding part of
+/// the payload (`-d "${PAYLOAD}"`, the payload itself holding a variable)
+/// is walked into, except inside the id, where it is the id's own piece.
+fn walk_client_id(
+    payload: &Value,
+    state: &mut u8,
+    value: &mut Vec<Piece>,
+    depth: usize,
+) -> Option<Value> {
     for p in &payload.pieces {
         match p {
             Piece::Lit { text, span } => {
                 let mut rest = text.as_str();
                 loop {
-                    match state {
+                    match *state {
                         0 => match rest.find("\"client_id\"") {
                             Some(i) => {
                                 rest = rest.get(i + 11..).unwrap_or("");
-                                state = 1;
+                                *state = 1;
                             }
                             None => break,
                         },
                         1 => match rest.trim_start().strip_prefix(':') {
                             Some(r) => {
                                 rest = r;
-                                state = 2;
+                                *state = 2;
                             }
                             None if rest.trim().is_empty() => break,
                             None => return None,
@@ -736,7 +763,7 @@ fn template_client_id(payload: &Value) -> Option<Value> {
                         2 => match rest.trim_start().strip_prefix('"') {
                             Some(r) => {
                                 rest = r;
-                                state = 3;
+                                *state = 3;
                             }
                             None if rest.trim().is_empty() => break,
                             None => return None,
@@ -750,7 +777,9 @@ fn template_client_id(payload: &Value) -> Option<Value> {
                                         span: sub_span(*span, text, from, end),
                                     });
                                 }
-                                return Some(Value { pieces: value });
+                                return Some(Value {
+                                    pieces: std::mem::take(value),
+                                });
                             }
                             None => {
                                 if !rest.is_empty() {
@@ -765,8 +794,15 @@ fn template_client_id(payload: &Value) -> Option<Value> {
                     }
                 }
             }
-            Piece::Var(_) if state == 3 => value.push(p.clone()),
-            Piece::Var(_) => {}
+            Piece::Var(_) if *state == 3 => value.push(p.clone()),
+            Piece::Var(v) => {
+                if let Some(b) = v.bound.as_deref()
+                    && depth < 16
+                    && let Some(found) = walk_client_id(b, state, value, depth + 1)
+                {
+                    return Some(found);
+                }
+            }
         }
     }
     None

@@ -148,7 +148,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -
                 .related
                 .iter()
                 .enumerate()
-                .filter_map(|(i, Label { span, message })| {
+                .filter_map(|(i, Label { span, message, .. })| {
                     location(sources, *span, Some(message), Some(i as i64 + 1))
                 })
                 .collect();

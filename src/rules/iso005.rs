@@ -96,7 +96,7 @@ impl Rule for CrossedServiceUrl {
             // the service, says its domain below).
             for hop in rel.target.hops.iter().skip(1) {
                 if hop.span != primary && target.is_none_or(|x| x.service.name_span != hop.span) {
-                    related.push(Label::new(hop.span, format!("via {}", hop.note)));
+                    related.push(Label::hop(hop.span, format!("via {}", hop.note)));
                 }
             }
             if let Some(x) = target

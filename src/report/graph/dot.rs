@@ -1,7 +1,7 @@
 //! The graph in Graphviz's DOT language, for people who have Graphviz
-//! (`dot -Tsvg`): domains are clusters, findings red.
+//! (`dot -Tsvg`): domains are clusters, errors red, warnings amber.
 
-use super::{Graph, Node, RED, Shape, cluster_title, edge_label, node_lines};
+use super::{Graph, Node, Shape, cluster_title, colour, edge_label, fill, node_lines};
 use std::fmt::Write;
 
 /// One `digraph` per graph (a DOT file may hold several).
@@ -38,11 +38,8 @@ pub fn render(graphs: &[Graph]) -> String {
                 continue;
             };
             let mut attrs = format!("label={}", quoted(&edge_label(e)));
-            if !e.codes.is_empty() {
-                let _ = write!(
-                    attrs,
-                    ", color=\"{RED}\", fontcolor=\"{RED}\", penwidth=2.5"
-                );
+            if let Some(c) = colour(e.severity) {
+                let _ = write!(attrs, ", color=\"{c}\", fontcolor=\"{c}\", penwidth=2.5");
             }
             if e.finding {
                 attrs.push_str(", style=dashed");
@@ -63,10 +60,10 @@ fn node(n: &Node) -> String {
         Shape::External => "parallelogram",
     };
     let mut attrs = format!("label={}, shape={shape}", quoted(&node_lines(n).join("\n")));
-    if !n.codes.is_empty() {
+    if let (Some(c), Some(f)) = (colour(n.severity), fill(n.severity)) {
         let _ = write!(
             attrs,
-            ", color=\"{RED}\", fontcolor=\"{RED}\", fillcolor=\"#fde8e8\", penwidth=2.5"
+            ", color=\"{c}\", fontcolor=\"{c}\", fillcolor=\"{f}\", penwidth=2.5"
         );
     }
     format!("{} [{attrs}];", n.id)

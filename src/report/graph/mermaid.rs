@@ -1,7 +1,8 @@
 //! The graph as a Mermaid flowchart: it renders on GitHub (job summaries,
 //! Markdown files) and in most Markdown viewers.
 
-use super::{Graph, Node, RED, Shape, cluster_title, edge_label, node_lines};
+use super::{AMBER, Graph, Node, RED, Shape, cluster_title, edge_label, node_lines};
+use crate::diag::Severity;
 use std::fmt::Write;
 
 /// One flowchart per graph, each titled with its environment.
@@ -42,7 +43,7 @@ pub fn flowchart(g: &Graph) -> String {
     for n in g.members(None) {
         let _ = writeln!(out, "  {}", node(n));
     }
-    let mut red_links = Vec::new();
+    let mut links: Vec<(Severity, String)> = Vec::new();
     for (i, e) in g.edges.iter().enumerate() {
         let (Some(from), Some(to)) = (g.nodes.get(e.from), g.nodes.get(e.to)) else {
             continue;
@@ -55,29 +56,40 @@ pub fn flowchart(g: &Graph) -> String {
             text(&edge_label(e)),
             to.id
         );
-        if !e.codes.is_empty() {
-            red_links.push(i.to_string());
+        if let Some(s) = e.severity {
+            links.push((s, i.to_string()));
         }
     }
-    let red_nodes: Vec<&str> = g
-        .nodes
-        .iter()
-        .filter(|n| !n.codes.is_empty())
-        .map(|n| n.id.as_str())
-        .collect();
-    if !red_nodes.is_empty() {
-        let _ = writeln!(
-            out,
-            "  classDef finding fill:#fde8e8,stroke:{RED},stroke-width:3px,color:{RED}"
-        );
-        let _ = writeln!(out, "  class {} finding", red_nodes.join(","));
-    }
-    if !red_links.is_empty() {
-        let _ = writeln!(
-            out,
-            "  linkStyle {} stroke:{RED},stroke-width:3px,color:{RED}",
-            red_links.join(",")
-        );
+    // Errors red, warnings amber.
+    for (severity, class, colour, fill) in [
+        (Severity::Error, "finding", RED, "#fde8e8"),
+        (Severity::Warning, "warning", AMBER, "#fdf3d8"),
+    ] {
+        let nodes: Vec<&str> = g
+            .nodes
+            .iter()
+            .filter(|n| n.severity == Some(severity))
+            .map(|n| n.id.as_str())
+            .collect();
+        if !nodes.is_empty() {
+            let _ = writeln!(
+                out,
+                "  classDef {class} fill:{fill},stroke:{colour},stroke-width:3px,color:{colour}"
+            );
+            let _ = writeln!(out, "  class {} {class}", nodes.join(","));
+        }
+        let edges: Vec<&str> = links
+            .iter()
+            .filter(|(s, _)| *s == severity)
+            .map(|(_, i)| i.as_str())
+            .collect();
+        if !edges.is_empty() {
+            let _ = writeln!(
+                out,
+                "  linkStyle {} stroke:{colour},stroke-width:3px,color:{colour}",
+                edges.join(",")
+            );
+        }
     }
     out
 }

@@ -15,7 +15,7 @@ pub mod mermaid;
 pub mod summary;
 pub mod svg;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::load::compose::VolumeKind;
 use crate::load::dsn::{Dsn, Part};
 use crate::model::attribute::dial_host;
@@ -66,6 +66,8 @@ pub struct Node {
     pub domain: Option<String>,
     /// Codes of the findings that point at it.
     pub codes: BTreeSet<&'static str>,
+    /// The worst of those findings (infos are not drawn).
+    pub severity: Option<Severity>,
     anchors: Vec<Anchor>,
     /// The id before it was made unique: with name and kind, what says
     /// two nodes are the same thing.
@@ -80,6 +82,7 @@ pub struct Edge {
     /// one per source.
     pub labels: Vec<String>,
     pub codes: BTreeSet<&'static str>,
+    pub severity: Option<Severity>,
     /// Drawn for a finding alone (dashed): the finding joins two nodes
     /// that no edge of the model joins (the same secret, colliding ports).
     pub finding: bool,
@@ -104,6 +107,52 @@ impl Graph {
             || self.edges.iter().any(|e| !e.codes.is_empty())
     }
 
+    /// The part of the graph the findings are about: the nodes they mark
+    /// and every node one edge from those, with the edges that touch a
+    /// marked node. Empty when nothing is marked.
+    pub fn focus(&self) -> Graph {
+        let marked = |i: usize| self.nodes.get(i).is_some_and(|n| !n.codes.is_empty());
+        let touching = |e: &Edge| !e.codes.is_empty() || marked(e.from) || marked(e.to);
+        let mut keep: Vec<usize> = (0..self.nodes.len()).filter(|&i| marked(i)).collect();
+        for e in self.edges.iter().filter(|e| touching(e)) {
+            for i in [e.from, e.to] {
+                if !keep.contains(&i) {
+                    keep.push(i);
+                }
+            }
+        }
+        keep.sort_unstable();
+        let new_index = |i: usize| keep.iter().position(|&k| k == i);
+        let nodes: Vec<Node> = keep
+            .iter()
+            .filter_map(|&i| self.nodes.get(i).cloned())
+            .collect();
+        let edges = self
+            .edges
+            .iter()
+            .filter(|e| touching(e))
+            .filter_map(|e| {
+                Some(Edge {
+                    from: new_index(e.from)?,
+                    to: new_index(e.to)?,
+                    ..e.clone()
+                })
+            })
+            .collect();
+        let clusters = self
+            .clusters
+            .iter()
+            .filter(|d| nodes.iter().any(|n| n.domain.as_ref() == Some(*d)))
+            .cloned()
+            .collect();
+        Graph {
+            name: self.name.clone(),
+            clusters,
+            nodes,
+            edges,
+        }
+    }
+
     /// The nodes of a cluster (`None`: outside every domain), in order.
     pub fn members<'a>(&'a self, domain: Option<&'a str>) -> impl Iterator<Item = &'a Node> {
         self.nodes
@@ -117,7 +166,9 @@ impl Graph {
     /// finding that joins nodes no marked edge joins gets a dashed edge of
     /// its own, from the node of its primary location to the others.
     pub fn mark(&mut self, findings: &[Diagnostic], sources: &SourceMap) {
-        for d in findings {
+        // Infos are notes, not breaks: they colour nothing.
+        for d in findings.iter().filter(|d| d.severity > Severity::Info) {
+            let worst = |s: &mut Option<Severity>| *s = (*s).max(Some(d.severity));
             let spans = locations(d);
             let touched = |s: Span| spans.iter().any(|f| overlaps(sources, s, *f));
             let hit = |a: &Anchor| {
@@ -127,6 +178,7 @@ impl Graph {
             for e in &mut self.edges {
                 if !e.finding && e.anchors.iter().any(hit) {
                     e.codes.insert(d.code);
+                    worst(&mut e.severity);
                     edge_hit = true;
                 }
             }
@@ -140,6 +192,7 @@ impl Graph {
                     };
                     if n.anchors.iter().any(at_span) {
                         n.codes.insert(d.code);
+                        worst(&mut n.severity);
                         if !joined.contains(&i) {
                             joined.push(i);
                         }
@@ -151,7 +204,7 @@ impl Graph {
             }
             if let Some((&from, rest)) = joined.split_first() {
                 for &to in rest {
-                    self.finding_edge(from, to, d.code);
+                    self.finding_edge(from, to, d.code, d.severity);
                 }
             }
         }
@@ -167,7 +220,7 @@ impl Graph {
             .any(|a| spans.iter().any(|f| overlaps(sources, a.span, *f)))
     }
 
-    fn finding_edge(&mut self, from: usize, to: usize, code: &'static str) {
+    fn finding_edge(&mut self, from: usize, to: usize, code: &'static str, severity: Severity) {
         let label = crate::rules::name_of(code).to_string();
         if let Some(e) = self
             .edges
@@ -175,6 +228,7 @@ impl Graph {
             .find(|e| e.finding && e.from == from && e.to == to)
         {
             e.codes.insert(code);
+            e.severity = e.severity.max(Some(severity));
             if !e.labels.contains(&label) {
                 e.labels.push(label);
             }
@@ -185,6 +239,7 @@ impl Graph {
             to,
             labels: vec![label],
             codes: BTreeSet::from([code]),
+            severity: Some(severity),
             finding: true,
             anchors: Vec::new(),
         });
@@ -230,16 +285,18 @@ impl Graph {
             to,
             labels: vec![label.to_string()],
             codes: BTreeSet::new(),
+            severity: None,
             finding: false,
             anchors,
         });
     }
 }
 
-/// A finding's locations: the primary one, then the related ones.
+/// A finding's locations: the primary one, then the related ones (not
+/// the hops on the way, which are not what it is about).
 fn locations(d: &Diagnostic) -> Vec<Span> {
     std::iter::once(d.primary.span)
-        .chain(d.related.iter().map(|l| l.span))
+        .chain(d.related.iter().filter(|l| !l.hop).map(|l| l.span))
         .collect()
 }
 
@@ -332,6 +389,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Service,
             domain: res.service_domain(si).map(str::to_string),
             codes: BTreeSet::new(),
+            severity: None,
             anchors,
             base: String::new(),
         }));
@@ -358,6 +416,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Site,
             domain: res.site_domain(i).map(str::to_string),
             codes: BTreeSet::new(),
+            severity: None,
             anchors: site
                 .addresses
                 .iter()
@@ -387,6 +446,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                         shape: Shape::External,
                         domain,
                         codes: BTreeSet::new(),
+                        severity: None,
                         anchors: Vec::new(),
                         base: String::new(),
                     })
@@ -405,7 +465,22 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
         let Some((key, value)) = s.dsn_with_key() else {
             continue;
         };
-        let Some(dsn) = Dsn::parse(&value) else {
+        // A DSN that is one variable still names a database: by it.
+        let whole = match value.pieces.as_slice() {
+            [crate::syntax::value::Piece::Var(v)] if value.text().is_none() => Some(Dsn {
+                scheme: Part::Symbolic(vec![v.name.clone()]),
+                user: None,
+                has_password: false,
+                host: None,
+                port: None,
+                database: Some(Part::Symbolic(vec![v.name.clone()])),
+                params: Vec::new(),
+                unknown_query: Vec::new(),
+                redacted: String::new(),
+            }),
+            _ => None,
+        };
+        let Some(dsn) = Dsn::parse(&value).or(whole) else {
             continue;
         };
         let (Some(database), Some(from)) = (dsn.database.as_ref(), service_nodes.get(i).copied())
@@ -440,6 +515,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Database,
             domain: domain.map(str::to_string),
             codes: BTreeSet::new(),
+            severity: None,
             anchors: Vec::new(),
             base: String::new(),
         });
@@ -514,6 +590,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                     shape: Shape::External,
                     domain: Some(theirs.to_string()),
                     codes: BTreeSet::new(),
+                    severity: None,
                     anchors: Vec::new(),
                     base: String::new(),
                 }),
@@ -557,6 +634,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             shape: Shape::Client,
             domain: res.client_domain(i).map(str::to_string),
             codes: BTreeSet::new(),
+            severity: None,
             anchors: anchors.clone(),
             base: String::new(),
         });
@@ -587,23 +665,70 @@ pub fn node_lines(n: &Node) -> Vec<String> {
     lines
 }
 
-/// The text of an edge's label: the codes first when red, then what
+/// A key as an edge shows it: an Ory path without its list index and
+/// its `selfservice.` prefix (`selfservice.allowed_return_urls.0` →
+/// `allowed_return_urls`, `selfservice.flows.login.ui_url` →
+/// `flows.login.ui_url`); environment variables as they are.
+pub fn short_key(key: &str) -> String {
+    let key = key.strip_prefix("selfservice.").unwrap_or(key);
+    let key = match key.rsplit_once('.') {
+        Some((head, index)) if index.chars().all(|c| c.is_ascii_digit()) => head,
+        _ => key,
+    };
+    key.to_string()
+}
+
+/// The keys of an edge, shortened and each once.
+pub fn edge_keys(e: &Edge) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for k in e.labels.iter().map(|l| short_key(l)) {
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// The text of an edge's label: the codes first when marked, then what
 /// makes it (the first two, and how many more).
 pub fn edge_label(e: &Edge) -> String {
-    let mut label = e
-        .labels
-        .iter()
-        .take(2)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if e.labels.len() > 2 {
-        label = format!("{label} +{}", e.labels.len() - 2);
+    edge_label_lines(e, 2).join(", ")
+}
+
+/// An edge's label as lines: the codes, then at most `keys` keys, then
+/// how many more.
+pub fn edge_label_lines(e: &Edge, keys: usize) -> Vec<String> {
+    let all = edge_keys(e);
+    let mut lines: Vec<String> = all.iter().take(keys).cloned().collect();
+    if all.len() > keys
+        && let Some(last) = lines.last_mut()
+    {
+        *last = format!("{last} +{}", all.len() - keys);
     }
-    if e.codes.is_empty() {
-        label
-    } else {
-        format!("{}: {label}", codes(&e.codes))
+    if let Some(first) = lines.first_mut()
+        && !e.codes.is_empty()
+    {
+        *first = format!("{}: {first}", codes(&e.codes));
+    }
+    lines
+}
+
+/// The colour of a marked node or edge: red for errors, amber for
+/// warnings.
+pub fn colour(severity: Option<Severity>) -> Option<&'static str> {
+    match severity {
+        Some(Severity::Error) => Some(RED),
+        Some(Severity::Warning) => Some(AMBER),
+        _ => None,
+    }
+}
+
+/// The light fill of a marked node.
+pub fn fill(severity: Option<Severity>) -> Option<&'static str> {
+    match severity {
+        Some(Severity::Error) => Some("#fde8e8"),
+        Some(Severity::Warning) => Some("#fdf3d8"),
+        _ => None,
     }
 }
 
@@ -616,8 +741,10 @@ pub fn cluster_title(domain: &str) -> String {
     domain.to_uppercase()
 }
 
-/// The red of findings, in every format.
+/// The red of errors, in every format.
 pub const RED: &str = "#d62728";
+/// The amber of warnings, in every format.
+pub const AMBER: &str = "#b7791f";
 
 #[cfg(test)]
 mod tests {
@@ -631,6 +758,7 @@ mod tests {
             shape: Shape::Site,
             domain: domain.map(str::to_string),
             codes: BTreeSet::new(),
+            severity: None,
             anchors: Vec::new(),
             base: String::new(),
         }

@@ -3,7 +3,7 @@
 //! domains as compound nodes so each is one box; this file only draws the
 //! boxes, labels and arrows it placed.
 
-use super::{Graph, RED, Shape, cluster_title, edge_label, node_lines};
+use super::{Graph, Shape, cluster_title, colour, edge_label_lines, fill, node_lines};
 use dagre::graph::{Graph as Layout, GraphOptions};
 use dagre::layout::types::LabelPos;
 use dagre::{EdgeLabel, GraphLabel, LayoutOptions, NodeLabel, RankDir};
@@ -17,6 +17,10 @@ const LINE_HEIGHT: f64 = 16.0;
 const PAD: f64 = 12.0;
 /// Room above the drawing for the environment's name.
 const HEADER: f64 = 30.0;
+/// Keys an edge label lists, one a line, before "+N".
+const EDGE_KEYS: usize = 2;
+/// The line height of an edge label (10 px text).
+const EDGE_LINE: f64 = 13.0;
 
 fn text_size(lines: &[String]) -> (f64, f64) {
     let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
@@ -26,10 +30,56 @@ fn text_size(lines: &[String]) -> (f64, f64) {
     )
 }
 
+/// A node's lines in the drawing, short where the shape says the rest: a
+/// site's addresses without their scheme (`https://login.example.com` →
+/// `login.example.com`), a database's server without "database".
+fn lines_of(n: &super::Node) -> Vec<String> {
+    let mut lines = node_lines(n);
+    match (n.shape, lines.as_mut_slice()) {
+        (Shape::Site, [first, ..]) => {
+            *first = first.replace("https://", "").replace("http://", "");
+        }
+        // The cylinder says it is a database: the server is enough.
+        (Shape::Database, [_, kind, ..]) => {
+            *kind = kind.replace("database on ", "on ");
+        }
+        _ => {}
+    }
+    lines
+}
+
+/// Where a node stands in the flow a request takes: sites, then apps,
+/// then Kratos, then Hydra (and the clients registered in it), then
+/// databases.
+fn tier(n: &super::Node) -> u8 {
+    match (n.shape, n.kind.as_str()) {
+        (Shape::Site, _) => 0,
+        (Shape::Database, _) => 4,
+        (Shape::Client, _) | (Shape::Service, "kratos") => 2,
+        (Shape::Service, "hydra") => 3,
+        _ => 1,
+    }
+}
+
+/// The ends an edge is laid out with: along the flow, so that return
+/// URLs (Kratos → Hera, Hydra → Hera) do not add a column each and the
+/// drawing stays about as wide as the flow is deep.
+fn layout_ends<'a>(
+    from: &'a super::Node,
+    to: &'a super::Node,
+) -> (&'a super::Node, &'a super::Node) {
+    if tier(from) > tier(to) {
+        (to, from)
+    } else {
+        (from, to)
+    }
+}
+
 /// The layout's name of an edge: a model edge and a finding's edge may
-/// join the same two nodes.
-fn edge_name(e: &super::Edge) -> &'static str {
-    if e.finding { "finding" } else { "model" }
+/// join the same two nodes, and so may two edges of opposite directions
+/// once laid out along the flow.
+fn edge_name(i: usize) -> String {
+    format!("e{i}")
 }
 
 /// One SVG document per graph.
@@ -51,7 +101,7 @@ pub fn render(g: &Graph) -> String {
         );
     }
     for n in &g.nodes {
-        let (width, height) = text_size(&node_lines(n));
+        let (width, height) = text_size(&lines_of(n));
         layout.set_node(
             n.id.clone(),
             Some(NodeLabel {
@@ -64,14 +114,15 @@ pub fn render(g: &Graph) -> String {
             layout.set_parent(&n.id, Some(&super::ident("domain_", domain)));
         }
     }
-    for e in &g.edges {
+    for (i, e) in g.edges.iter().enumerate() {
         let (Some(from), Some(to)) = (g.nodes.get(e.from), g.nodes.get(e.to)) else {
             continue;
         };
-        let (width, height) = text_size(&[edge_label(e)]);
+        let (width, height) = text_size(&edge_label_lines(e, EDGE_KEYS));
+        let (tail, head) = layout_ends(from, to);
         layout.set_edge(
-            from.id.clone(),
-            to.id.clone(),
+            tail.id.clone(),
+            head.id.clone(),
             Some(EdgeLabel {
                 width: width - PAD,
                 height: height - PAD / 2.0,
@@ -79,7 +130,7 @@ pub fn render(g: &Graph) -> String {
                 labelpos: LabelPos::Center,
                 ..EdgeLabel::default()
             }),
-            Some(edge_name(e)),
+            Some(&edge_name(i)),
         );
     }
     dagre::layout(
@@ -87,7 +138,7 @@ pub fn render(g: &Graph) -> String {
         Some(LayoutOptions {
             rankdir: RankDir::LR,
             nodesep: 30.0,
-            ranksep: 60.0,
+            ranksep: 28.0,
             marginx: 20.0,
             marginy: 20.0,
             ..LayoutOptions::default()
@@ -112,9 +163,10 @@ pub fn render(g: &Graph) -> String {
     }
     let _ = writeln!(
         out,
-        "<defs>{}{}</defs>",
+        "<defs>{}{}{}</defs>",
         marker("arrow", "#444444"),
-        marker("arrow-red", RED)
+        marker("arrow-red", super::RED),
+        marker("arrow-amber", super::AMBER)
     );
     let _ = writeln!(
         out,
@@ -150,21 +202,26 @@ pub fn render(g: &Graph) -> String {
             xml(&cluster_title(domain))
         );
     }
-    for e in &g.edges {
+    for (i, e) in g.edges.iter().enumerate() {
         let (Some(from), Some(to)) = (g.nodes.get(e.from), g.nodes.get(e.to)) else {
             continue;
         };
-        let Some(label) = layout.edge(&from.id, &to.id, Some(edge_name(e))) else {
+        let (tail, head) = layout_ends(from, to);
+        let Some(label) = layout.edge(&tail.id, &head.id, Some(&edge_name(i))) else {
             continue;
         };
+        // Laid out against the flow: drawn from its own tail again.
+        let mut points = label.points.clone();
+        if tail.id != from.id {
+            points.reverse();
+        }
         let red = !e.codes.is_empty();
-        let (color, arrow, stroke) = if red {
-            (RED, "arrow-red", 2.5)
-        } else {
-            ("#444444", "arrow", 1.2)
+        let (color, arrow, stroke) = match colour(e.severity) {
+            Some(c) if c == super::RED => (c, "arrow-red", 2.5),
+            Some(c) => (c, "arrow-amber", 2.5),
+            None => ("#444444", "arrow", 1.2),
         };
-        let path = label
-            .points
+        let path = points
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -188,18 +245,28 @@ pub fn render(g: &Graph) -> String {
             }
         );
         if let (Some(x), Some(y)) = (label.x, label.y) {
-            let text = edge_label(e);
-            let w = text.chars().count() as f64 * CHAR_WIDTH * 10.0 / FONT_SIZE + 6.0;
+            let lines = edge_label_lines(e, EDGE_KEYS);
+            let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+            let w = widest as f64 * CHAR_WIDTH * 10.0 / FONT_SIZE + 6.0;
+            let h = lines.len() as f64 * EDGE_LINE + 2.0;
+            let top = y - h / 2.0;
             let _ = write!(
                 out,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" fill=\"#ffffff\" fill-opacity=\"0.85\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"{color}\">{}</text>",
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>",
                 num(x - w / 2.0),
-                num(y - 7.0),
+                num(top),
                 num(w),
-                num(x),
-                num(y + 3.5),
-                xml(&text)
+                num(h)
             );
+            for (i, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"{color}\">{}</text>",
+                    num(x),
+                    num(top + 11.0 + i as f64 * EDGE_LINE),
+                    xml(line)
+                );
+            }
         }
         out.push_str("</g>\n");
     }
@@ -208,10 +275,10 @@ pub fn render(g: &Graph) -> String {
             continue;
         };
         let red = !n.codes.is_empty();
-        let (stroke, fill, width) = if red {
-            (RED, "#fde8e8", 2.5)
-        } else {
-            ("#333333", "#ffffff", 1.2)
+        let marked = colour(n.severity);
+        let (stroke, fill, width) = match (marked, fill(n.severity)) {
+            (Some(c), Some(f)) => (c, f, 2.5),
+            _ => ("#333333", "#ffffff", 1.2),
         };
         let _ = write!(
             out,
@@ -223,13 +290,16 @@ pub fn render(g: &Graph) -> String {
                 &format!("fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"")
             )
         );
-        let lines = node_lines(n);
+        let lines = lines_of(n);
         let first = y - (lines.len() as f64 - 1.0) * LINE_HEIGHT / 2.0 + 4.0;
         for (i, line) in lines.iter().enumerate() {
             let style = match i {
                 0 => " font-weight=\"bold\"".to_string(),
                 1 => " fill=\"#555555\"".to_string(),
-                _ => format!(" fill=\"{RED}\" font-weight=\"bold\""),
+                _ => format!(
+                    " fill=\"{}\" font-weight=\"bold\"",
+                    marked.unwrap_or("#333333")
+                ),
             };
             let _ = write!(
                 out,
