@@ -863,7 +863,7 @@ mod tests {
                     }
                     g.edge(from, to, "e", Vec::new());
                     if red {
-                        g.finding_edge(to, from, "ISO001");
+                        g.finding_edge(to, from, "ISO001", Severity::Error);
                     }
                 }
                 g.clusters
