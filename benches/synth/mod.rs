@@ -125,7 +125,8 @@ pub const BREAKS: &[Break] = &[
         file: "seed-prod.sh",
         old: "\"client_id\": \"site-iam-client\"",
         new: "\"client_id\": \"site-ciam-client\"",
-        offset: 1,
+        // The finding is at the id in the payload, the edited line.
+        offset: 0,
     },
     Break {
         code: "SEC001",
