@@ -42,3 +42,95 @@ fn each_mutation_fires_the_right_rule_at_the_edited_line() {
         );
     }
 }
+
+/// A break of the dev tree that routes through the proxy's published
+/// ports (`fixtures/healthy/dev-proxy`): in `file`, `old` becomes `new`,
+/// and `code` must fire at the edited line; `also` are the other codes
+/// the same edit rightly brings.
+struct DevBreak {
+    code: &'static str,
+    file: &'static str,
+    old: &'static str,
+    new: &'static str,
+    also: &'static [&'static str],
+}
+
+const DEV_BREAKS: &[DevBreak] = &[
+    DevBreak {
+        code: "ISO001",
+        file: "compose.yml",
+        old: "5432/iam_kratos?",
+        new: "5432/ciam_kratos?",
+        also: &[],
+    },
+    DevBreak {
+        code: "ISO003",
+        file: "Caddyfile",
+        old: "reverse_proxy ciam-hera:3000",
+        new: "reverse_proxy iam-hera:4000",
+        also: &[],
+    },
+    DevBreak {
+        code: "ISO004",
+        file: "seed-dev.sh",
+        old: "\"${IAM_HYDRA_ADMIN_URL}\" site-iam-client",
+        new: "\"${IAM_HYDRA_ADMIN_URL}\" site-ciam-client",
+        also: &[],
+    },
+    DevBreak {
+        code: "ISO005",
+        file: "compose.yml",
+        old: "KRATOS_PUBLIC_URL=http://localhost:3100",
+        new: "KRATOS_PUBLIC_URL=http://localhost:4100",
+        also: &[],
+    },
+    DevBreak {
+        code: "ISO006",
+        file: "iam-kratos/kratos.yml",
+        old: "dev-only-iam-cookie-secret-0001",
+        new: "dev-only-ciam-cookie-secret-0001",
+        also: &[],
+    },
+    // The IAM Kratos loading the CIAM config: its URLs are CIAM's too.
+    DevBreak {
+        code: "ISO007",
+        file: "compose.yml",
+        old: "- ./iam-kratos:/etc/config/iam-kratos",
+        new: "- ./ciam-kratos:/etc/config/iam-kratos",
+        also: &["ISO005", "ISO006"],
+    },
+];
+
+#[test]
+fn each_dev_break_through_the_proxy_fires_at_the_edited_line() {
+    let copy = || {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("tree");
+        copy_tree(Path::new("fixtures/healthy/dev-proxy"), &root);
+        (dir, root)
+    };
+    let (_guard, root) = copy();
+    assert_eq!(findings(&root), vec![], "the healthy copy has findings");
+    for brk in DEV_BREAKS {
+        let (_guard, root) = copy();
+        let file = format!("platform/dev/{}", brk.file);
+        let path = root.join(&file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let at = text
+            .find(brk.old)
+            .unwrap_or_else(|| panic!("{} not in {file}", brk.old));
+        let line = text.get(..at).unwrap_or("").matches('\n').count() as u64 + 1;
+        std::fs::write(&path, text.replacen(brk.old, brk.new, 1)).unwrap_or_else(|e| panic!("{e}"));
+        let code = brk.code;
+        let got = findings(&root);
+        assert!(
+            got.contains(&(code.to_string(), file.clone(), line)),
+            "{code} expected at {file}:{line}, got {got:?}"
+        );
+        assert!(
+            got.iter()
+                .all(|(c, _, _)| c == code || brk.also.contains(&c.as_str())),
+            "{code}: other findings too: {got:?}"
+        );
+    }
+}

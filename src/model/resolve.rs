@@ -641,6 +641,19 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// Each candidate domain of a site, its weight and its evidence.
+type Votes = Vec<(String, u32, Vec<Evidence>)>;
+
+fn vote(votes: &mut Votes, domain: &str, weight: u32, e: Evidence) {
+    match votes.iter_mut().find(|(x, ..)| x == domain) {
+        Some((_, w, es)) => {
+            *w += weight;
+            es.push(e);
+        }
+        None => votes.push((domain.to_string(), weight, vec![e])),
+    }
+}
+
 /// Resolves one environment against the platform's domains.
 pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
     let mut r = Resolver {
@@ -697,57 +710,98 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         .iter()
         .map(|s| s.upstreams.iter().map(|u| r.dial(u)).collect())
         .collect();
-    // A site with no evidence of its own: the domain of what it proxies
-    // to, when that is one domain.
-    for (si, site) in env.sites.iter().enumerate() {
-        let Some(a) = r.sites.get_mut(si) else {
+    // Which services' URLs land on each site (`http://localhost:3000/login`
+    // through the proxy's published port lands on `:3000`).
+    let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); env.sites.len()];
+    for (i, s) in env.services.iter().enumerate() {
+        if s.kind == ServiceKind::Proxy {
             continue;
-        };
-        if a.domain.is_some() {
+        }
+        for u in super::attribute::configured_urls(s) {
+            if let Some(site) = r.url(&u.value, &upstreams).site
+                && let Some(list) = named_by.get_mut(site)
+                && !list.contains(&i)
+            {
+                list.push(i);
+            }
+        }
+    }
+    // A site with no evidence of its own (a bare port in dev): the domain
+    // that what it proxies to (two votes), the services whose URLs land on
+    // it (one each) and the port plan (one, never alone) agree on most. So
+    // `:3000` that CIAM's URLs name and the port plan puts in CIAM stays
+    // CIAM when it proxies to an IAM service: that upstream is the
+    // crossing.
+    for (si, site) in env.sites.iter().enumerate() {
+        if r.sites.get(si).is_some_and(|a| a.domain.is_some()) {
             continue;
         }
         let targets = upstreams.get(si).map(Vec::as_slice).unwrap_or(&[]);
-        let mut found: Vec<(&str, &Target)> = Vec::new();
+        let mut votes: Votes = Vec::new();
+        let mut upstream_domains: Vec<&str> = Vec::new();
         for t in targets {
-            if let Some(d) = t.domain.as_deref()
-                && !found.iter().any(|(x, _)| *x == d)
-            {
-                found.push((d, t));
+            let Some(d) = t.domain.as_deref() else {
+                continue;
+            };
+            if upstream_domains.contains(&d) {
+                continue;
             }
-        }
-        let port_plan = site.addresses.iter().find_map(|a| {
-            let p = a.parsed.as_ref()?;
-            let port = p.port.parse::<u16>().ok()?;
-            Some((domains.of_port(port)?, port))
-        });
-        let chosen = match found.as_slice() {
-            [(d, t)] => Some((*d, *t)),
-            // Two domains behind one site: the port plan tells which
-            // is the site's own (the other is the crossing).
-            [_, _, ..] => port_plan
-                .and_then(|(d, _)| found.iter().find(|(x, _)| *x == d).copied())
-                .or_else(|| found.first().copied()),
-            [] => None,
-        };
-        if let Some((d, t)) = chosen {
+            upstream_domains.push(d);
             let what = t
                 .services
                 .first()
                 .and_then(|i| env.services.get(*i))
                 .map_or_else(|| "an upstream".to_string(), |s| s.service.name.clone());
-            let mut attr = Attribution::decided(
+            vote(
+                &mut votes,
                 d,
+                2,
                 Evidence::new(format!("proxies to {what}"), t.hops.first().map(|h| h.span)),
             );
-            if let Some((pd, port)) = port_plan
-                && pd == d
-            {
-                attr.evidence.push(Evidence::new(
+        }
+        for &i in named_by.get(si).map(Vec::as_slice).unwrap_or(&[]) {
+            if let (Some(d), Some(s)) = (
+                r.services.get(i).and_then(|a| a.domain.clone()),
+                env.services.get(i),
+            ) {
+                vote(
+                    &mut votes,
+                    &d,
+                    1,
+                    Evidence::new(format!("{}'s URLs land on it", s.service.name), None),
+                );
+            }
+        }
+        if votes.is_empty() {
+            continue;
+        }
+        if let Some((d, port)) = site.addresses.iter().find_map(|a| {
+            let p = a.parsed.as_ref()?;
+            let port = p.port.parse::<u16>().ok()?;
+            Some((domains.of_port(port)?, port))
+        }) {
+            vote(
+                &mut votes,
+                d,
+                1,
+                Evidence::new(
                     format!("port {port} is on the {} port plan", d.to_uppercase()),
                     None,
-                ));
-            }
-            *a = attr;
+                ),
+            );
+        }
+        // Most votes; on a tie, the first upstream's domain.
+        let best = votes.iter().map(|(_, w, _)| *w).max().unwrap_or(0);
+        let chosen = upstream_domains
+            .iter()
+            .find_map(|u| votes.iter().find(|(d, w, _)| d == u && *w == best))
+            .or_else(|| votes.iter().find(|(_, w, _)| *w == best));
+        if let (Some((d, _, evidence)), Some(a)) = (chosen, r.sites.get_mut(si)) {
+            *a = Attribution {
+                domain: Some(d.clone()),
+                neutral: false,
+                evidence: evidence.clone(),
+            };
         }
     }
     // The port plan confirms a service's domain (never decides it).
