@@ -106,6 +106,17 @@ pub struct UrlRelation {
     pub target: Target,
 }
 
+/// The database a service connects to: the key its DSN is read from
+/// (`dsn`, `DSN`, `DATABASE_URL`), the value, and the DSN parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    pub key: &'static str,
+    pub value: Value,
+    /// `None` when the value is not a DSN that can be read (or is one
+    /// variable: then only its name is known).
+    pub dsn: Option<Dsn>,
+}
+
 /// Whether the environment has two stacks to keep apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Boundary {
@@ -134,6 +145,8 @@ pub struct Resolution {
     pub urls: Vec<UrlRelation>,
     /// Per OAuth2 client: what its admin URL reaches.
     pub clients: Vec<Target>,
+    /// Parallel to the services: the database each connects to.
+    pub databases: Vec<Option<Database>>,
     pub boundary: Boundary,
 }
 
@@ -145,6 +158,7 @@ impl Default for Resolution {
             upstreams: Vec::new(),
             urls: Vec::new(),
             clients: Vec::new(),
+            databases: Vec::new(),
             boundary: Boundary::None("nothing was read".into()),
         }
     }
@@ -154,6 +168,11 @@ impl Resolution {
     /// The domain of the service at `i`.
     pub fn service_domain(&self, i: usize) -> Option<&str> {
         self.services.get(i)?.domain.as_deref()
+    }
+
+    /// The database the service at `i` connects to.
+    pub fn database(&self, i: usize) -> Option<&Database> {
+        self.databases.get(i)?.as_ref()
     }
 
     /// The domain of the site at `i`.
@@ -239,7 +258,7 @@ fn mount_domain(s: &ServiceFacts, domains: &Domains) -> Option<(String, Evidence
 }
 
 /// A service's own evidence: name, aliases, mounts, config path, database.
-fn own_attribution(s: &ServiceFacts, domains: &Domains) -> Attribution {
+fn own_attribution(s: &ServiceFacts, db: Option<&Database>, domains: &Domains) -> Attribution {
     let svc = &s.service;
     if let Some(d) = domains.of_name(&svc.name) {
         return Attribution::decided(
@@ -285,8 +304,11 @@ fn own_attribution(s: &ServiceFacts, domains: &Domains) -> Attribution {
             svc.image.as_ref().and_then(Value::span),
         ));
     }
-    if let Some(dsn) = s.dsn()
-        && let Some(parsed) = Dsn::parse(&dsn)
+    if let Some(Database {
+        value: dsn,
+        dsn: Some(parsed),
+        ..
+    }) = db
     {
         let d = match &parsed.database {
             Some(Part::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
@@ -656,13 +678,26 @@ fn vote(votes: &mut Votes, domain: &str, weight: u32, e: Evidence) {
 
 /// Resolves one environment against the platform's domains.
 pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
+    let databases: Vec<Option<Database>> = env
+        .services
+        .iter()
+        .map(|s| {
+            let (key, value) = s.dsn_with_key()?;
+            Some(Database {
+                key,
+                dsn: Dsn::parse(&value),
+                value,
+            })
+        })
+        .collect();
     let mut r = Resolver {
         env,
         domains,
         services: env
             .services
             .iter()
-            .map(|s| own_attribution(s, domains))
+            .zip(&databases)
+            .map(|(s, db)| own_attribution(s, db.as_ref(), domains))
             .collect(),
         sites: env
             .sites
@@ -880,6 +915,7 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         upstreams,
         urls,
         clients,
+        databases,
         boundary,
     }
 }

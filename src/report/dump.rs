@@ -2,7 +2,7 @@
 //! domain with its evidence, the boundary, every URL with its hops.
 
 use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
-use crate::load::dsn::{Dsn, Part};
+use crate::load::dsn::Part;
 use crate::load::ory::Source;
 use crate::model::domain::Domains;
 use crate::model::resolve::{Attribution, Boundary, Resolution, Target};
@@ -24,7 +24,7 @@ pub fn render(sources: &SourceMap, environments: &[Environment], domains: &Domai
                 "services": e.services.iter().enumerate().map(|(i, s)| service(sources, s, r.services.get(i))).collect::<Vec<_>>(),
                 "sites": e.sites.iter().enumerate().map(|(i, s)| site(sources, s, i, r)).collect::<Vec<_>>(),
                 "oauth2_clients": e.oauth2_clients.iter().enumerate().map(|(i, c)| client(sources, c, e, r, i)).collect::<Vec<_>>(),
-                "databases": e.services.iter().enumerate().filter_map(|(i, s)| database(sources, s, r.service_domain(i))).collect::<Vec<_>>(),
+                "databases": e.services.iter().enumerate().filter_map(|(i, s)| database(sources, s, r.database(i)?, r.service_domain(i))).collect::<Vec<_>>(),
                 "relations": r.urls.iter().map(|u| json!({
                     "from": e.services.get(u.service).map(|s| s.service.name.clone()),
                     "key": u.key,
@@ -213,10 +213,14 @@ fn part(p: &Option<Part>) -> Value {
 
 /// The database a service uses: its Ory `dsn`, else `DSN` or
 /// `DATABASE_URL` in its environment.
-fn database(sources: &SourceMap, s: &ServiceFacts, domain: Option<&str>) -> Option<Value> {
-    let dsn_value = s.dsn()?;
-    let dsn = Dsn::parse(&dsn_value)?;
-    let mut shown = value(sources, "dsn", &dsn_value);
+fn database(
+    sources: &SourceMap,
+    s: &ServiceFacts,
+    db: &crate::model::resolve::Database,
+    domain: Option<&str>,
+) -> Option<Value> {
+    let dsn = db.dsn.as_ref()?;
+    let mut shown = value(sources, "dsn", &db.value);
     if let Some(obj) = shown.as_object_mut() {
         obj.insert("text".into(), json!(dsn.redacted));
     }

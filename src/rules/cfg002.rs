@@ -4,7 +4,7 @@
 
 use super::{CFG002, Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::load::dsn::{Dsn, Part};
+use crate::load::dsn::Part;
 use crate::syntax::source::Span;
 use crate::syntax::value::Value;
 
@@ -74,9 +74,13 @@ impl Rule for Unresolved {
                     out.push(info(span, &format!("{}'s {key}", s.service.name), &vars));
                 }
             }
-            if let Some(setting) = ory.get("dsn")
-                && let Some(dsn) = Dsn::parse(&setting.value)
-                && let Some(span) = setting.value.span()
+            let db = ctx.env.index_of(s).and_then(|i| ctx.resolved().database(i));
+            if let Some(crate::model::resolve::Database {
+                key: "dsn",
+                value,
+                dsn: Some(dsn),
+            }) = db
+                && let Some(span) = value.span()
             {
                 for (part, what) in [(&dsn.host, "host"), (&dsn.database, "database")] {
                     if let Some(Part::Symbolic(vars)) = part {

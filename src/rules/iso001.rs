@@ -74,19 +74,18 @@ impl Rule for SharedDatabase {
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         // Every user of each database, in service order.
         let mut users: Vec<(DbKey, Vec<User>)> = Vec::new();
-        for s in &ctx.env.services {
-            let Some(domain) = ctx.service_domain(s) else {
+        let res = ctx.resolved();
+        for (i, s) in ctx.env.services.iter().enumerate() {
+            let (Some(domain), Some(db)) = (res.service_domain(i), res.database(i)) else {
                 continue;
             };
-            let Some((dsn_key, value)) = s.dsn_with_key() else {
-                continue;
-            };
+            let (domain, dsn_key, value) = (domain.to_string(), db.key, db.value.clone());
             let whole_variable = matches!(
                 value.pieces.as_slice(),
                 [crate::syntax::value::Piece::Var(_)]
             );
-            let parsed = match Dsn::parse(&value) {
-                Some(dsn) => key(&dsn),
+            let parsed = match &db.dsn {
+                Some(dsn) => key(dsn),
                 None if value.text().is_none() && whole_variable => {
                     Some((DbKey::Symbolic(value.unbound()), None))
                 }

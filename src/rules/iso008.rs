@@ -4,7 +4,7 @@
 
 use super::{Context, ISO008, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::load::dsn::{Dsn, Part};
+use crate::load::dsn::Part;
 use crate::model::Profile;
 
 pub struct SharedDbCredentials;
@@ -26,14 +26,17 @@ impl Rule for SharedDbCredentials {
         }
         let mut seen: Vec<(Part, String, String, crate::syntax::source::Span)> = Vec::new();
         let mut out = Vec::new();
-        for s in &ctx.env.services {
-            let Some(domain) = ctx.service_domain(s) else {
+        let res = ctx.resolved();
+        for (i, s) in ctx.env.services.iter().enumerate() {
+            let Some(domain) = res.service_domain(i).map(str::to_string) else {
                 continue;
             };
-            let Some(value) = s.dsn() else {
-                continue;
-            };
-            let Some(dsn) = Dsn::parse(&value) else {
+            let Some(crate::model::resolve::Database {
+                value,
+                dsn: Some(dsn),
+                ..
+            }) = res.database(i)
+            else {
                 continue;
             };
             let shared_db =

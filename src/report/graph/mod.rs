@@ -461,10 +461,11 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
     }
 
     // Each service's database, by host and name (never its credentials).
-    for (i, s) in env.services.iter().enumerate() {
-        let Some((key, value)) = s.dsn_with_key() else {
+    for i in 0..env.services.len() {
+        let Some(db) = res.database(i) else {
             continue;
         };
+        let (key, value) = (db.key, db.value.clone());
         // A DSN that is one variable still names a database: by it.
         let whole = match value.pieces.as_slice() {
             [crate::syntax::value::Piece::Var(v)] if value.text().is_none() => Some(Dsn {
@@ -480,7 +481,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             }),
             _ => None,
         };
-        let Some(dsn) = Dsn::parse(&value).or(whole) else {
+        let Some(dsn) = db.dsn.clone().or(whole) else {
             continue;
         };
         let (Some(database), Some(from)) = (dsn.database.as_ref(), service_nodes.get(i).copied())

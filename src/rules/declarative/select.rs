@@ -1,7 +1,7 @@
 //! What a declarative rule looks at: the items a selector picks out of the
 //! model, each with its domain, its key, its value and where it is written.
 
-use crate::load::dsn::{Dsn, Part};
+use crate::load::dsn::Part;
 use crate::model::ServiceKind;
 use crate::model::{Environment, ServiceFacts};
 use crate::rules::Context;
@@ -172,7 +172,8 @@ impl Selector {
                 origin: None,
                 vars: Vec::new(),
             };
-            self.service_items(s, &base, &mut out);
+            let db = ctx.env.index_of(s).and_then(|i| ctx.resolved().database(i));
+            self.service_items(s, db, &base, &mut out);
         }
         if self.secret {
             out.retain(|i| crate::syntax::redact::holds_secret(&i.key));
@@ -188,7 +189,13 @@ impl Selector {
                 .any(|d| Some(d.as_str()) == domain || (d == "neutral" && domain.is_none()))
     }
 
-    fn service_items<'a>(&self, s: &'a ServiceFacts, base: &Item<'a>, out: &mut Vec<Item<'a>>) {
+    fn service_items<'a>(
+        &self,
+        s: &'a ServiceFacts,
+        db: Option<&crate::model::resolve::Database>,
+        base: &Item<'a>,
+        out: &mut Vec<Item<'a>>,
+    ) {
         let with = |key: &str, value: Option<&Value>| {
             let text = value.map(Text::of);
             Item {
@@ -254,8 +261,12 @@ impl Selector {
                 }
             }
             Target::Dsn { part, schemes } => {
-                let Some(value) = s.dsn() else { return };
-                let Some(dsn) = Dsn::parse(&value) else {
+                let Some(crate::model::resolve::Database {
+                    value,
+                    dsn: Some(dsn),
+                    ..
+                }) = db
+                else {
                     return;
                 };
                 if !schemes.is_empty() {
@@ -292,7 +303,7 @@ impl Selector {
                     out.push(item);
                     return;
                 }
-                let mut item = with(part, Some(&value));
+                let mut item = with(part, Some(value));
                 item.text = p.as_ref().map(Text::of_part);
                 item.boolean = None;
                 // The part's own variables: the DSN's password is no part.
@@ -302,7 +313,7 @@ impl Selector {
                 };
                 // Where the part is written, and only its own origin (not
                 // the rest of the DSN, its password least of all).
-                let (span, piece) = param_span(&value, part).unzip();
+                let (span, piece) = param_span(value, part).unzip();
                 item.span = span.unwrap_or(item.span);
                 item.origin = piece.flatten().map(|p| Value { pieces: vec![p] });
                 out.push(item);
