@@ -338,3 +338,23 @@ fn pretty_masks_a_payload_secret_and_keeps_the_line_readable() {
     assert!(text.contains(r#""client_secret": "****"}'"#), "{text}");
     insta::assert_snapshot!("pretty_masked_payload", text);
 }
+
+/// A parse error inside a secret's value: its own token (`${...` left
+/// open) is shown, the rest of the secret is not.
+#[test]
+fn pretty_shows_a_parse_errors_token_inside_a_secret() {
+    let dir = common::write_tree(&[(
+        "platform/prod/compose.yml",
+        "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: ${CIAM_SECRET\n      SECRETS_CIPHER: averysecretcipher0123456789abcdef\n",
+    )]);
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .current_dir(dir.path())
+        .args(["check", "--color", "never", "platform"])
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("SECRETS_COOKIE: ${CIAM_SECRET"), "{text}");
+    assert!(!text.contains("averysecretcipher"), "{text}");
+    assert!(text.contains("SECRETS_CIPHER: ****"), "{text}");
+}

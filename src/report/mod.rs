@@ -132,6 +132,16 @@ fn shown_secret(text: &str) -> String {
 
 /// The file as reports show it (see [`MaskedFile`]).
 pub fn masked_file(sources: &SourceMap, file: crate::syntax::source::FileId) -> MaskedFile {
+    masked_file_keeping(sources, file, &[])
+}
+
+/// [`masked_file`], with the bytes of `keep` shown as written: the token a
+/// parse error is about (an unclosed `${`), which is syntax, not a secret.
+pub fn masked_file_keeping(
+    sources: &SourceMap,
+    file: crate::syntax::source::FileId,
+    keep: &[crate::syntax::source::Span],
+) -> MaskedFile {
     let Some(f) = sources.get(file) else {
         return MaskedFile {
             text: String::new(),
@@ -147,7 +157,23 @@ pub fn masked_file(sources: &SourceMap, file: crate::syntax::source::FileId) -> 
     let mut text = String::with_capacity(orig.len());
     let mut runs = Vec::new();
     let mut at = 0;
-    for (a, b) in masked_runs(orig, bytes.as_bytes()) {
+    let mut runs_found = masked_runs(orig, bytes.as_bytes());
+    for k in keep.iter().filter(|k| k.file == file) {
+        let (ks, ke) = (k.start as usize, k.end as usize);
+        runs_found = runs_found
+            .into_iter()
+            .flat_map(|(a, b)| {
+                if ke <= a || b <= ks {
+                    return vec![(a, b)];
+                }
+                [(a, ks.max(a)), (ke.min(b), b)]
+                    .into_iter()
+                    .filter(|(x, y)| x < y)
+                    .collect()
+            })
+            .collect();
+    }
+    for (a, b) in runs_found {
         text.push_str(f.text.get(at..a).unwrap_or(""));
         let na = text.len();
         text.push_str(&shown_secret(f.text.get(a..b).unwrap_or("")));

@@ -67,10 +67,15 @@ impl miette::Diagnostic for Rendered {
 struct Files<'a> {
     sources: &'a SourceMap,
     shown: std::cell::RefCell<Vec<(crate::syntax::source::FileId, Arc<super::MaskedFile>)>>,
+    /// A parse error's own token, shown unmasked in its file.
+    keep: Option<Span>,
 }
 
 impl Files<'_> {
     fn get(&self, span: Span) -> Arc<super::MaskedFile> {
+        if let Some(k) = self.keep.filter(|k| k.file == span.file) {
+            return Arc::new(super::masked_file_keeping(self.sources, span.file, &[k]));
+        }
         if let Some((_, m)) = self.shown.borrow().iter().find(|(f, _)| *f == span.file) {
             return m.clone();
         }
@@ -178,6 +183,24 @@ fn build(files: &Files, d: &Diagnostic) -> Rendered {
     }
 }
 
+/// A parse error's primary token when it is syntax (`${`, `{$X`, a brace
+/// or a quote, nothing a secret is made of): it is shown as written even
+/// inside a masked value, so the reader sees what is wrong.
+fn syntax_token(sources: &SourceMap, d: &Diagnostic) -> Option<Span> {
+    if d.code != crate::rules::CFG001 {
+        return None;
+    }
+    let span = d.primary.span;
+    let text = sources
+        .text(span.file)
+        .get(span.start as usize..span.end as usize)?;
+    let syntax = text.len() <= 64
+        && (text.starts_with("${")
+            || text.starts_with("{$")
+            || text.chars().all(|c| !c.is_alphanumeric()));
+    syntax.then_some(span)
+}
+
 /// Renders every diagnostic; `color` picks miette's colour theme.
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
     let theme = if color {
@@ -191,12 +214,14 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> S
         .with_width(WIDTH)
         .with_wrap_lines(false)
         .with_show_related_as_nested(true);
-    let files = Files {
+    let mut files = Files {
         sources,
         shown: Default::default(),
+        keep: None,
     };
     let mut out = String::new();
     for d in diagnostics {
+        files.keep = syntax_token(sources, d);
         let rendered = build(&files, d);
         if handler.render_report(&mut out, &rendered).is_err() {
             out.push_str(&d.message);

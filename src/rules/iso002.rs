@@ -92,10 +92,15 @@ struct Cookie {
     has_yaml: bool,
 }
 
+/// Where a cookie domain is written: its `.env` line when it came
+/// through a variable.
 fn setting_span(s: &Setting) -> Option<Span> {
-    s.value.span().or(match &s.source {
-        Source::Env { key_span, .. } | Source::Yaml { key_span } => Some(*key_span),
-    })
+    s.value
+        .written_at()
+        .map(|(span, _)| span)
+        .or(match &s.source {
+            Source::Env { key_span, .. } | Source::Yaml { key_span } => Some(*key_span),
+        })
 }
 
 impl Rule for ParentCookieDomain {

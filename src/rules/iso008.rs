@@ -41,7 +41,8 @@ impl Rule for SharedDbCredentials {
             };
             let shared_db =
                 matches!(&dsn.database, Some(Part::Known(db)) if ctx.policy.is_shared_database(db));
-            let (Some(user), Some(span), false) = (dsn.user.clone(), value.span(), shared_db)
+            let (Some(user), Some((span, _)), false) =
+                (dsn.user.clone(), value.written_at(), shared_db)
             else {
                 continue;
             };
