@@ -43,6 +43,9 @@ pub struct Registration {
     pub span: Span,
     /// Calls of wrapper functions that led here, outermost first.
     pub via: Vec<Span>,
+    /// The service or container the command runs in (`docker compose exec
+    /// iam-hydra hydra create ...`): a `localhost` endpoint is that one.
+    pub inside: Option<String>,
 }
 
 /// Parses a script and extracts its registrations. `vars` are the values
@@ -63,6 +66,7 @@ pub fn registrations(
         found: Vec::new(),
         via: Vec::new(),
         calls: 0,
+        inside: None,
     };
     for list in &program.complete_commands {
         flow.list(list);
@@ -143,6 +147,8 @@ struct Flow<'a> {
     found: Vec<Registration>,
     via: Vec<Span>,
     calls: usize,
+    /// The container of the `docker exec` being followed, if any.
+    inside: Option<String>,
 }
 
 impl Flow<'_> {
@@ -296,6 +302,7 @@ impl Flow<'_> {
             "curl" => self.curl(&args, at),
             "hydra" => self.hydra_cli(&args, at),
             "docker" | "podman" | "sudo" | "exec" | "env" | "kubectl" => {
+                self.inside = exec_target(&args);
                 if let Some(i) = later("curl") {
                     self.curl(args.get(i + 1..).unwrap_or(&[]), at);
                 } else if let Some(i) = later("hydra").filter(|i| {
@@ -304,6 +311,7 @@ impl Flow<'_> {
                 }) {
                     self.hydra_cli(args.get(i + 1..).unwrap_or(&[]), at);
                 }
+                self.inside = None;
             }
             _ => {
                 if let Some(body) = self.functions.get(name).cloned()
@@ -325,7 +333,9 @@ impl Flow<'_> {
     }
 
     fn record(&mut self, admin_url: Value, client_id: Option<Value>, method: &str, at: Span) {
+        let inside = self.inside.clone();
         self.found.push(Registration {
+            inside,
             admin_url,
             client_id,
             method: method.to_string(),
@@ -705,6 +715,23 @@ fn json_client_id(payload: &Value) -> Option<Value> {
         let id = json.get("client_id")?.as_str()?;
         Some(Value::literal(id, payload.span()?))
     })
+}
+
+/// The container a `docker [compose] exec` / `podman exec` runs in: the
+/// first word after `exec` that is not an option (or an option's value).
+fn exec_target(args: &[(Value, Span)]) -> Option<String> {
+    let words: Vec<String> = args.iter().map(|(v, _)| literal_prefix(v)).collect();
+    let mut rest = words.iter().skip_while(|w| *w != "exec").skip(1);
+    while let Some(w) = rest.next() {
+        match w.as_str() {
+            "-u" | "--user" | "-w" | "--workdir" | "-e" | "--env" | "--index" => {
+                rest.next();
+            }
+            w if w.starts_with('-') => {}
+            w => return Some(w.to_string()),
+        }
+    }
+    None
 }
 
 /// The span of `len` bytes at `from` in a literal written as is or in one

@@ -882,6 +882,34 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         .oauth2_clients
         .iter()
         .map(|c| {
+            // Run inside a container (`docker compose exec iam-hydra
+            // hydra ... --endpoint http://127.0.0.1:4445`): its localhost
+            // is that container.
+            let local = c
+                .registration
+                .admin_url
+                .text()
+                .and_then(|t| url::Url::parse(t.trim()).ok())
+                .and_then(|u| u.host_str().map(is_local_host));
+            if let (Some(true), Some(i)) = (
+                local,
+                c.registration
+                    .inside
+                    .as_deref()
+                    .and_then(|name| r.service_index(name)),
+            ) {
+                let hops = c
+                    .registration
+                    .admin_url
+                    .span()
+                    .map(|span| Hop {
+                        span,
+                        note: format!("inside {}", c.registration.inside.as_deref().unwrap_or("")),
+                    })
+                    .into_iter()
+                    .collect();
+                return r.service_target(i, hops);
+            }
             let mut t = r.url(&c.registration.admin_url, &upstreams);
             // Named by the registration itself (a `hydra --endpoint` of a
             // service it runs in): that Hydra.
@@ -996,5 +1024,113 @@ fn describe(named: &[String]) -> String {
         [] => "no domain".into(),
         [one] => format!("only {}", one.to_uppercase()),
         _ => named.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Scope;
+    use crate::syntax::source::SourceMap;
+
+    fn env(files: &[(&str, &str)]) -> Environment {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let options = crate::load::environment::Options {
+            is_environment: &|_| false,
+            is_seed_script: None,
+        };
+        let loaded = crate::load::environment::environment(
+            &SourceMap::new(),
+            &scope,
+            &options,
+            dir.path(),
+            &Default::default(),
+            &mut Vec::new(),
+        );
+        crate::model::build::environment(loaded, None, None)
+    }
+
+    fn url_domains(e: &Environment, key: &str) -> Vec<Option<String>> {
+        e.resolved(&Domains::default())
+            .urls
+            .iter()
+            .filter(|u| u.key == key)
+            .map(|u| u.target.domain.clone())
+            .collect()
+    }
+
+    const PROXY: &str = "services:\n  edge:\n    image: registry.local/dev-edge:1\n    build: {context: ../caddy, dockerfile: Containerfile}\n    volumes: [\"./Caddyfile:/etc/caddy/Caddyfile:ro\"]\n    ports: [\"3000:3000\", \"4000:4000\", \"4400-4401:4400-4401\"]\n  ciam-hera:\n    image: hera:1\n    environment:\n      LOGIN_URL: http://localhost:4000/login\n      RANGE_URL: http://127.0.0.1:4401/x\n      NOWHERE_URL: http://localhost:5999/\n  iam-hera:\n    image: hera:1\n  iam-kratos:\n    image: oryd/kratos:v1\n  ciam-kratos:\n    image: oryd/kratos:v1\n";
+    const CADDY: &str = ":3000 {\n\treverse_proxy ciam-hera:3000\n}\n:4000 {\n\treverse_proxy iam-hera:4000\n}\n:4401 {\n\treverse_proxy iam-kratos:4433\n}\n";
+
+    #[test]
+    fn urls_through_the_proxys_published_ports_reach_its_sites_upstreams() {
+        let e = env(&[("compose.yml", PROXY), ("Caddyfile", CADDY)]);
+        let r = e.resolved(&Domains::default());
+        // The locally built proxy is the proxy, and neutral.
+        let edge = e.services.iter().position(|s| s.service.name == "edge");
+        assert!(edge.is_some_and(|i| r.services.get(i).is_some_and(|a| a.neutral)));
+        assert_eq!(url_domains(&e, "LOGIN_URL"), [Some("iam".to_string())]);
+        // A published range maps port by port.
+        assert_eq!(url_domains(&e, "RANGE_URL"), [Some("iam".to_string())]);
+        // Nobody publishes it: unknown, never the proxy's.
+        assert_eq!(url_domains(&e, "NOWHERE_URL"), [None]);
+        let hops: Vec<String> = r
+            .urls
+            .iter()
+            .find(|u| u.key == "LOGIN_URL")
+            .map(|u| u.target.hops.iter().map(|h| h.note.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            hops,
+            [
+                "http://localhost:4000/login",
+                "host port 4000, published by edge",
+                "the Caddy site :4000",
+                "reverse_proxy iam-hera:4000",
+                "iam-hera"
+            ]
+        );
+        assert!(r.boundary.exists());
+    }
+
+    #[test]
+    fn one_identity_stack_on_the_port_plan_has_no_boundary() {
+        let e = env(&[(
+            "compose.yml",
+            "services:\n  kratos:\n    image: oryd/kratos:v1\n    ports: [\"4433:4433\"]\n  ui:\n    image: oryd/kratos-selfservice-ui-node:v1\n    ports: [\"3000:3000\"]\n",
+        )]);
+        let r = e.resolved(&Domains::default());
+        // No name says a domain, and the port plan alone decides nothing.
+        assert!(r.services.iter().all(|a| a.domain.is_none()), "{r:?}");
+        assert!(
+            matches!(&r.boundary, Boundary::None(why) if why.contains("one identity stack")),
+            "{:?}",
+            r.boundary
+        );
+        // The UI image is no Kratos.
+        assert_eq!(e.services.get(1).map(|s| s.kind), Some(ServiceKind::App));
+    }
+
+    #[test]
+    fn a_registration_inside_a_container_reaches_that_container() {
+        let e = env(&[
+            (
+                "compose.yml",
+                "services:\n  ciam-hydra:\n    image: oryd/hydra:v2\n  iam-hydra:\n    image: oryd/hydra:v2\n    container_name: staff-hydra\n",
+            ),
+            (
+                "seed.sh",
+                "docker compose exec -T ciam-hydra hydra create client --endpoint http://127.0.0.1:4445 --id a\ndocker exec -u root staff-hydra hydra create oauth2-client -e http://localhost:4445 --id b\n",
+            ),
+        ]);
+        let r = e.resolved(&Domains::default());
+        let domains: Vec<Option<&str>> = (0..e.oauth2_clients.len())
+            .map(|i| r.client_domain(i))
+            .collect();
+        assert_eq!(domains, [Some("ciam"), Some("iam")]);
     }
 }
