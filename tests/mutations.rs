@@ -30,17 +30,23 @@ fn each_mutation_fires_the_right_rule_at_the_edited_line() {
         let line = apply(&mut text, brk).unwrap_or_else(|| panic!("{} not in {file}", brk.old));
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
         let line = (line + brk.offset) as u64;
-        let code = brk.code;
-        let got = findings(&root);
-        assert!(
-            got.contains(&(code.to_string(), file.clone(), line)),
-            "{code} expected at {file}:{line}, got {got:?}"
-        );
-        assert!(
-            got.iter().all(|(c, _, _)| c == code),
-            "{code}: other findings too: {got:?}"
-        );
+        assert_fires(&root, brk.code, &file, line, &[]);
     }
+}
+
+/// `code` fires at `file:line` of the tree, and nothing but `code` and
+/// `also` fires.
+fn assert_fires(root: &Path, code: &str, file: &str, line: u64, also: &[&str]) {
+    let got = findings(root);
+    assert!(
+        got.contains(&(code.to_string(), file.to_string(), line)),
+        "{code} expected at {file}:{line}, got {got:?}"
+    );
+    assert!(
+        got.iter()
+            .all(|(c, _, _)| c == code || also.contains(&c.as_str())),
+        "{code}: other findings too: {got:?}"
+    );
 }
 
 /// A break of the dev tree that routes through the proxy's published
@@ -121,16 +127,6 @@ fn each_dev_break_through_the_proxy_fires_at_the_edited_line() {
             .unwrap_or_else(|| panic!("{} not in {file}", brk.old));
         let line = text.get(..at).unwrap_or("").matches('\n').count() as u64 + 1;
         std::fs::write(&path, text.replacen(brk.old, brk.new, 1)).unwrap_or_else(|e| panic!("{e}"));
-        let code = brk.code;
-        let got = findings(&root);
-        assert!(
-            got.contains(&(code.to_string(), file.clone(), line)),
-            "{code} expected at {file}:{line}, got {got:?}"
-        );
-        assert!(
-            got.iter()
-                .all(|(c, _, _)| c == code || brk.also.contains(&c.as_str())),
-            "{code}: other findings too: {got:?}"
-        );
+        assert_fires(&root, brk.code, &file, line, brk.also);
     }
 }

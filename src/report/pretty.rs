@@ -194,11 +194,22 @@ fn syntax_token(sources: &SourceMap, d: &Diagnostic) -> Option<Span> {
     let text = sources
         .text(span.file)
         .get(span.start as usize..span.end as usize)?;
-    let syntax = text.len() <= 64
-        && (text.starts_with("${")
-            || text.starts_with("{$")
-            || text.chars().all(|c| !c.is_alphanumeric()));
-    syntax.then_some(span)
+    if text.chars().all(|c| !c.is_alphanumeric()) && text.len() <= 8 {
+        return Some(span);
+    }
+    // `${NAME` or `{$NAME`: the reference and its name, not what follows
+    // (a default may be a secret).
+    let rest = text
+        .strip_prefix("${")
+        .or_else(|| text.strip_prefix("{$"))?;
+    let name = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    Some(Span::new(
+        span.file,
+        span.start as usize,
+        span.start as usize + 2 + name,
+    ))
 }
 
 /// Renders every diagnostic; `color` picks miette's colour theme.
