@@ -43,12 +43,49 @@ pub struct ConfiguredUrl {
     pub key_span: Span,
 }
 
+/// Top-level Ory keys in their environment form: a Kratos or Hydra
+/// reads these variables as its own settings, not as URLs of an app.
+const ORY_ENV_PREFIXES: &[&str] = &[
+    "SELFSERVICE_",
+    "SERVE_",
+    "URLS_",
+    "OAUTH2_PROVIDER_",
+    "COURIER_",
+    "IDENTITY_",
+    "SESSION_",
+    "COOKIES_",
+    "OIDC_",
+    "WEBFINGER_",
+];
+
 /// Every URL a service is configured with: environment variables named
-/// as URLs and the Ory settings that hold URLs of other services.
+/// as URLs and the Ory settings that hold URLs of other services. For
+/// Kratos and Hydra an environment variable that sets an Ory key is read
+/// once, as that setting (`SELFSERVICE_DEFAULT_BROWSER_RETURN_URL` is
+/// `selfservice.default_browser_return_url`).
 pub fn configured_urls(s: &ServiceFacts) -> Vec<ConfiguredUrl> {
     let mut urls = Vec::new();
+    let mut settings: Vec<crate::load::ory::Setting> = Vec::new();
+    if let Some(ory) = &s.ory {
+        settings.extend(ORY_URL_KEYS.iter().filter_map(|k| ory.get(k)));
+        settings.extend(ory.list("selfservice.allowed_return_urls"));
+        settings.extend(
+            ory.leaves("selfservice.flows")
+                .into_iter()
+                .filter(|x| x.path.ends_with("_url")),
+        );
+    }
+    let read_by_ory = |key: &str| {
+        s.ory.is_some()
+            && (ORY_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
+                || settings.iter().any(|x| {
+                    matches!(&x.source, crate::load::ory::Source::Env { var, .. } if var == key)
+                }))
+    };
     for e in &s.service.environment {
-        if let (true, Some(v)) = (is_url_key(&e.key), &e.value) {
+        if let (true, Some(v)) = (is_url_key(&e.key), &e.value)
+            && !read_by_ory(&e.key)
+        {
             urls.push(ConfiguredUrl {
                 key: e.key.clone(),
                 value: v.clone(),
@@ -56,24 +93,13 @@ pub fn configured_urls(s: &ServiceFacts) -> Vec<ConfiguredUrl> {
             });
         }
     }
-    if let Some(ory) = &s.ory {
-        let settings = ORY_URL_KEYS
-            .iter()
-            .filter_map(|k| ory.get(k))
-            .chain(ory.list("selfservice.allowed_return_urls"))
-            .chain(
-                ory.leaves("selfservice.flows")
-                    .into_iter()
-                    .filter(|x| x.path.ends_with("_url")),
-            );
-        for setting in settings {
-            let key_span = setting.value.span().unwrap_or(s.service.name_span);
-            urls.push(ConfiguredUrl {
-                key: setting.path.clone(),
-                value: setting.value,
-                key_span,
-            });
-        }
+    for setting in settings {
+        let key_span = setting.value.span().unwrap_or(s.service.name_span);
+        urls.push(ConfiguredUrl {
+            key: setting.path.clone(),
+            value: setting.value,
+            key_span,
+        });
     }
     urls
 }

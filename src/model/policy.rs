@@ -111,6 +111,19 @@ impl Policy {
             .iter()
             .any(|e| e.covers(service, own, key, to))
     }
+
+    /// The client leg: the exception's app of domain `own` configured
+    /// with a client of domain `home` under one of the exception's exact
+    /// keys (`OAUTH_CLIENT_ID`; not a prefix such as `IAM_`, which covers
+    /// URLs only).
+    pub fn excepted_client(&self, service: &str, own: &str, key: &str, home: &str) -> bool {
+        self.exceptions.iter().any(|e| {
+            own == e.from
+                && home == e.to
+                && e.is_role(service)
+                && e.keys.iter().any(|k| !k.ends_with('_') && k == key)
+        })
+    }
 }
 
 #[cfg(test)]

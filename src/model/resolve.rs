@@ -360,11 +360,23 @@ fn container_port(p: &Port, host_port: u16) -> Option<u16> {
     if !(lo..=hi).contains(&host_port) {
         return None;
     }
-    let (tlo, _) = range(p.target.split('/').next().unwrap_or(""))?;
-    if lo == hi {
+    let (tlo, thi) = range(p.target.split('/').next().unwrap_or(""))?;
+    // One host port, or a host range onto one container port
+    // (`8000-8010:80`).
+    if lo == hi || tlo == thi {
         return Some(tlo);
     }
     tlo.checked_add(host_port - lo)
+}
+
+/// Whether a host matcher's pattern (`login.example.com`,
+/// `*.example.com`) matches a host.
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.');
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+        None => pattern.eq_ignore_ascii_case(host),
+    }
 }
 
 /// The port a site address listens on (Caddy's defaults for none).
@@ -387,18 +399,60 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
+    /// The service a host name reaches: by its name, else by an alias
+    /// only one service has (two stacks may each call their Kratos
+    /// `kratos` on their own network: then it is not known which).
     fn service_index(&self, host: &str) -> Option<usize> {
         let host = host.trim_end_matches('.');
         let svcs = &self.env.services;
-        svcs.iter()
-            .position(|s| s.service.answers_to(host))
-            .or_else(|| {
-                // `iam-kratos.internal`: the first label.
-                let first = host.split('.').next().unwrap_or("");
-                (first != host)
-                    .then(|| svcs.iter().position(|s| s.service.answers_to(first)))
-                    .flatten()
-            })
+        let by = |name: &str| {
+            if let Some(i) = svcs
+                .iter()
+                .position(|s| s.service.name.eq_ignore_ascii_case(name))
+            {
+                return Some(i);
+            }
+            let mut answering = svcs
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.service.answers_to(name))
+                .map(|(i, _)| i);
+            match (answering.next(), answering.next()) {
+                (Some(i), None) => Some(i),
+                _ => None,
+            }
+        };
+        by(host).or_else(|| {
+            // `iam-kratos.internal`, `iam-kratos.svc.cluster.local`: the
+            // first label, unless the name is a public one
+            // (`kratos.iam.example.com` is no service called `kratos`).
+            let (first, rest) = host.split_once('.')?;
+            let public = psl::suffix(rest.as_bytes()).is_some_and(|s| s.is_known());
+            (!public).then(|| by(first)).flatten()
+        })
+    }
+
+    /// The service a container name is: its name or alias, or compose's
+    /// default `<project>-<service>-<n>` (`<project>_<service>_<n>`).
+    fn container(&self, name: &str) -> Option<usize> {
+        self.service_index(name).or_else(|| {
+            let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+            let base = base
+                .strip_suffix(['-', '_'])
+                .filter(|_| base.len() < name.len())?;
+            let mut found = self.env.services.iter().enumerate().filter(|(_, s)| {
+                let n = &s.service.name;
+                base.len() > n.len()
+                    && base.ends_with(n.as_str())
+                    && base
+                        .get(..base.len() - n.len())
+                        .is_some_and(|p| p.ends_with(['-', '_']))
+            });
+            match (found.next(), found.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        })
     }
 
     /// The service that publishes `port` on the host, with the binding.
@@ -424,17 +478,21 @@ impl<'a> Resolver<'a> {
                 })
             })
         };
-        on(&|h| h.eq_ignore_ascii_case(host)).or_else(|| on(&|h| h.is_empty()))
+        // `127.0.0.1:N` reaches a site written `localhost:N` too.
+        let same =
+            |h: &str| h.eq_ignore_ascii_case(host) || (is_local_host(h) && is_local_host(host));
+        on(&same).or_else(|| on(&|h| h.is_empty()))
     }
 
-    /// The site whose address names `host` (any port).
-    fn site_for_host(&self, host: &str) -> Option<usize> {
+    /// The site whose address names `host` (any port): exactly, or (with
+    /// `wildcard`) through a `*.suffix` address, as Caddy prefers them.
+    fn site_for_host(&self, host: &str, wildcard: bool) -> Option<usize> {
         self.env.sites.iter().position(|s| {
             s.addresses.iter().any(|a| {
                 a.parsed.as_ref().is_some_and(|p| {
                     let h = p.host.trim_end_matches('.');
                     match h.strip_prefix("*.") {
-                        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                        Some(suffix) => wildcard && host.ends_with(&format!(".{suffix}")),
                         None => !h.is_empty() && h.eq_ignore_ascii_case(host),
                     }
                 })
@@ -534,7 +592,13 @@ impl<'a> Resolver<'a> {
     }
 
     /// What a site leads to: its domain and the services behind it.
-    fn site_target(&self, i: usize, mut hops: Vec<Hop>, upstreams: &[Vec<Target>]) -> Target {
+    fn site_target(
+        &self,
+        i: usize,
+        mut hops: Vec<Hop>,
+        upstreams: &[Vec<Target>],
+        host: Option<&str>,
+    ) -> Target {
         let Some(site) = self.env.sites.get(i) else {
             return Target::default();
         };
@@ -544,9 +608,28 @@ impl<'a> Resolver<'a> {
                 note: format!("the Caddy site {}", a.raw),
             });
         }
-        let targets = upstreams.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let all = upstreams.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        // A site for several hosts (`*.example.com` with a host matcher per
+        // domain): the upstreams of the matcher the URL's host meets.
+        let matched: Vec<&Target> = all
+            .iter()
+            .zip(&site.upstreams)
+            .filter(|(_, u)| {
+                host.is_some_and(|h| {
+                    u.hosts
+                        .as_ref()
+                        .is_some_and(|hs| hs.iter().any(|x| host_matches(x, h)))
+                })
+            })
+            .map(|(t, _)| t)
+            .collect();
+        let targets: Vec<&Target> = if matched.is_empty() {
+            all.iter().collect()
+        } else {
+            matched
+        };
         let mut services: Vec<usize> = Vec::new();
-        for t in targets {
+        for t in &targets {
             for s in &t.services {
                 if !services.contains(s) {
                     services.push(*s);
@@ -554,7 +637,7 @@ impl<'a> Resolver<'a> {
             }
         }
         // One upstream: its hops too, to the service.
-        if let [only] = targets {
+        if let [only] = targets.as_slice() {
             hops.extend(only.hops.iter().cloned());
         }
         if let [one] = services.as_slice()
@@ -566,8 +649,17 @@ impl<'a> Resolver<'a> {
             });
         }
         let a = self.sites.get(i);
+        // Reached through a host matcher: the domain of what it proxies to.
+        let matched_domain = match targets.as_slice() {
+            [t, rest @ ..]
+                if targets.len() < all.len() && rest.iter().all(|x| x.domain == t.domain) =>
+            {
+                t.domain.clone()
+            }
+            _ => None,
+        };
         Target {
-            domain: a.and_then(|a| a.domain.clone()),
+            domain: matched_domain.or_else(|| a.and_then(|a| a.domain.clone())),
             services,
             site: Some(i),
             hops,
@@ -615,7 +707,7 @@ impl<'a> Resolver<'a> {
                     return self.service_target(i, hops);
                 }
                 return match self.site_at(&host, inner) {
-                    Some(site) => self.site_target(site, hops, upstreams),
+                    Some(site) => self.site_target(site, hops, upstreams, None),
                     None => Target {
                         hops,
                         ..Target::default()
@@ -624,7 +716,7 @@ impl<'a> Resolver<'a> {
             }
             // No service publishes it: a proxy running on the host itself.
             if let Some(site) = self.site_at(&host, port) {
-                return self.site_target(site, hops, upstreams);
+                return self.site_target(site, hops, upstreams, None);
             }
             return Target {
                 hops,
@@ -639,7 +731,7 @@ impl<'a> Resolver<'a> {
                 .is_some_and(|s| s.kind == ServiceKind::Proxy);
             if proxy {
                 return match self.site_at(&host, port) {
-                    Some(site) => self.site_target(site, hops, upstreams),
+                    Some(site) => self.site_target(site, hops, upstreams, None),
                     None => Target {
                         hops,
                         ..Target::default()
@@ -648,8 +740,8 @@ impl<'a> Resolver<'a> {
             }
             return self.service_target(i, hops);
         }
-        if let Some(site) = self.site_for_host(&host) {
-            return self.site_target(site, hops, upstreams);
+        if let Some(site) = self.site_for_host(&host, false) {
+            return self.site_target(site, hops, upstreams, Some(&host));
         }
         if let Some(d) = self.domains.of_host(&host) {
             return Target {
@@ -658,6 +750,9 @@ impl<'a> Resolver<'a> {
                 reason: Some(format!("the host {host}")),
                 ..Target::default()
             };
+        }
+        if let Some(site) = self.site_for_host(&host, true) {
+            return self.site_target(site, hops, upstreams, Some(&host));
         }
         self.by_vars(&v.vars(), hops)
     }
@@ -711,32 +806,41 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         .iter()
         .map(|s| s.upstreams.iter().map(|u| r.dial(u)).collect())
         .collect();
+    // Only when every site serving it agrees: a service behind a CIAM and
+    // an IAM site alike is shared, and stays without a domain.
+    let mut served: Vec<Vec<(String, Evidence)>> = vec![Vec::new(); env.services.len()];
     for (si, targets) in upstreams.iter().enumerate() {
         let Some(site_domain) = r.sites.get(si).and_then(|a| a.domain.clone()) else {
             continue;
         };
+        let addr = env
+            .sites
+            .get(si)
+            .and_then(|s| s.addresses.first())
+            .map(|a| (a.raw.clone(), a.span));
         for t in targets {
             if let [i] = t.services.as_slice()
-                && let Some(a) = r.services.get_mut(*i)
-                && a.domain.is_none()
-                && !a.neutral
+                && let Some(list) = served.get_mut(*i)
             {
-                let addr = env
-                    .sites
-                    .get(si)
-                    .and_then(|s| s.addresses.first())
-                    .map(|a| (a.raw.clone(), a.span));
-                *a = Attribution::decided(
-                    &site_domain,
+                list.push((
+                    site_domain.clone(),
                     Evidence::new(
                         format!(
                             "served by the Caddy site {}",
                             addr.as_ref().map_or("", |(raw, _)| raw.as_str())
                         ),
-                        addr.map(|(_, span)| span),
+                        addr.as_ref().map(|(_, span)| *span),
                     ),
-                );
+                ));
             }
+        }
+    }
+    for (a, list) in r.services.iter_mut().zip(served) {
+        let Some((first, evidence)) = list.first() else {
+            continue;
+        };
+        if a.domain.is_none() && !a.neutral && list.iter().all(|(d, _)| d == first) {
+            *a = Attribution::decided(first, evidence.clone());
         }
     }
     // Upstreams again, now that those services have their domains.
@@ -825,12 +929,18 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
                 ),
             );
         }
-        // Most votes; on a tie, the first upstream's domain.
+        // Most votes; on a tie, the first upstream's domain, and with no
+        // upstream to say, no domain.
         let best = votes.iter().map(|(_, w, _)| *w).max().unwrap_or(0);
+        let leaders = votes.iter().filter(|(_, w, _)| *w == best).count();
         let chosen = upstream_domains
             .iter()
             .find_map(|u| votes.iter().find(|(d, w, _)| d == u && *w == best))
-            .or_else(|| votes.iter().find(|(_, w, _)| *w == best));
+            .or_else(|| {
+                (leaders == 1)
+                    .then(|| votes.iter().find(|(_, w, _)| *w == best))
+                    .flatten()
+            });
         if let (Some((d, _, evidence)), Some(a)) = (chosen, r.sites.get_mut(si)) {
             *a = Attribution {
                 domain: Some(d.clone()),
@@ -891,13 +1001,13 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
                 .text()
                 .and_then(|t| url::Url::parse(t.trim()).ok())
                 .and_then(|u| u.host_str().map(is_local_host));
-            if let (Some(true), Some(i)) = (
-                local,
-                c.registration
-                    .inside
-                    .as_deref()
-                    .and_then(|name| r.service_index(name)),
-            ) {
+            let inside = c.registration.inside.as_deref();
+            if let (Some(true), Some(name)) = (local, inside) {
+                // Not found among the services (a container of another
+                // project): unknown, never another service's host port.
+                let Some(i) = r.container(name) else {
+                    return Target::default();
+                };
                 let hops = c
                     .registration
                     .admin_url
@@ -1116,21 +1226,57 @@ mod tests {
     }
 
     #[test]
+    fn exact_hosts_before_wildcards_and_matchers_inside_them() {
+        let e = env(&[
+            (
+                "compose.yml",
+                "services:\n  caddy:\n    image: caddy:2\n    volumes: [\"./Caddyfile:/etc/caddy/Caddyfile\"]\n  ciam-hera:\n    image: hera:1\n    environment:\n      STAFF_URL: https://staff.example.com/\n      OWN_URL: https://shop.example.com/\n  iam-hera:\n    image: hera:1\n  ciam-kratos:\n    image: oryd/kratos:v1\n  iam-kratos:\n    image: oryd/kratos:v1\n",
+            ),
+            (
+                "Caddyfile",
+                "*.example.com {\n\t@iam host staff.example.com\n\treverse_proxy @iam iam-hera:4000\n\treverse_proxy ciam-hera:3000\n}\nshop.example.com {\n\treverse_proxy ciam-hera:3000\n}\n",
+            ),
+        ]);
+        assert_eq!(url_domains(&e, "STAFF_URL"), [Some("iam".to_string())]);
+        assert_eq!(url_domains(&e, "OWN_URL"), [Some("ciam".to_string())]);
+    }
+
+    #[test]
+    fn an_alias_two_services_share_and_a_service_two_domains_serve_are_unknown() {
+        let e = env(&[
+            (
+                "compose.yml",
+                "services:\n  caddy:\n    image: caddy:2\n    volumes: [\"./Caddyfile:/etc/caddy/Caddyfile\"]\n  ciam-kratos:\n    image: oryd/kratos:v1\n    networks: {ciam: {aliases: [kratos]}}\n  iam-kratos:\n    image: oryd/kratos:v1\n    networks: {iam: {aliases: [kratos]}}\n  iam-hera:\n    image: hera:1\n    environment:\n      KRATOS_URL: http://kratos:4433\n  settings:\n    image: settings:1\n",
+            ),
+            (
+                "Caddyfile",
+                "{$CIAM_HERA_PUBLIC_URL} {\n\treverse_proxy settings:80\n}\n{$IAM_HERA_PUBLIC_URL} {\n\treverse_proxy settings:80\n}\n",
+            ),
+        ]);
+        assert_eq!(url_domains(&e, "KRATOS_URL"), [None]);
+        let r = e.resolved(&Domains::default());
+        let settings = e.services.iter().position(|s| s.service.name == "settings");
+        assert_eq!(settings.and_then(|i| r.service_domain(i)), None);
+    }
+
+    #[test]
     fn a_registration_inside_a_container_reaches_that_container() {
         let e = env(&[
             (
                 "compose.yml",
-                "services:\n  ciam-hydra:\n    image: oryd/hydra:v2\n  iam-hydra:\n    image: oryd/hydra:v2\n    container_name: staff-hydra\n",
+                "services:\n  ciam-hydra:\n    image: oryd/hydra:v2\n    ports: [\"4445:4445\"]\n  iam-hydra:\n    image: oryd/hydra:v2\n    container_name: staff-hydra\n",
             ),
             (
                 "seed.sh",
-                "docker compose exec -T ciam-hydra hydra create client --endpoint http://127.0.0.1:4445 --id a\ndocker exec -u root staff-hydra hydra create oauth2-client -e http://localhost:4445 --id b\n",
+                "docker compose exec -T ciam-hydra hydra create client --endpoint http://127.0.0.1:4445 --id a\ndocker exec -u root staff-hydra hydra create oauth2-client -e http://localhost:4445 --id b\ndocker exec platform-iam-hydra-1 hydra create client -e http://127.0.0.1:4445 --id c\ndocker exec elsewhere hydra create client -e http://127.0.0.1:4445 --id d\n",
             ),
         ]);
         let r = e.resolved(&Domains::default());
         let domains: Vec<Option<&str>> = (0..e.oauth2_clients.len())
             .map(|i| r.client_domain(i))
             .collect();
-        assert_eq!(domains, [Some("ciam"), Some("iam")]);
+        // Compose's default container name; a container of no service here
+        // (not the service publishing that port on the host).
+        assert_eq!(domains, [Some("ciam"), Some("iam"), Some("iam"), None]);
     }
 }

@@ -154,8 +154,19 @@ impl Rule for DuplicateOAuth2Client {
                     continue;
                 }
                 // The exception's app signing in with its own client, its
-                // id literal or a variable alike.
-                if ctx.policy.excepted(&s.service.name, &app_domain, key, home) {
+                // id literal or a variable alike: no app of the Hydra's
+                // domain is configured with that id.
+                let theirs = ctx.env.services.iter().any(|o| {
+                    ctx.service_domain(o).as_deref() == Some(home.as_str())
+                        && configured_ids(o)
+                            .iter()
+                            .any(|(_, v, _)| ValueId::of(v).as_ref() == Some(&id))
+                });
+                if !theirs
+                    && ctx
+                        .policy
+                        .excepted_client(&s.service.name, &app_domain, key, home)
+                {
                     continue;
                 }
                 let (primary, through) = located(value).unwrap_or((key_span, Vec::new()));
@@ -236,6 +247,20 @@ mod tests {
             findings("ciam-athena", "SITE_CLIENT_ID"),
             1,
             "not another key"
+        );
+        assert_eq!(
+            findings("ciam-athena", "IAM_HERA_CLIENT_ID"),
+            1,
+            "a key prefix of the URL leg covers no client"
+        );
+        assert_eq!(
+            findings_for(
+                "ciam-athena",
+                "OAUTH_CLIENT_ID",
+                "${ATHENA_CIAM_OAUTH_CLIENT_ID}"
+            ),
+            0,
+            "its id a variable"
         );
     }
 }

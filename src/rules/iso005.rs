@@ -134,3 +134,40 @@ impl Rule for CrossedServiceUrl {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::domain::Domains;
+    use crate::rules::testing;
+
+    fn findings(compose: &str) -> Vec<String> {
+        let (env, _) = testing::environment(&[("compose.yml", compose)]);
+        let domains = Domains::default();
+        CrossedServiceUrl
+            .check(&Context {
+                env: &env,
+                domains: &domains,
+                policy: &Default::default(),
+            })
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn both_legs_of_the_login_flow_and_nothing_else() {
+        let f = findings(
+            "services:\n  iam-kratos:\n    image: oryd/kratos:v1\n    environment:\n      SELFSERVICE_DEFAULT_BROWSER_RETURN_URL: http://ciam-athena:3001/\n      SELFSERVICE_FLOWS_LOGIN_AFTER_DEFAULT_BROWSER_RETURN_URL: http://ciam-athena:3001/done\n      SELFSERVICE_FLOWS_LOGIN_UI_URL: http://ciam-hera:3000/login\n  iam-hydra:\n    image: oryd/hydra:v2\n  ciam-kratos:\n    image: oryd/kratos:v1\n  ciam-hera:\n    image: hera:1\n  ciam-athena:\n    image: athena:1\n    environment:\n      IAM_KRATOS_PUBLIC_URL: http://iam-kratos:4433\n      AUTH_URL: ${IAM_AUTH_URL}\n      IAM_HERA_INTERNAL_URL: http://iam-hera:4000\n  iam-hera:\n    image: hera:1\n",
+        );
+        // The env form of a return URL is read once, as the Ory setting,
+        // and the return leg covers it; the UI URL naming the CIAM Hera
+        // and the IAM Hera reached by an `IAM_` key are crossings.
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f.iter().any(|m| m.contains("ciam-hera (CIAM)")), "{f:?}");
+        assert!(
+            f.iter().any(|m| m.contains("IAM_HERA_INTERNAL_URL")),
+            "{f:?}"
+        );
+    }
+}

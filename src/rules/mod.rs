@@ -183,8 +183,9 @@ pub fn run(
         .collect();
     // No second stack, nothing to cross: isolation findings need a
     // boundary (`dump` says why there is none).
+    // So does CFG002, which says what an isolation rule would need.
     if !env.resolved(&policy.domains).boundary.exists() {
-        out.retain(|d| !d.code.starts_with("ISO"));
+        out.retain(|d| !d.code.starts_with("ISO") && d.code != CFG002);
     }
     merge_same_fact(&mut out);
     for d in &mut out {
@@ -204,18 +205,40 @@ pub fn run(
 /// The verb of a message for several subjects (`is` → `are`,
 /// `connects` → `connect`); other words stay.
 fn plural(verb: &str) -> String {
+    let lower = verb.chars().all(|c| c.is_ascii_lowercase());
+    let cut = |n: usize| verb.get(..verb.len() - n).unwrap_or(verb).to_string();
     match verb {
         "is" => "are".into(),
         "has" => "have".into(),
-        v if v.len() > 2
-            && v.ends_with('s')
-            && !v.ends_with("ss")
-            && v.chars().all(|c| c.is_ascii_lowercase()) =>
+        v if lower && v.len() > 3 && v.ends_with("ies") => format!("{}y", cut(3)),
+        v if lower
+            && v.len() > 3
+            && ["ses", "xes", "ches", "shes"]
+                .iter()
+                .any(|e| v.ends_with(e)) =>
         {
-            v.get(..v.len() - 1).unwrap_or(v).to_string()
+            cut(2)
         }
+        v if lower && v.len() > 2 && v.ends_with('s') && !v.ends_with("ss") => cut(1),
         v => v.to_string(),
     }
+}
+
+/// Nouns that stand before a merged name (`the CIAM site a and b`,
+/// `OAuth2 client a and b`), and their plurals.
+fn plural_noun(word: &str) -> Option<String> {
+    matches!(word, "site" | "client" | "service" | "database" | "user").then(|| format!("{word}s"))
+}
+
+/// A word split into its leading punctuation, its core and its trailing
+/// punctuation: `(SITE_CLIENT_ID),` → `(`, `SITE_CLIENT_ID`, `),`.
+fn split_punctuation(word: &str) -> (&str, &str, &str) {
+    let punct = |c: char| "()[]{},;:'\"`".contains(c);
+    let core = word.trim_start_matches(punct);
+    let lead = word.get(..word.len() - core.len()).unwrap_or("");
+    let core2 = core.trim_end_matches(punct);
+    let trail = core.get(core2.len()..).unwrap_or("");
+    (lead, core2, trail)
 }
 
 /// One finding per fact: findings of one rule at one token (two services
@@ -262,12 +285,35 @@ fn merge_same_fact(out: &mut Vec<Diagnostic>) {
                     }
                     into.slot = Some(*i);
                     let mut shown = into.base.clone();
+                    // The names without the punctuation around them:
+                    // `(A),` and `(B),` are `(A and B),`.
+                    let (lead, _, trail) =
+                        split_punctuation(into.names.first().map_or("", String::as_str));
+                    let cores: Vec<String> = into
+                        .names
+                        .iter()
+                        .map(|n| split_punctuation(n).1.to_string())
+                        .collect();
                     if let Some(w) = shown.get_mut(*i) {
-                        *w = and_list(&into.names);
+                        *w = format!("{lead}{}{trail}", and_list(&cores));
                     }
-                    // "a and b connect", "a and b (CIAM) are configured".
-                    if let Some(verb) = shown.iter_mut().skip(i + 1).find(|w| !w.starts_with('(')) {
-                        *verb = plural(verb);
+                    // Several subjects: "a and b connect", "a and b (CIAM)
+                    // are configured", "the CIAM sites a and b proxy".
+                    let subject = *i == 0
+                        || i.checked_sub(1)
+                            .and_then(|p| shown.get(p))
+                            .is_some_and(|w| plural_noun(w).is_some());
+                    if subject && lead.is_empty() {
+                        if let Some(noun) = i.checked_sub(1).and_then(|p| shown.get_mut(p))
+                            && let Some(nouns) = plural_noun(noun)
+                        {
+                            *noun = nouns;
+                        }
+                        if let Some(verb) =
+                            shown.iter_mut().skip(i + 1).find(|w| !w.starts_with('('))
+                        {
+                            *verb = plural(verb);
+                        }
                     }
                     into.d.message = shown.join(" ");
                 }
@@ -430,6 +476,59 @@ mod tests {
                 check.meta().code
             );
         }
+    }
+
+    fn merged(messages: &[&str]) -> Vec<String> {
+        let span = crate::syntax::source::Span::new(crate::syntax::source::FileId(0), 3, 9);
+        let mut out: Vec<Diagnostic> = messages
+            .iter()
+            .map(|m| Diagnostic {
+                code: ISO005,
+                severity: Severity::Error,
+                message: m.to_string(),
+                primary: crate::diag::Label::new(span, "here"),
+                related: Vec::new(),
+                help: None,
+                environment: None,
+            })
+            .collect();
+        merge_same_fact(&mut out);
+        out.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn one_token_one_finding_in_plain_words() {
+        assert_eq!(
+            merged(&[
+                "ciam-kratos (CIAM) is configured with X pointing at iam-hydra (IAM)",
+                "ciam-kratos-migrate (CIAM) is configured with X pointing at iam-hydra (IAM)",
+                "ciam-courier (CIAM) is configured with X pointing at iam-hydra (IAM)",
+            ]),
+            [
+                "ciam-kratos, ciam-kratos-migrate and ciam-courier (CIAM) are configured with X pointing at iam-hydra (IAM)"
+            ]
+        );
+        assert_eq!(
+            merged(&[
+                "the CIAM site a proxies to x, an IAM upstream",
+                "the CIAM site b proxies to x, an IAM upstream",
+            ]),
+            ["the CIAM sites a and b proxy to x, an IAM upstream"]
+        );
+        assert_eq!(
+            merged(&[
+                "app (CIAM) is configured with OAuth2 client x (SITE_CLIENT_ID), which is registered",
+                "app (CIAM) is configured with OAuth2 client x (NEXT_PUBLIC_CLIENT_ID), which is registered",
+            ]),
+            [
+                "app (CIAM) is configured with OAuth2 client x (SITE_CLIENT_ID and NEXT_PUBLIC_CLIENT_ID), which is registered"
+            ]
+        );
+        // Two facts at one token stay two.
+        assert_eq!(
+            merged(&["a points at b (IAM)", "a points at c (CIAM) too"]).len(),
+            2
+        );
     }
 
     #[test]

@@ -213,7 +213,11 @@ pub fn redact_source(text: &str) -> String {
         }
         let body = trimmed
             .trim_start_matches("- ")
-            .trim_start_matches("export ");
+            .trim_start_matches("export ")
+            .trim_start_matches("local ")
+            .trim_start_matches("readonly ")
+            .trim_start_matches("declare ")
+            .trim_start_matches("typeset ");
         let key_end = body.find(['=', ':']);
         let key = key_end
             .and_then(|k| body.get(..k))
@@ -246,13 +250,16 @@ pub fn redact_source(text: &str) -> String {
 
 /// Masks secrets written inside a line rather than as its value: JSON
 /// fields of a payload (`"client_secret": "..."`, also with the quotes
-/// escaped inside a shell string) and command-line flags
-/// (`--client-secret ...`, `--password=...`).
+/// escaped inside a shell string: then to the end of the string, since
+/// masking too much is the safe side), command-line flags
+/// (`--client-secret ...`, `--password=...`, quoted or not) and `jq
+/// --arg client_secret ...`. A value that is a `${reference}` is kept.
 fn mask_inline_secrets(line: &str) -> String {
     static PATTERNS: std::sync::LazyLock<Vec<regex::Regex>> = std::sync::LazyLock::new(|| {
         [
-            r#"\\?"([A-Za-z0-9_.\-]+)\\?"\s*:\s*\\?"([^"\\]+)"#,
-            r#"--([A-Za-z0-9\-]+)(?:=|\s+)['"]?([^\s'"]+)"#,
+            r#"\\?"([A-Za-z0-9_.\-]+)\\?"\s*:\s*\\?"((?:[^"\\]|\\.)+)"#,
+            r#"--arg\s+([A-Za-z0-9_\-]+)\s+(?:"([^"]*)"|'([^']*)'|([^\s'"]+))"#,
+            r#"--([A-Za-z0-9\-]+)(?:=|\s+)(?:"([^"]*)"|'([^']*)'|([^\s'"]+))"#,
         ]
         .iter()
         .filter_map(|p| regex::Regex::new(p).ok())
@@ -261,9 +268,10 @@ fn mask_inline_secrets(line: &str) -> String {
     let mut out = line.to_string();
     for re in PATTERNS.iter() {
         for c in re.captures_iter(line) {
-            if let (Some(key), Some(value)) = (c.get(1), c.get(2))
+            let value = (2..c.len()).find_map(|g| c.get(g));
+            if let (Some(key), Some(value)) = (c.get(1), value)
                 && is_secret_name(key.as_str())
-                && !value.as_str().starts_with('$')
+                && !value.as_str().starts_with("${")
             {
                 out = mask_range(&out, value.start(), value.end());
             }
@@ -357,6 +365,41 @@ fn mask_url_passwords(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_inside_lines_are_masked() {
+        for (line, secret) in [
+            (
+                r#"curl -d '{"client_id": "a", "client_secret": "s3cr3t-x"}'"#,
+                "s3cr3t-x",
+            ),
+            (r#"curl -d "{\"client_secret\": \"ab\\\"cd\"}""#, "cd"),
+            (
+                r#"hydra create client --secret "two words" --id x"#,
+                "words",
+            ),
+            (
+                r#"hydra create client --client-secret=plain1 --id x"#,
+                "plain1",
+            ),
+            (
+                r#"jq -n --arg client_secret s3cr3t '{client_secret: $client_secret}'"#,
+                "s3cr3t",
+            ),
+            ("local db_password=hunter2", "hunter2"),
+            ("readonly API_TOKEN=tok123", "tok123"),
+        ] {
+            let shown = redact_source(line);
+            assert!(!shown.contains(secret), "{line} -> {shown}");
+        }
+        // References and ordinary words stay.
+        let shown =
+            redact_source(r#"-d '{"client_id": "site", "client_secret": "${SITE_SECRET}"}'"#);
+        assert!(
+            shown.contains("${SITE_SECRET}") && shown.contains("\"site\""),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn secret_names() {
