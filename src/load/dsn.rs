@@ -36,6 +36,9 @@ pub struct Dsn {
     pub port: Option<Part>,
     /// Database name (or file path for sqlite).
     pub database: Option<Part>,
+    /// The database name as written, unknown parts as `${NAME}`
+    /// (`${ENV}_ciam_kratos`): what tells two symbolic names apart.
+    pub database_template: Option<String>,
     /// Query parameters (`sslmode`, ...), in order.
     pub params: Vec<(String, Part)>,
     /// The variables of query text only known at deploy time
@@ -123,6 +126,7 @@ impl Dsn {
                 host: None,
                 port: None,
                 database: None,
+                database_template: None,
                 params: Vec::new(),
                 unknown_query: Vec::new(),
                 redacted: "memory".into(),
@@ -166,11 +170,18 @@ impl Dsn {
         // `url`; a literal port is always known here.
         let port = url.port().map(|p| Part::Known(p.to_string()));
         let path = url.path().trim_start_matches('/');
-        let database = if scheme == "sqlite" || scheme == "sqlite3" {
-            Some(part(url.path()))
+        let database_text = if scheme == "sqlite" || scheme == "sqlite3" {
+            Some(url.path().to_string())
         } else {
-            (!path.is_empty()).then(|| part(&decode(path)))
+            (!path.is_empty()).then(|| decode(path))
         };
+        let database = database_text.as_deref().map(part);
+        let database_template = database_text.map(|mut t| {
+            for (i, n) in names.iter().enumerate() {
+                t = t.replace(&format!("{MARK}{i}x"), &format!("${{{}}}", n.join(",")));
+            }
+            t
+        });
         let params: Vec<(String, Part)> = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), part(&v)))
@@ -197,6 +208,7 @@ impl Dsn {
             host,
             port,
             database,
+            database_template,
             params,
             unknown_query,
             redacted,

@@ -312,9 +312,15 @@ fn own_attribution(s: &ServiceFacts, db: Option<&Database>, domains: &Domains) -
     {
         let d = match &parsed.database {
             Some(Part::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
-            Some(Part::Symbolic(vars)) => vars
-                .iter()
-                .find_map(|v| Some((domains.of_name(v)?, format!("${{{v}}}")))),
+            // `${ENV}_ciam_kratos`: its literal part names the domain too.
+            Some(Part::Symbolic(vars)) => parsed
+                .database_template
+                .as_deref()
+                .and_then(|t| Some((domains.of_name(t)?, t.to_string())))
+                .or_else(|| {
+                    vars.iter()
+                        .find_map(|v| Some((domains.of_name(v)?, format!("${{{v}}}"))))
+                }),
             None => None,
         };
         if let Some((d, db)) = d {

@@ -37,10 +37,19 @@ fn key(dsn: &Dsn) -> Option<(DbKey, Option<String>)> {
         return None;
     }
     match dsn.database.as_ref()? {
+        // `${ENV}_ciam_kratos` and `${ENV}_iam_kratos` are two names: the
+        // literal parts count with the variables.
         Part::Symbolic(vars) => {
-            let mut vars = vars.clone();
-            vars.sort();
-            Some((DbKey::Symbolic(vars), None))
+            let mut key = vars.clone();
+            key.sort();
+            if let Some(t) = dsn
+                .database_template
+                .as_ref()
+                .filter(|t| **t != format!("${{{}}}", vars.join(",")))
+            {
+                key.push(t.clone());
+            }
+            Some((DbKey::Symbolic(key), None))
         }
         Part::Known(name) => {
             let host = dsn
@@ -229,6 +238,18 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].0, 7);
+    }
+
+    #[test]
+    fn symbolic_names_keep_their_literal_parts() {
+        let f = findings(
+            "services:\n  ciam-kratos:\n    environment:\n      DSN: postgres://a@pg/${ENV}_ciam_kratos\n  iam-kratos:\n    environment:\n      DSN: postgres://b@pg/${ENV}_iam_kratos\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        let f = findings(
+            "services:\n  ciam-kratos:\n    environment:\n      DSN: postgres://a@pg/${ENV}_kratos\n  iam-kratos:\n    environment:\n      DSN: postgres://b@pg/${ENV}_kratos\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
     }
 
     #[test]

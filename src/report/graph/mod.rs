@@ -475,6 +475,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
                 host: None,
                 port: None,
                 database: Some(Part::Symbolic(vec![v.name.clone()])),
+                database_template: Some(format!("${{{}}}", v.name)),
                 params: Vec::new(),
                 unknown_query: Vec::new(),
                 redacted: String::new(),
@@ -488,7 +489,13 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
         else {
             continue;
         };
-        let db = part(database);
+        let db = match database {
+            Part::Known(name) => name.clone(),
+            symbolic => dsn
+                .database_template
+                .clone()
+                .unwrap_or_else(|| part(symbolic)),
+        };
         // Host names are case-insensitive: `Postgres` is `postgres`.
         let mut server = dsn
             .host
