@@ -22,7 +22,7 @@ pub fn render(sources: &SourceMap, environments: &[Environment], domains: &Domai
                 "profile": e.profile,
                 "boundary": boundary(&r.boundary),
                 "services": e.services.iter().enumerate().map(|(i, s)| service(sources, s, r.services.get(i))).collect::<Vec<_>>(),
-                "sites": e.sites.iter().enumerate().map(|(i, s)| site(sources, s, i, r)).collect::<Vec<_>>(),
+                "sites": e.sites.iter().enumerate().map(|(i, s)| site(sources, e, s, i, r)).collect::<Vec<_>>(),
                 "oauth2_clients": e.oauth2_clients.iter().enumerate().map(|(i, c)| client(sources, c, e, r, i)).collect::<Vec<_>>(),
                 "databases": e.services.iter().enumerate().filter_map(|(i, s)| database(sources, s, r.database(i)?, r.service_domain(i))).collect::<Vec<_>>(),
                 "relations": r.urls.iter().map(|u| json!({
@@ -89,7 +89,7 @@ fn via(sources: &SourceMap, chain: &[Span]) -> Vec<Value> {
         .collect()
 }
 
-fn site(sources: &SourceMap, s: &Site, i: usize, r: &Resolution) -> Value {
+fn site(sources: &SourceMap, e: &Environment, s: &Site, i: usize, r: &Resolution) -> Value {
     let (file, line) = location(sources, s.span);
     let attribution = r.sites.get(i).cloned().unwrap_or_default();
     json!({
@@ -98,7 +98,7 @@ fn site(sources: &SourceMap, s: &Site, i: usize, r: &Resolution) -> Value {
         "evidence": evidence(sources, &attribution),
         "file": file,
         "line": line,
-        "upstreams": s.upstreams.iter().enumerate().map(|(u_i, u)| upstream(sources, u, r.upstream(i, u_i).and_then(|t| t.domain.clone()))).collect::<Vec<_>>(),
+        "upstreams": s.upstreams.iter().enumerate().map(|(u_i, u)| upstream(sources, e, u, r.upstream(i, u_i))).collect::<Vec<_>>(),
     })
 }
 
@@ -121,7 +121,8 @@ fn address(sources: &SourceMap, a: &SiteAddress) -> Value {
     })
 }
 
-fn upstream(sources: &SourceMap, u: &Upstream, domain: Option<String>) -> Value {
+fn upstream(sources: &SourceMap, e: &Environment, u: &Upstream, to: Option<&Target>) -> Value {
+    let domain = to.and_then(|t| t.domain.clone());
     let (file, line) = location(sources, u.span);
     let (directive_file, directive_line) = location(sources, u.directive_span);
     json!({
@@ -135,6 +136,7 @@ fn upstream(sources: &SourceMap, u: &Upstream, domain: Option<String>) -> Value 
         "line": line,
         "directive_at": {"file": directive_file, "line": directive_line},
         "via": via(sources, &u.via),
+        "to": to.map(|t| target(sources, e, t)),
     })
 }
 
@@ -253,6 +255,7 @@ fn client(
         "admin_url": value(sources, "admin_url", &r.admin_url),
         "hydra": hydra,
         "domain": res.client_domain(i),
+        "to": res.clients.get(i).map(|t| target(sources, e, t)),
         "method": r.method,
         "file": file,
         "line": line,
