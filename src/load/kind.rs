@@ -78,11 +78,18 @@ fn kind_in_words(words: &[String]) -> Option<ServiceKind> {
     if words.iter().any(|w| w == "caddy") {
         return Some(ServiceKind::Proxy);
     }
+    // `kratos`, `ciam-kratos`, `kratos-vendor`: Kratos, unless a word says
+    // it is a UI, an example or a seed runner beside it.
+    let ui = words.iter().any(|w| UI_WORDS.contains(&w.as_str()));
+    let has = |w: &str| words.iter().any(|x| x == w);
+    if !ui && has("kratos") {
+        return Some(ServiceKind::Kratos);
+    }
+    if !ui && has("hydra") {
+        return Some(ServiceKind::Hydra);
+    }
     let first = words.first()?;
-    let ui = words.iter().skip(1).any(|w| UI_WORDS.contains(&w.as_str()));
     match first.as_str() {
-        "kratos" if !ui => Some(ServiceKind::Kratos),
-        "hydra" if !ui => Some(ServiceKind::Hydra),
         "postgres" | "postgresql" | "postgis" | "timescaledb" if words.len() == 1 => {
             Some(ServiceKind::Postgres)
         }
@@ -116,6 +123,31 @@ pub fn kind_of(service: &Service) -> (ServiceKind, String) {
             return (kind, format!("image {text}"));
         }
     }
+    // The Ory config chain: `serve -c /etc/config/kratos.yml`.
+    let words: Vec<String> = service
+        .entrypoint
+        .iter()
+        .chain(&service.command)
+        .filter_map(Value::text)
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        let path = match w.as_str() {
+            "-c" | "--config" => words.get(i + 1).map(String::as_str),
+            _ => w
+                .strip_prefix("--config=")
+                .or_else(|| w.strip_prefix("-c=")),
+        };
+        let stem = path
+            .and_then(|p| Path::new(p).file_stem())
+            .map(|s| s.to_string_lossy().to_ascii_lowercase());
+        match stem.as_deref() {
+            Some("kratos") => {
+                return (ServiceKind::Kratos, format!("loads {}", path.unwrap_or("")));
+            }
+            Some("hydra") => return (ServiceKind::Hydra, format!("loads {}", path.unwrap_or(""))),
+            _ => {}
+        }
+    }
     if let Some(v) = service.volumes.iter().find(|v| {
         v.target.starts_with("/etc/caddy")
             || v.source
@@ -142,4 +174,62 @@ pub fn kind_of(service: &Service) -> (ServiceKind, String) {
         ServiceKind::App,
         "none of the signals of Kratos, Hydra, a proxy or Postgres".into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(image: &str, command: &[&str]) -> ServiceKind {
+        let v = |t: &str| {
+            Value::literal(
+                t,
+                crate::syntax::source::Span::new(crate::syntax::source::FileId(0), 0, 0),
+            )
+        };
+        let service = Service {
+            name: "x".into(),
+            name_span: crate::syntax::source::Span::new(crate::syntax::source::FileId(0), 0, 0),
+            image: (!image.is_empty()).then(|| v(image)),
+            environment: Vec::new(),
+            ports: Vec::new(),
+            volumes: Vec::new(),
+            command: command.iter().map(|c| v(c)).collect(),
+            entrypoint: Vec::new(),
+            depends_on: Vec::new(),
+            profiles: Vec::new(),
+            build: None,
+            aliases: Vec::new(),
+            replaced: Vec::new(),
+        };
+        kind_of(&service).0
+    }
+
+    #[test]
+    fn kinds_from_every_signal() {
+        assert_eq!(kind("oryd/kratos:v1.3.1", &[]), ServiceKind::Kratos);
+        assert_eq!(kind("ghcr.io/org/ciam-kratos:2", &[]), ServiceKind::Kratos);
+        assert_eq!(
+            kind("ghcr.io/org/kratos-vendor:1", &[]),
+            ServiceKind::Kratos
+        );
+        assert_eq!(
+            kind("oryd/kratos-selfservice-ui-node:v1", &[]),
+            ServiceKind::App
+        );
+        assert_eq!(
+            kind("oryd/hydra-login-consent-node:v2", &[]),
+            ServiceKind::App
+        );
+        assert_eq!(
+            kind(
+                "registry.local/platform:1",
+                &["serve", "-c", "/etc/config/hydra.yml"]
+            ),
+            ServiceKind::Hydra
+        );
+        assert_eq!(kind("dev-caddy", &[]), ServiceKind::Proxy);
+        assert_eq!(kind("bitnami/postgresql:16", &[]), ServiceKind::Postgres);
+        assert_eq!(kind("curlimages/curl:8", &[]), ServiceKind::App);
+    }
 }
