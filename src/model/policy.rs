@@ -113,15 +113,27 @@ impl Policy {
     }
 
     /// The client leg: the exception's app of domain `own` configured
-    /// with a client of domain `home` under one of the exception's exact
-    /// keys (`OAUTH_CLIENT_ID`; not a prefix such as `IAM_`, which covers
-    /// URLs only).
+    /// with a client of domain `home` under the exception's client key
+    /// (`OAUTH_CLIENT_ID`, or a prefixed copy of an OAuth client key); a
+    /// prefix such as `IAM_` alone covers URLs only (`IAM_HERA_CLIENT_ID`
+    /// is the IAM Hera's client, not the Athena's own).
     pub fn excepted_client(&self, service: &str, own: &str, key: &str, home: &str) -> bool {
         self.exceptions.iter().any(|e| {
             own == e.from
                 && home == e.to
                 && e.is_role(service)
-                && e.keys.iter().any(|k| !k.ends_with('_') && k == key)
+                && e.keys.iter().any(|k| {
+                    // The key itself, or a copy of it for the browser
+                    // (`NEXT_PUBLIC_OAUTH_CLIENT_ID`); an `IAM_`-style
+                    // prefix only for an OAuth client key
+                    // (`IAM_OAUTH_CLIENT_ID`, `NEXT_PUBLIC_AUTH_CLIENT_ID`).
+                    let oauth = key.ends_with("OAUTH_CLIENT_ID") || key.ends_with("AUTH_CLIENT_ID");
+                    if k.ends_with('_') {
+                        oauth && key.starts_with(k.as_str())
+                    } else {
+                        key == k || key.ends_with(&format!("_{k}"))
+                    }
+                })
         })
     }
 }

@@ -251,8 +251,19 @@ mod tests {
         assert_eq!(
             findings("ciam-athena", "IAM_HERA_CLIENT_ID"),
             1,
-            "a key prefix of the URL leg covers no client"
+            "a key prefix of the URL leg covers no other client"
         );
+        for key in [
+            "NEXT_PUBLIC_OAUTH_CLIENT_ID",
+            "AUTH_CLIENT_ID",
+            "NEXT_PUBLIC_AUTH_CLIENT_ID",
+        ] {
+            assert_eq!(
+                findings("ciam-athena", key),
+                0,
+                "{key}: a copy of its own client key"
+            );
+        }
         assert_eq!(
             findings_for(
                 "ciam-athena",
