@@ -2,7 +2,7 @@
 //! (same host, port and name once the DSN is normalised), or the same
 //! unresolved variable for it. The documented settings database is exempt.
 
-use super::{Context, ISO001, Rule, RuleMeta, located};
+use super::{Context, ISO001, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceFacts;
@@ -124,7 +124,7 @@ impl Rule for SharedDatabase {
             let Some((_, s, value)) = list.iter().find(|(d, ..)| d != first_domain) else {
                 continue;
             };
-            let Some((primary, through)) = located(value) else {
+            let Some((primary, through)) = value.written_at() else {
                 continue;
             };
             let what = match key {
@@ -153,7 +153,7 @@ impl Rule for SharedDatabase {
                 if std::ptr::eq(*other, *s) {
                     continue;
                 }
-                let Some((span, through)) = located(other_value) else {
+                let Some((span, through)) = other_value.written_at() else {
                     continue;
                 };
                 match others.iter_mut().find(|(sp, ..)| *sp == span) {
@@ -188,7 +188,7 @@ impl Rule for SharedDatabase {
             let sharing: Vec<&str> = list
                 .iter()
                 .filter(|(_, x, v)| {
-                    located(v).is_some_and(|(sp, _)| sp == primary) && !std::ptr::eq(*x, *s)
+                    v.written_at().is_some_and(|(sp, _)| sp == primary) && !std::ptr::eq(*x, *s)
                 })
                 .map(|(_, x, _)| x.service.name.as_str())
                 .collect();

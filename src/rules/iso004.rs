@@ -4,7 +4,7 @@
 //! Hydra — outside the documented exception (the CIAM Athena signs its
 //! operators in through the IAM Hydra with its own `OAUTH_CLIENT_ID`).
 
-use super::{Context, ISO004, Rule, RuleMeta, ValueId, located};
+use super::{Context, ISO004, Rule, RuleMeta, ValueId};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::{OAuthClient, ServiceFacts};
 use crate::syntax::source::Span;
@@ -26,7 +26,7 @@ fn registration_span(c: &OAuthClient) -> Span {
     c.registration
         .client_id
         .as_ref()
-        .and_then(located)
+        .and_then(Value::written_at)
         .map_or(c.registration.span, |(span, _)| span)
 }
 
@@ -37,7 +37,12 @@ fn registration_context(c: &OAuthClient, primary: Span) -> Vec<Label> {
     if c.registration.span != primary {
         out.push(Label::new(c.registration.span, "the registering request"));
     }
-    if let Some((_, through)) = c.registration.client_id.as_ref().and_then(located) {
+    if let Some((_, through)) = c
+        .registration
+        .client_id
+        .as_ref()
+        .and_then(Value::written_at)
+    {
         for span in through {
             if span != primary {
                 out.push(Label::new(span, "the id comes through here"));
@@ -169,7 +174,7 @@ impl Rule for DuplicateOAuth2Client {
                 {
                     continue;
                 }
-                let (primary, through) = located(value).unwrap_or((key_span, Vec::new()));
+                let (primary, through) = value.written_at().unwrap_or((key_span, Vec::new()));
                 let mut related: Vec<Label> = through
                     .into_iter()
                     .map(|span| Label::new(span, "the id comes through here"))

@@ -5,7 +5,7 @@
 //! (through its authentication keys only), and the IAM Kratos's return
 //! URLs may send the operator back to the CIAM Athena.
 
-use super::{Context, ISO005, Rule, RuleMeta, article, located};
+use super::{Context, ISO005, Rule, RuleMeta, article};
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::model::ServiceKind;
 use crate::model::resolve::UrlRelation;
@@ -82,7 +82,7 @@ impl Rule for CrossedServiceUrl {
                 continue;
             }
             let key = &rel.key;
-            let (primary, through) = located(&rel.value).unwrap_or((rel.key_span, Vec::new()));
+            let (primary, through) = rel.value.written_at().unwrap_or((rel.key_span, Vec::new()));
             let mut related: Vec<Label> = through
                 .into_iter()
                 .map(|span| Label::new(span, "the URL comes through here"))

@@ -96,17 +96,6 @@ pub(crate) fn and_list(items: &[String]) -> String {
     }
 }
 
-/// Where a value's text is written, and the references it came through
-/// (see [`crate::syntax::value::Value::written_at`]).
-pub(crate) fn located(
-    v: &crate::syntax::value::Value,
-) -> Option<(
-    crate::syntax::source::Span,
-    Vec<crate::syntax::source::Span>,
-)> {
-    v.written_at()
-}
-
 /// What two values are compared by: their text when known, else the
 /// variables they come from (the same variable on both sides is sharing,
 /// even unresolved).
