@@ -44,6 +44,26 @@ pub struct Port {
     pub span: Span,
 }
 
+impl Port {
+    /// The published host ports, `3000` or `3000-3005`, as a range.
+    pub fn published_range(&self) -> Option<(u16, u16)> {
+        port_range(self.published.as_deref()?)
+    }
+
+    /// The container ports (without the protocol), as a range.
+    pub fn target_range(&self) -> Option<(u16, u16)> {
+        port_range(self.target.split('/').next().unwrap_or(""))
+    }
+}
+
+/// `3000` → (3000, 3000); `3000-3005` → (3000, 3005); anything else (a
+/// reversed range, a placeholder) → `None`.
+pub fn port_range(text: &str) -> Option<(u16, u16)> {
+    let (lo, hi) = text.split_once('-').unwrap_or((text, text));
+    let (lo, hi) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
+    (lo <= hi).then_some((lo, hi))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VolumeKind {
     Bind,

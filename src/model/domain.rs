@@ -19,6 +19,18 @@ pub struct Domain {
     pub ports: Vec<(u16, u16)>,
 }
 
+/// Whether a host pattern (`login.example.com`, `*.example.com`, as a
+/// configured host, a site address or a host matcher writes it) matches
+/// a host; without regard to case or a trailing dot.
+pub fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+        None => !pattern.is_empty() && host == pattern,
+    }
+}
+
 /// The domains of a platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domains {
@@ -64,15 +76,8 @@ impl Domains {
     pub fn of_host(&self, host: &str) -> Option<&str> {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         for d in &self.list {
-            for pattern in &d.hosts {
-                let pattern = pattern.to_ascii_lowercase();
-                let hit = match pattern.strip_prefix("*.") {
-                    Some(suffix) => host.ends_with(&format!(".{suffix}")),
-                    None => host == pattern,
-                };
-                if hit {
-                    return Some(&d.name);
-                }
+            if d.hosts.iter().any(|p| host_matches(p, &host)) {
+                return Some(&d.name);
             }
         }
         host.split('.')

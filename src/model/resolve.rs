@@ -19,7 +19,7 @@
 //! - **A boundary needs two stacks.** Only when two domains each have
 //!   their own Kratos or Hydra is there anything to cross.
 
-use super::domain::Domains;
+use super::domain::{Domains, host_matches};
 use super::{Environment, ServiceFacts, ServiceKind};
 use crate::load::caddy::sites::{Site, Upstream};
 use crate::load::compose::{Port, VolumeKind};
@@ -358,31 +358,17 @@ fn own_site_attribution(site: &Site, domains: &Domains) -> Attribution {
 
 /// The container port a published host port maps to.
 fn container_port(p: &Port, host_port: u16) -> Option<u16> {
-    let range = |text: &str| -> Option<(u16, u16)> {
-        let (lo, hi) = text.split_once('-').unwrap_or((text, text));
-        Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
-    };
-    let (lo, hi) = range(p.published.as_deref()?)?;
+    let (lo, hi) = p.published_range()?;
     if !(lo..=hi).contains(&host_port) {
         return None;
     }
-    let (tlo, thi) = range(p.target.split('/').next().unwrap_or(""))?;
+    let (tlo, thi) = p.target_range()?;
     // One host port, or a host range onto one container port
     // (`8000-8010:80`).
     if lo == hi || tlo == thi {
         return Some(tlo);
     }
     tlo.checked_add(host_port - lo)
-}
-
-/// Whether a host matcher's pattern (`login.example.com`,
-/// `*.example.com`) matches a host.
-fn host_matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.');
-    match pattern.strip_prefix("*.") {
-        Some(suffix) => host.ends_with(&format!(".{suffix}")),
-        None => pattern.eq_ignore_ascii_case(host),
-    }
 }
 
 /// The port a site address listens on (Caddy's defaults for none).
@@ -496,11 +482,7 @@ impl<'a> Resolver<'a> {
         self.env.sites.iter().position(|s| {
             s.addresses.iter().any(|a| {
                 a.parsed.as_ref().is_some_and(|p| {
-                    let h = p.host.trim_end_matches('.');
-                    match h.strip_prefix("*.") {
-                        Some(suffix) => wildcard && host.ends_with(&format!(".{suffix}")),
-                        None => !h.is_empty() && h.eq_ignore_ascii_case(host),
-                    }
+                    (wildcard || !p.host.starts_with("*.")) && host_matches(&p.host, host)
                 })
             })
         })
@@ -962,13 +944,7 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         };
         let Some(d) = a.domain.clone() else { continue };
         if let Some((port, span)) = s.service.ports.iter().find_map(|p| {
-            let host = p
-                .published
-                .as_deref()?
-                .split('-')
-                .next()?
-                .parse::<u16>()
-                .ok()?;
+            let (host, _) = p.published_range()?;
             (domains.of_port(host) == Some(d.as_str())).then_some((host, p.span))
         }) {
             a.evidence.push(Evidence::new(

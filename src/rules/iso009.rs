@@ -21,11 +21,16 @@ struct Binding {
 }
 
 fn ports(published: &str) -> Vec<u16> {
-    let (a, b) = published.split_once('-').unwrap_or((published, published));
-    match (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
-        (Ok(a), Ok(b)) if a <= b && u32::from(b - a) < MAX_RANGE => (a..=b).collect(),
-        (Ok(a), _) => vec![a],
-        _ => Vec::new(),
+    match crate::load::compose::port_range(published) {
+        Some((a, b)) if u32::from(b - a) < MAX_RANGE => (a..=b).collect(),
+        Some((a, _)) => vec![a],
+        // A reversed range: its first port.
+        None => published
+            .split('-')
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+            .into_iter()
+            .collect(),
     }
 }
 
