@@ -46,14 +46,8 @@ impl ServiceKind {
 /// Words of the last part of a path or image repository
 /// (`ghcr.io/org/kratos-vendor:1.2` → `kratos`, `vendor`).
 fn last_part_words(text: &str) -> Vec<String> {
-    let without_digest = text.split('@').next().unwrap_or("");
-    let last = without_digest
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
-    let last = last.split(':').next().unwrap_or("");
-    last.split(['-', '_', '.'])
+    crate::load::compose::image_name(text.trim_end_matches('/'))
+        .split(['-', '_', '.'])
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
         .collect()
