@@ -52,13 +52,11 @@ impl ServiceFacts {
     }
 }
 
-/// An OAuth2 client registered by a seed script.
+/// An OAuth2 client registered by a seed script; the Hydra it lands in
+/// is what the model resolves its admin URL to.
 #[derive(Debug, Clone)]
 pub struct OAuthClient {
     pub registration: crate::load::seed::Registration,
-    /// The Hydra service the admin URL names, when the script says it
-    /// plainly (by name or published port); the model follows the rest.
-    pub hydra: Option<String>,
 }
 
 /// What one environment folder holds.
@@ -386,37 +384,9 @@ fn seed_clients(
         };
         let id = sources.add(&path, text.as_str());
         match crate::load::seed::registrations(id, &text, &script_vars) {
-            Ok(regs) => out.extend(regs.into_iter().map(|r| OAuthClient {
-                hydra: hydra_for(&r.admin_url, services),
-                registration: r,
-            })),
+            Ok(regs) => out.extend(regs.into_iter().map(|r| OAuthClient { registration: r })),
             Err(d) => diagnostics.push(d),
         }
     }
     out
-}
-
-/// The Hydra service an admin URL reaches: by host name, or by a port a
-/// Hydra service publishes on the host.
-fn hydra_for(url: &Value, services: &[ServiceFacts]) -> Option<String> {
-    let text = url.text()?;
-    let parsed = url::Url::parse(&text).ok()?;
-    let host = parsed.host_str()?;
-    let hydras = services.iter().filter(|s| s.kind == ServiceKind::Hydra);
-    if let Some(s) = hydras
-        .clone()
-        .find(|s| s.service.name.eq_ignore_ascii_case(host))
-    {
-        return Some(s.service.name.clone());
-    }
-    let port = parsed.port_or_known_default()?.to_string();
-    hydras
-        .into_iter()
-        .find(|s| {
-            s.service
-                .ports
-                .iter()
-                .any(|p| p.published.as_deref() == Some(port.as_str()))
-        })
-        .map(|s| s.service.name.clone())
 }

@@ -1003,19 +1003,6 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
                 return r.service_target(i, hops);
             }
             let mut t = r.url(&c.registration.admin_url, &upstreams);
-            // Named by the registration itself (a `hydra --endpoint` of a
-            // service it runs in): that Hydra.
-            if !t.services.iter().any(|&i| {
-                env.services
-                    .get(i)
-                    .is_some_and(|s| s.kind == ServiceKind::Hydra)
-            }) && let Some(i) = c
-                .hydra
-                .as_deref()
-                .and_then(|h| env.services.iter().position(|s| s.service.name == h))
-            {
-                t = r.service_target(i, t.hops);
-            }
             // A target behind a site: the Hydra among its services.
             if let Some(h) = t.services.iter().copied().find(|&i| {
                 env.services

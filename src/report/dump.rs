@@ -245,10 +245,7 @@ fn client(
     i: usize,
 ) -> Value {
     let r = &c.registration;
-    let hydra = res
-        .client_hydra(e, i)
-        .map(|h| h.service.name.clone())
-        .or_else(|| c.hydra.clone());
+    let hydra = res.client_hydra(e, i).map(|h| h.service.name.clone());
     let (file, line) = location(sources, r.span);
     json!({
         "client_id": r.client_id.as_ref().map(|v| value(sources, "client_id", v)),

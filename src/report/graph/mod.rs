@@ -646,10 +646,7 @@ pub fn build(env: &Environment, domains: &Domains) -> Graph {
             anchors: anchors.clone(),
             base: String::new(),
         });
-        let hydra = res
-            .client_hydra(env, i)
-            .map(|h| h.service.name.clone())
-            .or_else(|| c.hydra.clone());
+        let hydra = res.client_hydra(env, i).map(|h| h.service.name.clone());
         if let Some(to) = hydra.as_deref().and_then(service_index) {
             g.edge(from, to, "registered in", anchors);
         }
