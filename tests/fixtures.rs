@@ -120,3 +120,48 @@ fn one_finding_per_fact() {
         "the id in the second registration's payload: {found:?}"
     );
 }
+
+/// A value set in `.env` is found at its `.env` line, with the compose
+/// line that reads it as a related location (ISO002 and ISO008 here).
+#[test]
+fn env_values_are_found_at_their_env_line() {
+    let dir = common::write_tree(&[
+        (
+            "platform/prod/compose.yml",
+            "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SESSION_COOKIE_DOMAIN: ${COOKIE_DOMAIN}\n      DSN: ${CIAM_DSN}\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SESSION_COOKIE_DOMAIN: ${COOKIE_DOMAIN}\n      DSN: ${IAM_DSN}\n",
+        ),
+        (
+            "platform/prod/.env",
+            "COOKIE_DOMAIN=example.com\nCIAM_DSN=postgres://kratos@pg/ciam_kratos?sslmode=verify-full\nIAM_DSN=postgres://kratos@pg/iam_kratos?sslmode=verify-full\n",
+        ),
+    ]);
+    let (out, _) = common::run_both(
+        &["check", "--format", "json", &dir.path().to_string_lossy()],
+        1,
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}"));
+    for (code, env_line, compose_line) in [("ISO002", 1, 10), ("ISO008", 3, 11)] {
+        let f = report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("no {code} in {out}"));
+        assert!(
+            f["primary"]["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/.env"))
+                && f["primary"]["line"] == env_line,
+            "{code}: {f}"
+        );
+        assert!(
+            f["related"].as_array().into_iter().flatten().any(|r| {
+                r["file"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("compose.yml"))
+                    && r["line"] == compose_line
+            }),
+            "{code}: {f}"
+        );
+    }
+}

@@ -227,6 +227,14 @@ fn same_value(a: &Cookie, b: &Cookie) -> bool {
 
 fn finding(primary: Span, message: String, other: Option<Label>, cookie: &Cookie) -> Diagnostic {
     let mut related: Vec<Label> = other.into_iter().collect();
+    // Written in a `.env` line: the reference it came through.
+    if let Some((_, through)) = cookie.setting.value.written_at() {
+        related.extend(
+            through
+                .into_iter()
+                .map(|t| Label::new(t, "it comes through here")),
+        );
+    }
     if let Source::Env { key_span, var } = &cookie.setting.source
         && cookie.has_yaml
     {

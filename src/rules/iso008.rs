@@ -41,7 +41,7 @@ impl Rule for SharedDbCredentials {
             };
             let shared_db =
                 matches!(&dsn.database, Some(Part::Known(db)) if ctx.policy.is_shared_database(db));
-            let (Some(user), Some((span, _)), false) =
+            let (Some(user), Some((span, through)), false) =
                 (dsn.user.clone(), value.written_at(), shared_db)
             else {
                 continue;
@@ -64,10 +64,16 @@ impl Rule for SharedDbCredentials {
                         other_domain.to_uppercase()
                     ),
                     primary: Label::new(span, format!("{} connects here", s.service.name)),
-                    related: vec![Label::new(
+                    related: std::iter::once(Label::new(
                         *other_span,
                         format!("{other} connects as the same user"),
-                    )],
+                    ))
+                    .chain(
+                        through
+                            .iter()
+                            .map(|t| Label::new(*t, "the DSN comes through here")),
+                    )
+                    .collect(),
                     help: Some("give each domain's services database roles of their own".into()),
                 });
             }
