@@ -4,7 +4,7 @@
 //! mode from a variable. Unknown variables are swapped for placeholder
 //! words before parsing, so every component is either literal text or the
 //! name of the variable(s) it comes from. The password is never kept; the
-//! display form shows `***` in its place.
+//! display form shows the mask (`****`) in its place.
 
 use crate::syntax::value::{Piece, Value};
 
@@ -44,7 +44,7 @@ pub struct Dsn {
     /// The variables of query text only known at deploy time
     /// (`?${PG_OPTS}`): any parameter may hide there.
     pub unknown_query: Vec<String>,
-    /// The DSN as text with the password shown as `***`.
+    /// The DSN as text with the password shown as `****`.
     pub redacted: String,
 }
 
@@ -195,7 +195,7 @@ impl Dsn {
             .collect();
         let mut shown = url.clone();
         if has_password {
-            let _ = shown.set_password(Some("***"));
+            let _ = shown.set_password(Some(crate::syntax::redact::MASK));
         }
         let mut redacted = shown.to_string();
         for (i, n) in names.iter().enumerate() {
@@ -267,8 +267,15 @@ mod tests {
         );
         assert!(d.has_password);
         assert_eq!(d.param("sslmode"), Some(&Part::Known("disable".into())));
-        assert!(!d.redacted.contains("POSTGRES_PASSWORD") || d.redacted.contains("***"));
-        assert!(d.redacted.contains("***"), "{}", d.redacted);
+        assert!(
+            !d.redacted.contains("POSTGRES_PASSWORD")
+                || d.redacted.contains(crate::syntax::redact::MASK)
+        );
+        assert!(
+            d.redacted.contains(crate::syntax::redact::MASK),
+            "{}",
+            d.redacted
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod pretty;
 pub mod sarif;
 
 use crate::diag::Diagnostic;
+use crate::syntax::redact::MASK;
 use crate::syntax::source::SourceMap;
 
 /// A file's text as reports show it: every secret value replaced by one
@@ -22,9 +23,6 @@ pub struct MaskedFile {
     /// (start, end) in the file and in the shown text of each mask.
     runs: Vec<(usize, usize, usize, usize)>,
 }
-
-/// What a secret value is shown as.
-pub const MASK: &str = "****";
 
 impl MaskedFile {
     /// Where a file offset lands in the shown text (inside a mask: its

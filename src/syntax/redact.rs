@@ -4,8 +4,9 @@
 //! `*_PASSWORD*`, `*_KEY`, salts, Ory's `secrets.*`); a URL or DSN keeps
 //! everything but its password.
 
-/// Shown in place of a secret.
-pub const MASK: &str = "***";
+/// Shown in place of a secret, in every output: one width, whatever the
+/// secret's length.
+pub const MASK: &str = "****";
 
 /// Words that mark a secret when they stand as a whole segment of a name.
 const SECRET_SEGMENTS: &[&str] = &[
@@ -93,7 +94,7 @@ pub fn redact(name: &str, text: &str) -> String {
 }
 
 /// Masks the password of every URL in `text` (`scheme://user:pw@host` →
-/// `scheme://user:***@host`), and the whole user part of an http(s) URL
+/// `scheme://user:****@host`), and the whole user part of an http(s) URL
 /// that has no password (a token as the user name).
 pub fn redact_url_password(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -474,13 +475,13 @@ mod tests {
                 "DSN",
                 "postgres://kratos:hunter2@pg:5432/ciam_kratos?sslmode=verify-full"
             ),
-            "postgres://kratos:***@pg:5432/ciam_kratos?sslmode=verify-full"
+            "postgres://kratos:****@pg:5432/ciam_kratos?sslmode=verify-full"
         );
         assert_eq!(redact("URL", "https://a.example/x"), "https://a.example/x");
         assert_eq!(redact("SECRETS_SYSTEM", "abc"), MASK);
         assert_eq!(
             redact_url_password("smtps://u:p@w@h:465/"),
-            "smtps://u:***@h:465/"
+            "smtps://u:****@h:465/"
         );
     }
 }

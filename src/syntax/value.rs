@@ -676,7 +676,7 @@ mod tests {
                 "${A:?not ${DB_PASSWORD}}",
                 &[("A", ""), ("DB_PASSWORD", "pw123")]
             ),
-            ["A: not ***"]
+            ["A: not ****"]
         );
         assert!(failed("${A:?need A}", &[("A", "v")]).is_empty());
         // Unknown: it may be set at deploy time; `?` allows empty.
