@@ -359,12 +359,22 @@ fn focus_severities_and_symbolic_databases() {
     // Nothing marked: nothing drawn but the title.
     let healthy = graph(&["fixtures/olympus", "--environment", "prod", "--focus"], 0);
     assert_eq!(edges(&healthy), 0, "{healthy}");
-    // A CFG002 info marks no node.
+    // A CFG002 info (the tree has two) marks no node.
+    let (check, _) = common::run_both(
+        &[
+            "check",
+            "fixtures/broken/iso003-literal",
+            "--format",
+            "concise",
+        ],
+        1,
+    );
+    assert!(check.contains("info[CFG002]"), "{check}");
     assert!(!full.contains("CFG002"), "{full}");
     // ${HYDRA_DSN}: the database node, named by the variable.
     let symbolic = graph(&["fixtures/broken/iso001-symbolic"], 0);
     assert!(
-        symbolic.contains("#36;{HYDRA_DSN}") || symbolic.contains("${HYDRA_DSN}"),
+        symbolic.contains("[(\"${HYDRA_DSN}<br/>database\")]"),
         "{symbolic}"
     );
     let amber = graph(&["fixtures/broken/iso008-shared-user"], 0);
