@@ -61,6 +61,28 @@ pub const KEYS: &[&str] = &[
     "log.leak_sensitive_values",
 ];
 
+/// Top-level Ory keys in their environment form: a Kratos or Hydra reads
+/// these variables as its own settings.
+const ENV_PREFIXES: &[&str] = &[
+    "SELFSERVICE_",
+    "SERVE_",
+    "URLS_",
+    "OAUTH2_PROVIDER_",
+    "COURIER_",
+    "IDENTITY_",
+    "SESSION_",
+    "COOKIES_",
+    "OIDC_",
+    "WEBFINGER_",
+];
+
+/// Whether a Kratos or Hydra reads an environment variable as one of its
+/// settings (`SELFSERVICE_DEFAULT_BROWSER_RETURN_URL`), not as a URL of
+/// some app.
+pub fn is_ory_env(key: &str) -> bool {
+    ENV_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
 /// Keys whose values are lists.
 const LIST_KEYS: &[&str] = &[
     "secrets.cookie",

@@ -43,21 +43,6 @@ pub struct ConfiguredUrl {
     pub key_span: Span,
 }
 
-/// Top-level Ory keys in their environment form: a Kratos or Hydra
-/// reads these variables as its own settings, not as URLs of an app.
-const ORY_ENV_PREFIXES: &[&str] = &[
-    "SELFSERVICE_",
-    "SERVE_",
-    "URLS_",
-    "OAUTH2_PROVIDER_",
-    "COURIER_",
-    "IDENTITY_",
-    "SESSION_",
-    "COOKIES_",
-    "OIDC_",
-    "WEBFINGER_",
-];
-
 /// Every URL a service is configured with: environment variables named
 /// as URLs and the Ory settings that hold URLs of other services. For
 /// Kratos and Hydra an environment variable that sets an Ory key is read
@@ -77,7 +62,7 @@ pub fn configured_urls(s: &ServiceFacts) -> Vec<ConfiguredUrl> {
     }
     let read_by_ory = |key: &str| {
         s.ory.is_some()
-            && (ORY_ENV_PREFIXES.iter().any(|p| key.starts_with(p))
+            && (crate::load::ory::is_ory_env(key)
                 || settings.iter().any(|x| {
                     matches!(&x.source, crate::load::ory::Source::Env { var, .. } if var == key)
                 }))

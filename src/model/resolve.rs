@@ -839,18 +839,28 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         .collect();
     // Which services' URLs land on each site (`http://localhost:3000/login`
     // through the proxy's published port lands on `:3000`).
+    let configured: Vec<(usize, super::attribute::ConfiguredUrl)> = env
+        .services
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            super::attribute::configured_urls(s)
+                .into_iter()
+                .map(move |u| (i, u))
+        })
+        .collect();
     let mut named_by: Vec<Vec<usize>> = vec![Vec::new(); env.sites.len()];
-    for (i, s) in env.services.iter().enumerate() {
-        if s.kind == ServiceKind::Proxy {
-            continue;
-        }
-        for u in super::attribute::configured_urls(s) {
-            if let Some(site) = r.url(&u.value, &upstreams).site
-                && let Some(list) = named_by.get_mut(site)
-                && !list.contains(&i)
-            {
-                list.push(i);
-            }
+    for (i, u) in &configured {
+        let proxy = env
+            .services
+            .get(*i)
+            .is_some_and(|s| s.kind == ServiceKind::Proxy);
+        if !proxy
+            && let Some(site) = r.url(&u.value, &upstreams).site
+            && let Some(list) = named_by.get_mut(site)
+            && !list.contains(i)
+        {
+            list.push(*i);
         }
     }
     // A site with no evidence of its own (a bare port in dev): the domain
@@ -953,15 +963,9 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
             ));
         }
     }
-    let urls = env
-        .services
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| {
-            super::attribute::configured_urls(s)
-                .into_iter()
-                .map(move |u| (i, u))
-        })
+    // Now that the sites have their domains, where each URL leads.
+    let urls = configured
+        .into_iter()
         .map(|(i, u)| UrlRelation {
             service: i,
             target: r.url(&u.value, &upstreams),
