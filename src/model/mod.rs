@@ -3,10 +3,10 @@
 //! evidence, every reference followed to what it reaches. The model reads
 //! no file; `crate::load::environment` reads them.
 
-pub mod attribute;
 pub mod build;
 pub mod domain;
 pub mod policy;
+pub mod references;
 pub mod resolve;
 
 use crate::load::caddy::sites::Site;

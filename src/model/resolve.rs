@@ -508,7 +508,7 @@ impl<'a> Resolver<'a> {
         let Some(dial) = u.dial.as_deref() else {
             return self.by_vars(&u.vars, hops);
         };
-        let host = super::attribute::dial_host(dial);
+        let host = super::references::dial_host(dial);
         if let Some(i) = self.service_index(host) {
             return self.service_target(i, hops);
         }
@@ -839,12 +839,12 @@ pub fn resolve(env: &Environment, domains: &Domains) -> Resolution {
         .collect();
     // Which services' URLs land on each site (`http://localhost:3000/login`
     // through the proxy's published port lands on `:3000`).
-    let configured: Vec<(usize, super::attribute::ConfiguredUrl)> = env
+    let configured: Vec<(usize, super::references::ConfiguredUrl)> = env
         .services
         .iter()
         .enumerate()
         .flat_map(|(i, s)| {
-            super::attribute::configured_urls(s)
+            super::references::configured_urls(s)
                 .into_iter()
                 .map(move |u| (i, u))
         })

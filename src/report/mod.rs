@@ -182,11 +182,6 @@ pub fn masked_file_keeping(
     MaskedFile { text, runs }
 }
 
-/// The shown text alone (see [`masked_file`]).
-pub fn masked_text(sources: &SourceMap, file: crate::syntax::source::FileId) -> String {
-    masked_file(sources, file).text
-}
-
 /// Orders findings by file, then position, then code, so output is stable.
 pub fn sort(sources: &SourceMap, diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_cached_key(|d| {
