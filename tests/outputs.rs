@@ -23,6 +23,17 @@ fn run(args: &[&str], code: i32) -> String {
     stdout
 }
 
+/// isolint's standard output, run in `dir` (so paths are relative to it).
+fn run_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("isolint")
+        .unwrap_or_else(|e| panic!("binary: {e}"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn parse(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
@@ -223,13 +234,10 @@ fn sarif_uris_are_encoded_and_fingerprints_hide_secrets() {
     let root = dir.path().join("odd dir,50%");
     // Run from the tree's parent, so paths are relative to %SRCROOT%.
     let sarif = || {
-        let out = Command::cargo_bin("isolint")
-            .unwrap_or_else(|e| panic!("binary: {e}"))
-            .current_dir(dir.path())
-            .args(["check", "odd dir,50%", "--format", "sarif"])
-            .output()
-            .unwrap_or_else(|e| panic!("run: {e}"));
-        parse(&String::from_utf8_lossy(&out.stdout))
+        parse(&run_in(
+            dir.path(),
+            &["check", "odd dir,50%", "--format", "sarif"],
+        ))
     };
     let before = sarif();
     let location = &before["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
@@ -325,15 +333,12 @@ fn pretty_masks_a_payload_secret_and_keeps_the_line_readable() {
             "curl -X POST http://ciam-hydra:4445/admin/clients -d '{\"client_id\": \"site\", \"client_secret\": \"hunter2-a-long-secret\"}'\ncurl -X POST http://iam-hydra:4445/admin/clients -d '{\"client_id\": \"site\", \"client_secret\": \"hunter2-a-long-secret\"}'\n",
         ),
     ]);
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("binary: {e}"))
-        .current_dir(dir.path())
-        .args([
+    let text = run_in(
+        dir.path(),
+        &[
             "check", "--select", "ISO004", "--color", "never", "platform",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        ],
+    );
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains(r#""client_secret": "****"}'"#), "{text}");
     insta::assert_snapshot!("pretty_masked_payload", text);
@@ -347,13 +352,7 @@ fn pretty_shows_a_parse_errors_token_inside_a_secret() {
         "platform/prod/compose.yml",
         "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: ${CIAM_SECRET\n      SECRETS_CIPHER: averysecretcipher0123456789abcdef\n",
     )]);
-    let out = Command::cargo_bin("isolint")
-        .unwrap_or_else(|e| panic!("binary: {e}"))
-        .current_dir(dir.path())
-        .args(["check", "--color", "never", "platform"])
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = run_in(dir.path(), &["check", "--color", "never", "platform"]);
     assert!(text.contains("SECRETS_COOKIE: ${CIAM_SECRET"), "{text}");
     assert!(!text.contains("averysecretcipher"), "{text}");
     assert!(text.contains("SECRETS_CIPHER: ****"), "{text}");
