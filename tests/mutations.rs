@@ -130,3 +130,84 @@ fn each_dev_break_through_the_proxy_fires_at_the_edited_line() {
         assert_fires(&root, brk.code, &file, line, brk.also);
     }
 }
+
+/// Edits of one file of a tree: each `old` becomes `new`, once.
+fn edit(root: &Path, file: &str, edits: &[(&str, &str)]) {
+    let path = root.join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    for (old, new) in edits {
+        assert!(text.contains(old), "{old} not in {file}");
+        text = text.replacen(old, new, 1);
+    }
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The example's prod environment with the CIAM Athena's client id set at
+/// deploy time (`${ATHENA_CIAM_OAUTH_CLIENT_ID}`, registered in the IAM
+/// Hydra through the wrapper function): the documented exception, so no
+/// finding. Registered in the CIAM Hydra too, it is one ISO004, at the id
+/// of the second call, with both registrations as locations.
+#[test]
+fn the_symbolic_athena_client_in_prod() {
+    let (_guard, root) = healthy_copy();
+    edit(
+        &root,
+        "platform/prod/ciam-athena.env",
+        &[("OAUTH_CLIENT_ID=athena-ciam-client\n", "")],
+    );
+    edit(
+        &root,
+        "platform/prod/compose.prod.yml",
+        &[
+            (
+                "      - AUTH_HYDRA_URL=http://iam-hydra:4444\n",
+                "      - AUTH_HYDRA_URL=http://iam-hydra:4444\n      - OAUTH_CLIENT_ID=${ATHENA_CIAM_OAUTH_CLIENT_ID}\n",
+            ),
+            (
+                "      SITE_CIAM_CLIENT_ID: site-ciam-client\n",
+                "      SITE_CIAM_CLIENT_ID: site-ciam-client\n      ATHENA_CIAM_OAUTH_CLIENT_ID: ${ATHENA_CIAM_OAUTH_CLIENT_ID}\n",
+            ),
+        ],
+    );
+    let athena = "create_oauth2_client \"${IAM_HYDRA_ADMIN_URL}\" \"${ATHENA_CIAM_OAUTH_CLIENT_ID}\" \"https://admin.shop.olympus.example/callback\"\n";
+    edit(
+        &root,
+        "platform/prod/seed-prod.sh",
+        &[(
+            "curl -sf -X PUT \"${IAM_HYDRA_ADMIN_URL}/admin/clients/athena-ciam-client\" \\\n  -d '{\"client_id\": \"athena-ciam-client\", \"redirect_uris\": [\"https://admin.shop.olympus.example/callback\"]}'\n",
+            athena,
+        )],
+    );
+    assert_eq!(findings(&root), vec![], "the symbolic Athena client");
+    // Also in the CIAM Hydra.
+    edit(
+        &root,
+        "platform/prod/seed-prod.sh",
+        &[(
+            athena,
+            &format!(
+                "{}{athena}",
+                athena.replace("${IAM_HYDRA_ADMIN_URL}", "${CIAM_HYDRA_ADMIN_URL}")
+            ),
+        )],
+    );
+    let (out, _) = common::run_both(&["check", "--format", "json", &root.to_string_lossy()], 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}"));
+    let found = common::parse_findings(&report, &root);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (code, file, line, _) = &found[0];
+    assert_eq!(
+        (code.as_str(), file.as_str(), *line),
+        ("ISO004", "platform/prod/seed-prod.sh", 28)
+    );
+    let related = &report["findings"][0]["related"];
+    assert!(
+        related.as_array().into_iter().flatten().any(|r| {
+            r["line"] == 27
+                && r["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("CIAM Hydra"))
+        }),
+        "the other registration: {related}"
+    );
+}
