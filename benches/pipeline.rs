@@ -9,10 +9,11 @@ mod synth;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use isolint::check::{Given, Request};
 use isolint::discover::Scope;
+use isolint::load::project::Stack;
 use isolint::model::Environment;
 use isolint::syntax::source::{FileId, SourceMap};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The binary's allocator, so that the figures are the shipped ones.
 #[global_allocator]
@@ -29,17 +30,19 @@ fn tree(environments: usize) -> (tempfile::TempDir, synth::Generated) {
     (dir, generated)
 }
 
-fn environments(root: &Path) -> Vec<PathBuf> {
-    isolint::check::environment_dirs(root, &Default::default())
+fn environments(root: &Path) -> Vec<Stack> {
+    let config = Default::default();
+    let listing = isolint::check::list_tree(root, Default::default(), &config);
+    isolint::check::stacks(root, &config, &listing)
 }
 
-fn build(sources: &SourceMap, scope: &Scope, dir: &Path) -> Environment {
+fn build(sources: &SourceMap, scope: &Scope, stack: &Stack) -> Environment {
     let mut diags = Vec::new();
     isolint::check::environment(
         sources,
         scope,
         &Default::default(),
-        dir,
+        stack,
         &Default::default(),
         &mut diags,
     )
@@ -84,11 +87,13 @@ fn bench(c: &mut Criterion) {
 
     // One environment: read, parse every front end, resolve, build.
     let dirs = environments(root);
-    let first = dirs.first().cloned().unwrap_or_default();
+    let Some(first) = dirs.first().cloned() else {
+        return;
+    };
     let env_bytes: u64 = generated
         .files
         .iter()
-        .filter(|f| f.starts_with(&first))
+        .filter(|f| f.starts_with(&first.dir))
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();

@@ -5,6 +5,7 @@
 use crate::diag::{Diagnostic, Severity};
 use crate::discover::Scope;
 use crate::load::caddy::{self, sites::sites};
+use crate::load::project::Stack;
 use crate::model::Environment;
 use crate::report;
 use crate::syntax::caddyfile::token::Env;
@@ -27,6 +28,8 @@ impl<E: std::fmt::Display> From<E> for Fatal {
 pub struct Given {
     pub env: Env,
     pub vars: crate::load::compose::Vars,
+    /// How the walk treats ignore files (`--no-ignore`).
+    pub walk: crate::discover::Walk,
 }
 
 /// What to check and how to select findings.
@@ -109,22 +112,21 @@ pub fn findings_and<T: Send>(
     Ok((diagnostics, kept))
 }
 
-/// Reads one environment folder and builds its model, with what the
-/// configuration says about its files.
+/// Reads one stack and builds its model, with what the configuration
+/// says about its files.
 pub fn environment(
     sources: &SourceMap,
     scope: &Scope,
     config: &crate::config::Config,
-    dir: &Path,
+    stack: &Stack,
     extra: &crate::load::compose::Vars,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Environment {
-    let name = dir.file_name().map(|n| n.to_string_lossy().to_string());
-    let profile = name.as_deref().and_then(|n| config.profile(n));
+    let profile = config.stack_profile(stack);
     let loaded = with_options(config, |options| {
-        crate::load::environment::environment(sources, scope, options, dir, extra, diagnostics)
+        crate::load::environment::environment(sources, scope, options, stack, extra, diagnostics)
     });
-    crate::model::build::environment(loaded, name, profile)
+    crate::model::build::environment(loaded, Some(stack.name.clone()), profile)
 }
 
 /// Runs `f` with the loaders' view of a configuration.
@@ -134,7 +136,9 @@ fn with_options<T>(
 ) -> T {
     let is_environment = |d: &Path| config.is_environment(d);
     let is_seed_script = |p: &Path| config.is_seed_script(p);
+    let required_env_file = |p: &Path| config.env_file_required(p);
     f(&crate::load::environment::Options {
+        required_env_file: &required_env_file,
         is_environment: &is_environment,
         is_seed_script: config
             .names_seed_scripts()
@@ -142,15 +146,35 @@ fn with_options<T>(
     })
 }
 
-/// Walks `root` for its environments (folders holding compose files, or
-/// matched by the configuration's globs) and Caddyfiles.
-pub fn list_tree(root: &Path, config: &crate::config::Config) -> crate::discover::Listing {
-    crate::discover::list_tree(root, |dir| config.is_environment(dir))
+/// Walks `root` for its compose files, configured folders and Caddyfiles.
+pub fn list_tree(
+    root: &Path,
+    walk: crate::discover::Walk,
+    config: &crate::config::Config,
+) -> crate::discover::Listing {
+    crate::discover::list_tree(root, walk, |dir| config.is_environment(dir))
 }
 
-/// Every environment folder under `root`, in path order.
-pub fn environment_dirs(root: &Path, config: &crate::config::Config) -> Vec<PathBuf> {
-    list_tree(root, config).environments
+/// The stacks under `root`: those the configuration describes, then
+/// those compose would run from the files the walk found.
+pub fn stacks(
+    root: &Path,
+    config: &crate::config::Config,
+    listing: &crate::discover::Listing,
+) -> Vec<Stack> {
+    let mut out = config.stacks_under(root);
+    let mut found = crate::load::project::stacks(
+        root,
+        &listing.compose,
+        &listing.configured,
+        &config.claimed_files(),
+    );
+    for stack in &mut found {
+        config.describe(stack);
+    }
+    out.append(&mut found);
+    crate::load::project::unique_names(root, &mut out);
+    out
 }
 
 /// The environment folder a file belongs to.
@@ -321,7 +345,7 @@ pub fn load_tree_with<T: Send>(
     let mut environments = Vec::new();
     let mut diagnostics = Vec::new();
     let listing = if path.is_dir() {
-        list_tree(path, &config)
+        list_tree(path, given.walk, &config)
     } else {
         crate::discover::Listing {
             caddyfiles: vec![path.to_path_buf()],
@@ -338,17 +362,28 @@ pub fn load_tree_with<T: Send>(
             ),
         ));
     }
-    let env_dirs = listing.environments;
-    if !env_dirs.is_empty() {
+    let stacks = if path.is_dir() {
+        stacks(path, &config, &listing)
+    } else {
+        Vec::new()
+    };
+    if stacks.is_empty() && listing.caddyfiles.is_empty() && listing.unreadable.is_empty() {
+        return Err(Fatal(format!(
+            "no platform files found under {} (no compose file, Caddyfile or configured environment)",
+            crate::syntax::source::display_path(path)
+        )));
+    }
+    let env_dirs: Vec<PathBuf> = stacks.iter().map(|s| s.dir.clone()).collect();
+    if !stacks.is_empty() {
         let scope = Scope::for_path(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
         // Environments load in parallel into the shared source map; the
         // results keep the folders' order.
         use rayon::prelude::*;
-        let loaded: Vec<(T, Vec<Diagnostic>)> = env_dirs
+        let loaded: Vec<(T, Vec<Diagnostic>)> = stacks
             .par_iter()
-            .map(|dir| {
+            .map(|stack| {
                 let mut diags = Vec::new();
-                let env = environment(sources, &scope, &config, dir, &given.vars, &mut diags);
+                let env = environment(sources, &scope, &config, stack, &given.vars, &mut diags);
                 (each(env), diags)
             })
             .collect();
@@ -411,9 +446,9 @@ mod tests {
         std::fs::write(&compose, "services:\n  caddy:\n    image: caddy:2\n")
             .unwrap_or_else(|e| panic!("{e}"));
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let listing = list_tree(dir.path(), &Default::default());
+        let listing = list_tree(dir.path(), Default::default(), &Default::default());
         assert_eq!(listing.caddyfiles, std::slice::from_ref(&caddyfile));
-        assert_eq!(listing.environments, std::slice::from_ref(&env));
+        assert_eq!(listing.compose, std::slice::from_ref(&compose));
 
         std::fs::remove_file(&caddyfile).unwrap_or_else(|e| panic!("{e}"));
         let sources = SourceMap::new();
@@ -442,7 +477,7 @@ mod tests {
             &sources,
             &scope,
             &Default::default(),
-            &env,
+            &Stack::of_folder(&env),
             &Default::default(),
             &mut diagnostics,
         );

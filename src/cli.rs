@@ -136,6 +136,9 @@ pub struct ValueArgs {
     /// One deploy-time value, KEY=VALUE (repeatable).
     #[arg(long = "var", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Also read what .gitignore, .ignore and git's excludes leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -209,6 +212,9 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
     let mut given = Given {
         env: Env::new(),
         vars: crate::load::compose::Vars::new(),
+        walk: crate::discover::Walk {
+            ignore_files: !values.no_ignore,
+        },
     };
     for file in &values.env_files {
         let text = crate::discover::read_text(file)

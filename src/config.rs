@@ -16,6 +16,15 @@
 //! [environments]
 //! globs = ["deploy/*"]              # more environment folders
 //! profiles = { qa = "prod" }        # profile by folder name
+//! # or, as entries: compose stacks as `-f` runs them
+//! # [[environments]]
+//! # name = "quickstart-postgres"
+//! # files = ["quickstart.yml", "quickstart-postgres.yml"]
+//! # profile = "dev"
+//! # env-files = ["deploy.env"]
+//!
+//! [compose]
+//! required-env-files = ["**/app.env"]  # missing: CFG001 (else CFG002)
 //!
 //! [seed]
 //! scripts = ["platform/*/bootstrap/*.sh"]
@@ -66,9 +75,13 @@ pub struct Raw {
     /// Seed scripts besides `*seed*.sh` and the scripts services mount.
     #[serde(default)]
     seed: RawSeed,
-    /// More environment folders.
+    /// More environment folders and profiles (`[environments]`), or
+    /// compose stacks described as `-f` runs them (`[[environments]]`).
     #[serde(default)]
-    environments: RawEnvironments,
+    environments: RawEnvironmentsAny,
+    /// How compose files are read.
+    #[serde(default)]
+    compose: RawCompose,
     /// Only these rules: codes, names, code prefixes or `ALL` (a
     /// `--select` on the command line starts over).
     #[serde(default)]
@@ -209,6 +222,87 @@ struct RawEnvironments {
     profiles: std::collections::BTreeMap<String, RawProfile>,
 }
 
+/// `[environments]` (a table) or `[[environments]]` (entries).
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+enum RawEnvironmentsAny {
+    Table(RawEnvironments),
+    List(Vec<RawStack>),
+}
+
+impl Default for RawEnvironmentsAny {
+    fn default() -> Self {
+        RawEnvironmentsAny::Table(RawEnvironments::default())
+    }
+}
+
+/// Dispatches on the shape, so each form keeps its own error messages
+/// (an untagged enum would only say that neither matched).
+impl<'de> serde::Deserialize<'de> for RawEnvironmentsAny {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawEnvironmentsAny;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an [environments] table or [[environments]] entries")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawEnvironmentsAny::Table)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawEnvironmentsAny::List)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// One `[[environments]]` entry: a stack of compose files (`files`),
+/// folders that are environments (`globs`), or, with only a `name`, what
+/// is known of a discovered environment of that name.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawStack {
+    /// The environment's name (default: the last file's, as
+    /// `quickstart-postgres` for `quickstart-postgres.yml`).
+    #[schemars(with = "Option<String>")]
+    name: Option<Text>,
+    /// Compose files (relative to this file), merged in order as
+    /// `docker compose -f a -f b` merges them.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    files: Vec<Text>,
+    /// Folders (globs relative to this file) that are environments.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    globs: Vec<Text>,
+    profile: Option<RawProfile>,
+    /// Deploy-time values (`.env` syntax, relative to this file), read as
+    /// `--env-file` is, after the project's `.env`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    env_files: Vec<Text>,
+}
+
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCompose {
+    /// `env_file`s (globs relative to this file) that must be in the tree:
+    /// a missing one is CFG001. Any other missing `env_file` is taken as a
+    /// secret kept out of git (its values are deploy-time: CFG002).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    required_env_files: Vec<Text>,
+}
+
 #[derive(Debug, Clone, Copy, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum RawProfile {
@@ -234,6 +328,24 @@ struct RawSeed {
     scripts: Vec<Text>,
 }
 
+/// An `[[environments]]` entry, its paths absolute.
+#[derive(Debug, Clone)]
+struct ConfiguredStack {
+    name: Option<String>,
+    files: Vec<PathBuf>,
+    profile: Option<crate::model::Profile>,
+    env_files: Vec<PathBuf>,
+}
+
+impl From<RawProfile> for crate::model::Profile {
+    fn from(p: RawProfile) -> Self {
+        match p {
+            RawProfile::Prod => crate::model::Profile::Prod,
+            RawProfile::Dev => crate::model::Profile::Dev,
+        }
+    }
+}
+
 /// The loaded configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -247,6 +359,9 @@ pub struct Config {
     per_path: Vec<(GlobSet, Vec<String>)>,
     /// Profiles by environment folder name (lower-cased).
     profiles: Vec<(String, crate::model::Profile)>,
+    /// `[[environments]]` entries.
+    stacks: Vec<ConfiguredStack>,
+    required_env_files: Option<GlobSet>,
     /// Severity overrides: (profile or `None` for all, code, severity).
     overrides: Vec<(Option<String>, String, crate::diag::Severity)>,
     /// Domains, shared components and exceptions (design.md's unless
@@ -308,6 +423,70 @@ impl Config {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, p)| *p)
             .or_else(|| crate::model::Profile::from_name(name))
+    }
+
+    /// The configured stacks (`[[environments]]` with `files`) whose first
+    /// file lies under `root`.
+    pub fn stacks_under(&self, root: &Path) -> Vec<crate::load::project::Stack> {
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        self.stacks
+            .iter()
+            .filter(|s| s.files.first().is_some_and(|f| f.starts_with(&root)))
+            .map(|s| {
+                let name = s.name.clone().unwrap_or_else(|| {
+                    s.files
+                        .last()
+                        .and_then(|f| crate::load::project::file_label(f))
+                        .unwrap_or_default()
+                });
+                let mut stack = crate::load::project::Stack::of_files(name, s.files.clone());
+                stack.env_files.clone_from(&s.env_files);
+                // The configured profile is the first name it comes from.
+                if let Some(p) = s.profile {
+                    stack.profile_names.insert(0, p.as_str().to_string());
+                }
+                stack
+            })
+            .collect()
+    }
+
+    /// Every compose file a configured stack names (canonical): these are
+    /// not discovered on their own.
+    pub fn claimed_files(&self) -> std::collections::HashSet<PathBuf> {
+        self.stacks.iter().flat_map(|s| s.files.clone()).collect()
+    }
+
+    /// Adds what entries with only a `name` say of a discovered stack.
+    pub fn describe(&self, stack: &mut crate::load::project::Stack) {
+        for s in self.named(&stack.name).filter(|s| s.files.is_empty()) {
+            stack.env_files.extend(s.env_files.iter().cloned());
+        }
+    }
+
+    fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a ConfiguredStack> {
+        self.stacks
+            .iter()
+            .filter(move |s| s.name.as_deref() == Some(name))
+    }
+
+    /// A stack's profile: its entry's, else from its folder's or its
+    /// file's name.
+    pub fn stack_profile(
+        &self,
+        stack: &crate::load::project::Stack,
+    ) -> Option<crate::model::Profile> {
+        self.named(&stack.name)
+            .find_map(|s| s.profile)
+            .or_else(|| stack.profile_names.iter().find_map(|n| self.profile(n)))
+    }
+
+    /// Whether a missing `env_file` at `path` is an error by configuration.
+    pub fn env_file_required(&self, path: &Path) -> bool {
+        self.required_env_files.as_ref().is_some_and(|set| {
+            let canonical = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let rel = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
+            set.is_match(rel)
+        })
     }
 
     /// Whether a folder is an environment by configuration.
@@ -377,7 +556,51 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = dir.canonicalize().unwrap_or(dir);
     let seed_scripts = glob_set(&raw.seed.scripts, &text, id, "[seed] scripts")?;
-    let environments = glob_set(&raw.environments.globs, &text, id, "[environments] globs")?;
+    let (table, entries) = match raw.environments {
+        RawEnvironmentsAny::Table(t) => (t, Vec::new()),
+        RawEnvironmentsAny::List(l) => (RawEnvironments::default(), l),
+    };
+    let folder_globs: Vec<Text> = table
+        .globs
+        .iter()
+        .chain(entries.iter().flat_map(|e| &e.globs))
+        .cloned()
+        .collect();
+    let environments = glob_set(&folder_globs, &text, id, "[environments] globs")?;
+    let required_env_files = glob_set(
+        &raw.compose.required_env_files,
+        &text,
+        id,
+        "[compose] required-env-files",
+    )?;
+    let existing = |t: &Text, what: &str| -> Result<PathBuf, Diagnostic> {
+        let path = crate::discover::normalize(&dir.join(t.get_ref()));
+        path.canonicalize().map_err(|e| {
+            Diagnostic::parse_error(
+                span_of(id, &text, t),
+                format!("{what} {}: {e}", t.get_ref()),
+            )
+        })
+    };
+    let mut stacks = Vec::new();
+    for e in &entries {
+        let files = e
+            .files
+            .iter()
+            .map(|f| existing(f, "compose file"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let env_files = e
+            .env_files
+            .iter()
+            .map(|f| existing(f, "env file"))
+            .collect::<Result<Vec<_>, _>>()?;
+        stacks.push(ConfiguredStack {
+            name: e.name.as_ref().map(|n| n.get_ref().clone()),
+            files,
+            profile: e.profile.map(Into::into),
+            env_files,
+        });
+    }
     let domains = if raw.domains.is_empty() {
         crate::model::domain::Domains::default()
     } else {
@@ -476,17 +699,10 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
             per_path.push((set, codes.iter().map(|c| c.get_ref().clone()).collect()));
         }
     }
-    let profiles = raw
-        .environments
+    let profiles = table
         .profiles
         .iter()
-        .map(|(name, p)| {
-            let profile = match p {
-                RawProfile::Prod => crate::model::Profile::Prod,
-                RawProfile::Dev => crate::model::Profile::Dev,
-            };
-            (name.to_ascii_lowercase(), profile)
-        })
+        .map(|(name, p)| (name.to_ascii_lowercase(), (*p).into()))
         .collect();
     let mut overrides = Vec::new();
     for (key, value) in &raw.severity {
@@ -571,6 +787,8 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
             .collect(),
         per_path,
         profiles,
+        stacks,
+        required_env_files,
         overrides,
         policy,
         rules,

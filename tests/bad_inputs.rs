@@ -354,11 +354,25 @@ fn unreadable_files_and_folders() {
 
 #[test]
 fn compose_interpolation_and_env_files() {
-    // A required env file that is missing.
+    // A missing env file: a secret kept out of git, its values given at
+    // deploy time (CFG002); one the configuration requires: CFG001.
     let (_guard, root) = tree("");
     edit(&root, "compose.prod.yml", |t| {
         *t = t.replace("env_file: ./ciam-athena.env", "env_file: ./missing.env");
     });
+    let run = check(&root);
+    let message = run.has("CFG002", "compose.prod.yml", Some(104));
+    assert!(message.contains("deploy time"), "{message}");
+    assert!(
+        !run.findings.iter().any(|f| f.0 == "CFG001"),
+        "{:#?}",
+        run.findings
+    );
+    std::fs::write(
+        root.join("isolint.toml"),
+        "[compose]\nrequired-env-files = [\"**/missing.env\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let run = check(&root);
     run.has("CFG001", "compose.prod.yml", Some(104));
     run.still_checks("");

@@ -9,7 +9,7 @@ use std::path::Path;
 
 fn load(dir: &str, file: &str) -> (Compose, SourceMap) {
     let sources = SourceMap::new();
-    let (vars, diags) = compose::project_vars(&sources, Path::new(dir), &Vars::new());
+    let (vars, diags) = compose::project_vars(&sources, Path::new(dir), &[], &Vars::new());
     assert!(diags.is_empty(), "{diags:?}");
     let scope =
         isolint::discover::Scope::for_path(Path::new(dir)).unwrap_or_else(|e| panic!("{e}"));
@@ -209,7 +209,9 @@ fn bad_compose_files_are_diagnostics_with_spans() {
 fn override_files_merge_into_the_base_in_order() {
     use isolint::discover::Scope;
     let dir = Path::new("fixtures/olympus/platform/dev");
-    let files: Vec<String> = isolint::load::environment::compose_files(dir)
+    let stack = isolint::load::project::Stack::of_folder(dir);
+    let files: Vec<String> = stack
+        .files
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
@@ -221,7 +223,7 @@ fn override_files_merge_into_the_base_in_order() {
         &sources,
         &scope,
         &Default::default(),
-        dir,
+        &stack,
         &Vars::new(),
         &mut diags,
     );
@@ -269,7 +271,7 @@ fn reset_and_override_tags_replace_instead_of_merging() {
         &sources,
         &scope,
         &Default::default(),
-        d,
+        &isolint::load::project::Stack::of_folder(d),
         &Vars::new(),
         &mut diags,
     );
@@ -288,22 +290,4 @@ fn reset_and_override_tags_replace_instead_of_merging() {
     assert!(child.ports.is_empty());
     assert_eq!(env_text(&child, "B").as_deref(), Some("2"));
     assert!(child.env("A").is_none());
-}
-
-#[test]
-fn variants_beside_a_base_file_are_not_merged() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for name in [
-        "compose.yml",
-        "compose.prod.yml",
-        "compose.override.yaml",
-        "docker-compose.dev.yml",
-    ] {
-        std::fs::write(dir.path().join(name), "services: {}\n").unwrap_or_else(|e| panic!("{e}"));
-    }
-    let names: Vec<String> = isolint::load::environment::compose_files(dir.path())
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    assert_eq!(names, vec!["compose.yml", "compose.override.yaml"]);
 }

@@ -19,7 +19,7 @@ struct Loaded {
 fn load(dir: &str, file: &str) -> Loaded {
     let dir = Path::new(dir);
     let sources = SourceMap::new();
-    let (vars, _) = compose::project_vars(&sources, dir, &Vars::new());
+    let (vars, _) = compose::project_vars(&sources, dir, &[], &Vars::new());
     let scope = Scope::for_path(dir).unwrap_or_else(|e| panic!("{e}"));
     let c = compose::load(&sources, &scope, &dir.join(file), &vars);
     let mut diagnostics = Vec::new();

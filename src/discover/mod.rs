@@ -200,12 +200,107 @@ pub fn caddyfiles_in(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// How a walk treats ignore files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    /// Respect `.gitignore`, `.ignore` and git's excludes (`--no-ignore`
+    /// turns this off): what they exclude (`node_modules/`, `target/`,
+    /// vendored copies) is not a platform tree.
+    pub ignore_files: bool,
+}
+
+impl Default for Walk {
+    fn default() -> Walk {
+        Walk { ignore_files: true }
+    }
+}
+
+/// Version-control folders: never a platform tree, whatever ignore files
+/// say. Other hidden folders (`.deploy/`) are walked.
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj", ".bzr"];
+
+/// A walker over `root` (ripgrep's, from the `ignore` crate): links not
+/// followed, hidden folders walked but version control's, entries in
+/// name order. Ignore files (the tree's and its parents') apply inside
+/// and outside a git repository.
+pub fn walker(root: &Path, walk: Walk) -> ignore::Walk {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .parents(walk.ignore_files)
+        .ignore(walk.ignore_files)
+        .git_ignore(walk.ignore_files)
+        .git_exclude(walk.ignore_files)
+        // The user's global excludes would make a check differ between
+        // machines (and read outside the tree).
+        .git_global(false)
+        .sort_by_file_name(std::cmp::Ord::cmp)
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_type().is_some_and(|t| t.is_dir())
+                || !VCS_DIRS.iter().any(|v| e.file_name() == *v)
+        });
+    b.build()
+}
+
+/// The path and reason of a walk error, unless the entry simply went
+/// away while the walk ran.
+fn walk_error(e: &ignore::Error) -> Option<(PathBuf, String)> {
+    match e {
+        ignore::Error::WithPath { path, err } => {
+            if let ignore::Error::Io(io) = err.as_ref()
+                && io.kind() == std::io::ErrorKind::NotFound
+            {
+                return None;
+            }
+            let why = match err.as_ref() {
+                ignore::Error::Io(io) => io.to_string(),
+                other => other.to_string(),
+            };
+            Some((path.clone(), why))
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err)
+        }
+        // A malformed ignore file (a bad glob): its other lines still apply.
+        _ => None,
+    }
+}
+
+/// Whether a YAML text is shaped like a compose file: a top-level
+/// `services:` mapping (not a list, as a CI file's `services:` is).
+pub fn looks_like_compose(text: &str) -> bool {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("services:") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if rest.starts_with('{') {
+            return true;
+        }
+        if !(rest.is_empty() || rest.starts_with('#')) {
+            continue;
+        }
+        let next = lines
+            .by_ref()
+            .map(str::trim_end)
+            .find(|l| !l.trim_start().is_empty() && !l.trim_start().starts_with('#'));
+        return next
+            .is_some_and(|l| l.starts_with([' ', '\t']) && !l.trim_start().starts_with('-'));
+    }
+    false
+}
+
 /// What one walk of a checked tree finds.
 #[derive(Debug, Default)]
 pub struct Listing {
-    /// Folders holding compose files, or that `is_environment` names, in
-    /// path order.
-    pub environments: Vec<PathBuf>,
+    /// Compose files: conventional names, and YAML files shaped like
+    /// one (`quickstart.yml`), in path order.
+    pub compose: Vec<PathBuf>,
+    /// Folders that `is_environment` names, in path order.
+    pub configured: Vec<PathBuf>,
     /// Every Caddyfile, in path order.
     pub caddyfiles: Vec<PathBuf>,
     /// Folders the walk could not list (permission denied), with why:
@@ -213,61 +308,47 @@ pub struct Listing {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
-/// Walks `root` once for its environments and Caddyfiles. Links are not
-/// followed and hidden folders (`.git`) are skipped.
-pub fn list_tree(root: &Path, is_environment: impl Fn(&Path) -> bool) -> Listing {
-    let mut environments = std::collections::BTreeSet::new();
-    let mut caddyfiles = Vec::new();
-    let mut unreadable = Vec::new();
-    let walk = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !e.file_type().is_dir()
-                || !e.file_name().to_string_lossy().starts_with('.')
-        });
-    for entry in walk {
+/// Walks `root` once for its compose files, configured folders and
+/// Caddyfiles.
+pub fn list_tree(root: &Path, walk: Walk, is_environment: impl Fn(&Path) -> bool) -> Listing {
+    let mut listing = Listing::default();
+    for entry in walker(root, walk) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                // An entry deleted while the walk ran is simply not there.
-                let gone = e
-                    .io_error()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
-                if let Some(path) = e.path().filter(|_| !gone) {
-                    let why = e
-                        .io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string);
-                    unreadable.push((path.to_path_buf(), why));
-                }
+                listing.unreadable.extend(walk_error(&e));
                 continue;
             }
         };
-        let kind = entry.file_type();
+        let Some(kind) = entry.file_type() else {
+            continue;
+        };
         let path = entry.path();
         if kind.is_dir() {
             if is_environment(path) {
-                environments.insert(path.to_path_buf());
+                listing.configured.push(path.to_path_buf());
             }
-        } else if is_compose_name(path) {
-            // A linked compose file counts when it leads to a file.
-            if (kind.is_file() || path.is_file())
-                && let Some(dir) = path.parent()
-            {
-                environments.insert(dir.to_path_buf());
-            }
+            continue;
+        }
+        // A linked file counts when it leads to a file.
+        if !(kind.is_file() || path.is_file()) {
+            continue;
+        }
+        if is_compose_name(path) {
+            listing.compose.push(path.to_path_buf());
         } else if kind.is_file() && is_caddyfile_name(path) {
-            caddyfiles.push(entry.into_path());
+            listing.caddyfiles.push(path.to_path_buf());
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml")
+            && read_text(path).is_ok_and(|t| looks_like_compose(&t))
+        {
+            listing.compose.push(path.to_path_buf());
         }
     }
-    caddyfiles.sort();
-    unreadable.sort();
-    Listing {
-        environments: environments.into_iter().collect(),
-        caddyfiles,
-        unreadable,
-    }
+    listing.compose.sort();
+    listing.configured.sort();
+    listing.caddyfiles.sort();
+    listing.unreadable.sort();
+    listing
 }
 
 #[cfg(test)]
@@ -289,8 +370,25 @@ mod tests {
         }
     }
 
+    fn write(root: &Path, file: &str, text: &str) {
+        let path = root.join(file);
+        std::fs::create_dir_all(path.parent().unwrap_or(root)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn rel(root: &Path, v: &[PathBuf]) -> Vec<String> {
+        v.iter()
+            .map(|p| {
+                p.strip_prefix(root)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
     #[test]
-    fn one_walk_lists_environments_and_caddyfiles() {
+    fn one_walk_lists_compose_files_folders_and_caddyfiles() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let root = dir.path();
         for file in [
@@ -301,39 +399,92 @@ mod tests {
             "platform/dev/nested/compose.yml",
             "edge/Caddyfile",
             ".git/compose.yml",
+            ".deploy/caddy/Caddyfile",
             "notes/compose.txt",
             "qa/readme.md",
         ] {
-            let path = root.join(file);
-            std::fs::create_dir_all(path.parent().unwrap_or(root))
-                .unwrap_or_else(|e| panic!("{e}"));
-            std::fs::write(&path, "").unwrap_or_else(|e| panic!("{e}"));
+            write(root, file, "");
         }
+        write(
+            root,
+            "ory/quickstart.yml",
+            "version: '3'\nservices:\n  kratos:\n    image: oryd/kratos\n",
+        );
+        write(
+            root,
+            "ory/kratos.yml",
+            "dsn: memory\nserve:\n  public: {}\n",
+        );
+        write(root, "ci/.gitlab-ci.yml", "services:\n  - docker:dind\n");
         // A folder named like a compose file is no compose file.
         std::fs::create_dir_all(root.join("odd/compose.yml")).unwrap_or_else(|e| panic!("{e}"));
-        let listing = list_tree(root, |d| d.ends_with("qa"));
-        let rel = |v: &[PathBuf]| -> Vec<String> {
-            v.iter()
-                .map(|p| {
-                    p.strip_prefix(root)
-                        .unwrap_or(p)
-                        .to_string_lossy()
-                        .into_owned()
-                })
-                .collect()
-        };
+        let listing = list_tree(root, Walk::default(), |d| d.ends_with("qa"));
         assert_eq!(
-            rel(&listing.environments),
-            ["platform/dev", "platform/dev/nested", "platform/prod", "qa"]
-        );
-        assert_eq!(
-            rel(&listing.caddyfiles),
+            rel(root, &listing.compose),
             [
+                "ory/quickstart.yml",
+                "platform/dev/docker-compose.yaml",
+                "platform/dev/nested/compose.yml",
+                "platform/prod/compose.prod.yml",
+            ]
+        );
+        assert_eq!(rel(root, &listing.configured), ["qa"]);
+        assert_eq!(
+            rel(root, &listing.caddyfiles),
+            [
+                ".deploy/caddy/Caddyfile",
                 "edge/Caddyfile",
                 "platform/prod/Caddyfile",
                 "platform/prod/caddy/iam.Caddyfile"
             ]
         );
+    }
+
+    #[test]
+    fn ignore_files_exclude_folders_unless_turned_off() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        write(root, ".gitignore", "node_modules/\n/target\n");
+        write(root, "app/.ignore", "vendor/\n");
+        for file in [
+            "prod/compose.yml",
+            "node_modules/pkg/compose.yml",
+            "target/tmp/compose.yml",
+            "app/vendor/compose.yml",
+            "app/compose.yml",
+        ] {
+            write(root, file, "");
+        }
+        let listing = list_tree(root, Walk::default(), |_| false);
+        assert_eq!(
+            rel(root, &listing.compose),
+            ["app/compose.yml", "prod/compose.yml"]
+        );
+        let all = list_tree(
+            root,
+            Walk {
+                ignore_files: false,
+            },
+            |_| false,
+        );
+        assert_eq!(all.compose.len(), 5, "{:?}", all.compose);
+        // A checked folder inside an ignored one is still checked.
+        let inside = list_tree(&root.join("target/tmp"), Walk::default(), |_| false);
+        assert_eq!(inside.compose.len(), 1, "{:?}", inside.compose);
+    }
+
+    #[test]
+    fn compose_shape_is_a_top_level_services_mapping() {
+        assert!(looks_like_compose("services:\n  a:\n    image: x\n"));
+        assert!(looks_like_compose(
+            "# c\nservices: # all\n\n  # the app\n  a: {}\n"
+        ));
+        assert!(looks_like_compose("services: {a: {image: x}}\n"));
+        assert!(!looks_like_compose("services:\n  - docker:dind\n"));
+        assert!(!looks_like_compose(
+            "jobs:\n  build:\n    services:\n      db: {}\n"
+        ));
+        assert!(!looks_like_compose("serve:\n  public: {}\n"));
     }
 
     #[test]

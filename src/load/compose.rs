@@ -13,6 +13,7 @@ use crate::syntax::source::{FileId, SourceMap, Span};
 use crate::syntax::value::{Origin, Value, parse_template};
 use crate::syntax::yaml::{self, Kind, Node};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where a service's variable was set.
@@ -197,6 +198,23 @@ impl Service {
         }
     }
 
+    /// Says the service's relative paths (bind mounts, build context) from
+    /// a folder `base` above the one they were written for.
+    pub fn rebase(&mut self, base: &Path) {
+        for v in &mut self.volumes {
+            if v.kind == VolumeKind::Bind
+                && let Some(source) = v.source.take()
+            {
+                v.source = Some(rebase_path(base, source));
+            }
+        }
+        if let Some(b) = self.build.as_mut()
+            && let Some(context) = b.context.take()
+        {
+            b.context = Some(rebase_path(base, context));
+        }
+    }
+
     /// Whether the service answers to `host` on its networks: its name or
     /// one of its aliases, without regard to case.
     pub fn answers_to(&self, host: &str) -> bool {
@@ -230,20 +248,28 @@ pub struct Compose {
 pub type Vars = BTreeMap<String, Arc<Value>>;
 
 /// The project variables of a compose file's folder: its `.env` (when
-/// present), then `extra` (from `--env-file`/`--var`), which wins.
+/// present), then the stack's configured env files, then `extra` (from
+/// `--env-file`/`--var`), which wins.
 pub fn project_vars(
     sources: &SourceMap,
     dir: &std::path::Path,
+    env_files: &[std::path::PathBuf],
     extra: &Vars,
 ) -> (Vars, Vec<Diagnostic>) {
     let mut vars = Vars::new();
     let mut diagnostics = Vec::new();
-    let path = dir.join(".env");
-    if path.is_file() {
-        match crate::discover::read_text(&path) {
+    let dot_env = dir.join(".env");
+    let files = dot_env
+        .is_file()
+        .then_some(dot_env.as_path())
+        .into_iter()
+        .chain(env_files.iter().map(std::path::PathBuf::as_path));
+    for path in files {
+        match crate::discover::read_text(path) {
             Ok(text) => {
-                let id = sources.add(&path, text.as_str());
-                match crate::load::dotenv::parse(id, &text, &|name| extra.get(name).cloned()) {
+                let id = sources.add(path, text.as_str());
+                let known = |name: &str| extra.get(name).or_else(|| vars.get(name)).cloned();
+                match crate::load::dotenv::parse(id, &text, &known) {
                     Ok(env) => {
                         for e in env.entries {
                             if let Some(v) = e.value {
@@ -255,10 +281,10 @@ pub fn project_vars(
                 }
             }
             Err(e) => {
-                let id = sources.add(&path, "");
+                let id = sources.add(path, "");
                 diagnostics.push(Diagnostic::parse_error(
                     Span::new(id, 0, 0),
-                    format!(".env: {e}"),
+                    format!("{}: {e}", crate::syntax::source::display_path(path)),
                 ));
             }
         }
@@ -269,110 +295,273 @@ pub fn project_vars(
     (vars, diagnostics)
 }
 
-/// Loads the compose file `path`; env files are read only inside `scope`. `vars` holds the values of the project
-/// `.env`, `--env-file` and `--var`, already combined.
+/// How a compose file is read into its project: the project folder
+/// (relative paths of every file of a `-f` set resolve against the first
+/// file's folder), the variables (`.env`, `--env-file`, `--var`, already
+/// combined), and which missing `env_file`s are errors.
+pub struct Project<'a> {
+    pub dir: &'a Path,
+    pub vars: &'a Vars,
+    /// Whether a missing `env_file` at this path stops compose (CFG001);
+    /// otherwise it is a secret kept out of the tree (CFG002).
+    pub required_env_file: &'a (dyn Fn(&Path) -> bool + Sync),
+}
+
+/// `include:` and `extends:` chains deeper than this are refused.
+const MAX_DEPTH: usize = 16;
+
+/// Loads the compose file `path` on its own (its folder is the project);
+/// env files are read only inside `scope`.
 pub fn load(
     sources: &SourceMap,
     scope: &crate::discover::Scope,
-    path: &std::path::Path,
+    path: &Path,
     vars: &Vars,
 ) -> Compose {
-    let mut out = Compose::default();
-    let text = match crate::discover::read_text(path) {
-        Ok(t) => t,
-        Err(e) => {
-            let id = sources.add(path, "");
-            out.diagnostics.push(Diagnostic::parse_error(
-                Span::new(id, 0, 0),
-                format!("{}: {e}", path.display()),
-            ));
-            return out;
-        }
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let project = Project {
+        dir,
+        vars,
+        required_env_file: &|_| false,
     };
-    let file = sources.add(path, text.as_str());
-    out.file = Some(file);
-    out.files.push(file);
-    let docs = match yaml::parse(file, &text) {
-        Ok(d) => d,
+    load_in(sources, scope, path, &project)
+}
+
+/// Loads the compose file `path` into `project`, following its
+/// `include:` entries and `extends: {file}` references.
+pub fn load_in(
+    sources: &SourceMap,
+    scope: &crate::discover::Scope,
+    path: &Path,
+    project: &Project,
+) -> Compose {
+    let mut chain = Vec::new();
+    load_chain(sources, scope, path, None, project, &mut chain)
+}
+
+/// Reads and parses a compose-format file once per run; a failure is a
+/// CFG001 at `at` (the line that names it), or at the file itself.
+fn parse_file(
+    sources: &SourceMap,
+    path: &Path,
+    at: Option<(Span, &str)>,
+) -> Result<(FileId, Node), Diagnostic> {
+    let text = crate::discover::read_text(path).map_err(|e| match at {
+        Some((span, what)) => Diagnostic::parse_error(
+            span,
+            match &e {
+                crate::discover::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                    format!(
+                        "{what} {} does not exist",
+                        crate::syntax::source::display_path(path)
+                    )
+                }
+                _ => format!("{what} {}: {e}", crate::syntax::source::display_path(path)),
+            },
+        )
+        .with_label("compose stops here"),
+        None => Diagnostic::parse_error(
+            Span::new(sources.add(path, ""), 0, 0),
+            format!("{}: {e}", path.display()),
+        ),
+    })?;
+    let file = sources.add_once(path, text.as_str());
+    let docs = yaml::parse(file, &text)?;
+    let root = docs.into_iter().next().unwrap_or(Node {
+        kind: Kind::Map(Vec::new()),
+        span: Span::new(file, 0, 0),
+        alias: None,
+        tag: None,
+    });
+    Ok((file, root))
+}
+
+fn load_chain(
+    sources: &SourceMap,
+    scope: &crate::discover::Scope,
+    path: &Path,
+    named_at: Option<Span>,
+    project: &Project,
+    chain: &mut Vec<PathBuf>,
+) -> Compose {
+    let mut out = Compose::default();
+    let (file, root) = match parse_file(sources, path, named_at.map(|s| (s, "include"))) {
+        Ok(parsed) => parsed,
         Err(d) => {
             out.diagnostics.push(d);
             return out;
         }
     };
-    let dir = path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    out.file = Some(file);
+    out.files.push(file);
+    chain.push(crate::discover::absolute(path));
+    let own_dir = path.parent().unwrap_or(Path::new(""));
+    for include in root.get("include").map(Node::items).unwrap_or(&[]) {
+        for c in includes(sources, scope, own_dir, include, project, chain, &mut out) {
+            out.files.extend(c.files);
+            out.diagnostics.extend(c.diagnostics);
+            out.services.extend(c.services);
+        }
+    }
     let mut ctx = Ctx {
-        text: &text,
-        vars,
+        sources,
+        vars: project.vars,
         scope,
+        project: project.dir,
+        // The file's own relative paths resolve against the project folder
+        // (every file of a `-f` set; an include's own project folder).
+        bases: vec![(file, PathBuf::new())],
+        required_env_file: project.required_env_file,
+        unreadable: Vec::new(),
         diagnostics: Vec::new(),
-    };
-    let Some(root) = docs.first() else {
-        return out;
     };
     for entry in root.get("services").map(Node::entries).unwrap_or(&[]) {
         let Some(name) = entry.key.as_str() else {
             continue;
         };
-        let node = resolve_extends(root, &entry.value);
-        let service = ctx.service(name, entry.key.span, &node, sources, &dir, &mut out.files);
+        let mut seen = vec![(crate::discover::absolute(path), name.to_string())];
+        let node = ctx.resolve_extends(&root, own_dir, &entry.value, &mut seen, &mut out.files);
+        let service = ctx.service(name, entry.key.span, &node, &mut out.files);
+        if let Some(earlier) = out.services.iter().find(|s| s.name == service.name) {
+            ctx.diagnostics.push(
+                Diagnostic::parse_error(
+                    entry.key.span,
+                    format!(
+                        "service {name} is also defined by an included file ({}); compose refuses a redefinition",
+                        sources.display_path(earlier.name_span.file)
+                    ),
+                )
+                .with_related(earlier.name_span, "defined here")
+                .with_label("defined again"),
+            );
+            continue;
+        }
         out.services.push(service);
     }
+    chain.pop();
     out.diagnostics.append(&mut ctx.diagnostics);
     out
 }
 
-/// `extends: { service: base }` (or `extends: base`) within the same file:
-/// the base's keys, overridden by the service's own, one level deep per
-/// key (environment lists are concatenated, maps merged).
-fn resolve_extends(root: &Node, service: &Node) -> Node {
-    let mut seen = Vec::new();
-    resolve_extends_inner(root, service, &mut seen)
+/// The folder of a file's relative paths, said relative to the project
+/// folder when it is another (`""` when it is the project's own).
+fn project_base(project: &Path, dir: &Path) -> PathBuf {
+    let (p, d) = (
+        crate::discover::absolute(project),
+        crate::discover::absolute(dir),
+    );
+    if p == d {
+        return PathBuf::new();
+    }
+    pathdiff::diff_paths(&d, &p).unwrap_or(d)
 }
 
-fn resolve_extends_inner(root: &Node, service: &Node, seen: &mut Vec<String>) -> Node {
-    let Some(ext) = service.get("extends") else {
-        return service.clone();
-    };
-    if ext.get("file").is_some() {
-        return service.clone();
+/// A relative path written in a file whose folder is `base` (relative
+/// to the project), said from the project folder: `./kratos` in
+/// `ory/compose.yml` is `./ory/kratos`. Absolute paths, `~` and named
+/// volumes are left as written.
+fn rebase_path(base: &Path, rel: String) -> String {
+    if base.as_os_str().is_empty() || !rel.starts_with('.') {
+        return rel;
     }
-    let Some(base_name) = ext
-        .as_str()
-        .or_else(|| ext.get("service").and_then(Node::as_str))
-    else {
-        return service.clone();
-    };
-    // A cycle, or a chain deeper than compose would sensibly go.
-    if seen.iter().any(|s| s == base_name) || seen.len() >= 16 {
-        return service.clone();
+    let joined = crate::discover::normalize(&base.join(&rel));
+    let text = joined.to_string_lossy().replace('\\', "/");
+    if text.starts_with("..") {
+        text
+    } else {
+        format!("./{text}")
     }
-    seen.push(base_name.to_string());
-    let Some(base) = root.get("services").and_then(|s| s.entry(base_name)) else {
-        return service.clone();
+}
+
+/// One `include:` entry (a path, or `path` with `project_directory` and
+/// `env_file`): each file it names, loaded as its own project whose
+/// relative paths resolve against its folder.
+fn includes(
+    sources: &SourceMap,
+    scope: &crate::discover::Scope,
+    own_dir: &Path,
+    entry: &Node,
+    project: &Project,
+    chain: &mut Vec<PathBuf>,
+    out: &mut Compose,
+) -> Vec<Compose> {
+    let paths: Vec<&Node> = match entry.get("path") {
+        Some(p) if matches!(p.kind, Kind::Seq(_)) => p.items().iter().collect(),
+        Some(p) => vec![p],
+        None if matches!(entry.kind, Kind::Scalar(_)) => vec![entry],
+        None => Vec::new(),
     };
-    let base = resolve_extends_inner(root, &base.value, seen);
-    let mut merged = base.entries().to_vec();
-    for e in service.entries() {
-        if e.key.as_str() == Some("extends") {
+    let text_of = |n: &Node| {
+        let mut v = parse_template(
+            n.as_str()?,
+            Origin {
+                whole: n.span,
+                offset: None,
+            },
+        )
+        .ok()?;
+        v.bind(&|name| project.vars.get(name).cloned());
+        v.text()
+    };
+    let mut loaded = Vec::new();
+    for node in paths {
+        let Some(rel) = text_of(node) else { continue };
+        let path = crate::discover::normalize(&own_dir.join(&rel));
+        let refused = if chain.contains(&crate::discover::absolute(&path)) {
+            Some(format!("include {rel} includes itself (a cycle)"))
+        } else if chain.len() >= MAX_DEPTH {
+            Some(format!(
+                "include {rel} is nested more than {MAX_DEPTH} deep"
+            ))
+        } else if path.exists() && !scope.contains(&path) {
+            Some(format!(
+                "include {rel} is outside the checked tree; isolint does not read it"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refused {
+            out.diagnostics
+                .push(Diagnostic::parse_error(node.span, message).with_label("this include"));
             continue;
         }
-        // Compose merges most keys; these are replaced outright.
-        let replaced = matches!(e.key.as_str(), Some("command" | "entrypoint" | "profiles"));
-        match merged.iter_mut().find(|m| m.key.as_str() == e.key.as_str()) {
-            Some(m) if replaced => m.value = e.value.clone(),
-            Some(m) => m.value = merge_values(&m.value, &e.value),
-            None => merged.push(e.clone()),
+        let dir = entry
+            .get("project_directory")
+            .and_then(text_of)
+            .map_or_else(
+                || path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                |d| crate::discover::normalize(&own_dir.join(d)),
+            );
+        // Its variables: the including project's, then its own `.env`
+        // (or the `env_file`s the entry names).
+        let env_files: Vec<PathBuf> = match entry.get("env_file") {
+            Some(e) if matches!(e.kind, Kind::Seq(_)) => e
+                .items()
+                .iter()
+                .filter_map(text_of)
+                .map(|f| own_dir.join(f))
+                .collect(),
+            Some(e) => text_of(e).map(|f| own_dir.join(f)).into_iter().collect(),
+            None => Vec::new(),
+        };
+        let (own, mut diags) = project_vars(sources, &dir, &env_files, &Vars::new());
+        out.diagnostics.append(&mut diags);
+        let mut vars = project.vars.clone();
+        vars.extend(own);
+        let included = Project {
+            dir: &dir,
+            vars: &vars,
+            required_env_file: project.required_env_file,
+        };
+        let mut c = load_chain(sources, scope, &path, Some(node.span), &included, chain);
+        // The included project's relative paths, said from the including one.
+        let base = project_base(project.dir, &dir);
+        for service in &mut c.services {
+            service.rebase(&base);
         }
+        loaded.push(c);
     }
-    Node {
-        kind: Kind::Map(merged),
-        span: service.span,
-        alias: service.alias,
-        tag: service.tag.clone(),
-    }
+    loaded
 }
 
 fn merge_values(base: &Node, over: &Node) -> Node {
@@ -407,13 +596,178 @@ fn merge_values(base: &Node, over: &Node) -> Node {
 }
 
 struct Ctx<'a> {
-    text: &'a str,
+    sources: &'a SourceMap,
     vars: &'a Vars,
     scope: &'a crate::discover::Scope,
+    /// The project folder: relative paths are said from it.
+    project: &'a Path,
+    /// Per file, the folder its relative paths resolve against, relative
+    /// to the project folder (`""`: the project's own).
+    bases: Vec<(FileId, PathBuf)>,
+    required_env_file: &'a (dyn Fn(&Path) -> bool + Sync),
+    /// Files `extends` names that cannot be read, with their finding.
+    unreadable: Vec<(PathBuf, usize)>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Ctx<'_> {
+    /// A variable's value: the project's, and `$PWD`, the folder compose
+    /// runs in (the project folder).
+    fn known(&self, name: &str, at: Span) -> Option<Arc<Value>> {
+        self.vars
+            .get(name)
+            .cloned()
+            .or_else(|| (name == "PWD").then(|| Arc::new(Value::literal(".", at))))
+    }
+
+    /// The folder (relative to the project) that relative paths written in
+    /// `file` resolve against.
+    fn base(&mut self, file: FileId) -> PathBuf {
+        if let Some((_, b)) = self.bases.iter().find(|(f, _)| *f == file) {
+            return b.clone();
+        }
+        let dir = self
+            .sources
+            .path(file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let base = project_base(self.project, &dir);
+        self.bases.push((file, base.clone()));
+        base
+    }
+
+    /// The folder on disk that relative paths written in `file` resolve
+    /// against.
+    fn folder(&mut self, file: FileId) -> PathBuf {
+        let base = self.base(file);
+        crate::discover::normalize(&self.project.join(base))
+    }
+
+    /// A relative path written in `file`, said from the project folder.
+    fn rebased(&mut self, file: FileId, rel: String) -> String {
+        let base = self.base(file);
+        rebase_path(&base, rel)
+    }
+
+    /// `extends: { service: base }` (or `extends: base`), in the same file
+    /// or `file:` another: the base's keys, overridden by the service's
+    /// own, one level deep per key (lists concatenated, maps merged). A
+    /// missing file or service stops compose: CFG001 at its line.
+    fn resolve_extends(
+        &mut self,
+        root: &Node,
+        dir: &Path,
+        service: &Node,
+        seen: &mut Vec<(PathBuf, String)>,
+        files: &mut Vec<FileId>,
+    ) -> Node {
+        let Some(ext) = service.get("extends") else {
+            return service.clone();
+        };
+        let name_node = ext.get("service").unwrap_or(ext);
+        let Some(base_name) = name_node.as_str() else {
+            return service.clone();
+        };
+        let mut other: Option<(PathBuf, Node)> = None;
+        if let Some(file_node) = ext.get("file") {
+            let Some(rel) = self.text(file_node) else {
+                return service.clone();
+            };
+            let path = crate::discover::normalize(&dir.join(&rel));
+            // (A missing file is reported as missing, wherever it would be.)
+            if path.exists() && !self.scope.contains(&path) {
+                self.diagnostics.push(
+                    Diagnostic::parse_error(
+                        file_node.span,
+                        format!(
+                            "extends file {rel} is outside the checked tree; isolint does not read it"
+                        ),
+                    )
+                    .with_label("this file"),
+                );
+                return service.clone();
+            }
+            // One finding per unreadable file, every line that names it.
+            if let Some(&(_, at)) = self.unreadable.iter().find(|(p, _)| *p == path) {
+                if let Some(d) = self.diagnostics.get_mut(at) {
+                    d.related
+                        .push(crate::diag::Label::new(file_node.span, "also named here"));
+                }
+                return service.clone();
+            }
+            match parse_file(self.sources, &path, Some((file_node.span, "extends file"))) {
+                Ok((id, root)) => {
+                    if !files.contains(&id) {
+                        files.push(id);
+                    }
+                    other = Some((path, root));
+                }
+                Err(d) => {
+                    self.unreadable.push((path, self.diagnostics.len()));
+                    self.diagnostics.push(d);
+                    return service.clone();
+                }
+            }
+        }
+        let here = seen.first().map(|(p, _)| p.clone()).unwrap_or_default();
+        let key = (
+            other
+                .as_ref()
+                .map_or(here, |(p, _)| crate::discover::absolute(p)),
+            base_name.to_string(),
+        );
+        if seen.contains(&key) || seen.len() >= MAX_DEPTH {
+            self.diagnostics.push(
+                Diagnostic::parse_error(
+                    name_node.span,
+                    format!("extends {base_name} leads back to itself (a cycle)"),
+                )
+                .with_label("this extends closes the cycle"),
+            );
+            return service.clone();
+        }
+        let base_root = other.as_ref().map_or(root, |(_, r)| r);
+        let Some(base) = base_root.get("services").and_then(|s| s.entry(base_name)) else {
+            let file = other.as_ref().map_or_else(
+                || "this file".to_string(),
+                |(p, _)| crate::syntax::source::display_path(p),
+            );
+            self.diagnostics.push(
+                Diagnostic::parse_error(
+                    name_node.span,
+                    format!("extends {base_name}: no such service in {file}"),
+                )
+                .with_label("compose stops here"),
+            );
+            return service.clone();
+        };
+        let base_dir = other
+            .as_ref()
+            .and_then(|(p, _)| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| dir.to_path_buf());
+        seen.push(key);
+        let base = self.resolve_extends(base_root, &base_dir, &base.value, seen, files);
+        let mut merged = base.entries().to_vec();
+        for e in service.entries() {
+            if e.key.as_str() == Some("extends") {
+                continue;
+            }
+            // Compose merges most keys; these are replaced outright.
+            let replaced = matches!(e.key.as_str(), Some("command" | "entrypoint" | "profiles"));
+            match merged.iter_mut().find(|m| m.key.as_str() == e.key.as_str()) {
+                Some(m) if replaced => m.value = e.value.clone(),
+                Some(m) => m.value = merge_values(&m.value, &e.value),
+                None => merged.push(e.clone()),
+            }
+        }
+        Node {
+            kind: Kind::Map(merged),
+            span: service.span,
+            alias: service.alias,
+            tag: service.tag.clone(),
+        }
+    }
     /// Interpolates a scalar; spans are exact when the scalar is written
     /// as is (plain, on one line), else every piece points at the scalar.
     fn value(&mut self, node: &Node) -> Option<Value> {
@@ -422,7 +776,8 @@ impl Ctx<'_> {
             _ => return None,
         };
         let source = self
-            .text
+            .sources
+            .text(node.span.file)
             .get(node.span.start as usize..node.span.end as usize)
             .unwrap_or("");
         let origin = Origin {
@@ -431,7 +786,7 @@ impl Ctx<'_> {
         };
         match parse_template(text, origin) {
             Ok(mut v) => {
-                v.bind(&|name| self.vars.get(name).cloned());
+                v.bind(&|name| self.known(name, node.span));
                 for (var, message) in v.failed_requirements() {
                     self.diagnostics.push(
                         Diagnostic::parse_error(
@@ -479,27 +834,39 @@ impl Ctx<'_> {
         name: &str,
         name_span: Span,
         node: &Node,
-        sources: &SourceMap,
-        dir: &std::path::Path,
         files: &mut Vec<FileId>,
     ) -> Service {
-        let mut environment = self.env_files(node.get("env_file"), sources, dir, files);
+        let mut environment = self.env_files(node.get("env_file"), files);
         environment.extend(self.environment(node.get("environment")));
+        let mut volumes = node
+            .get("volumes")
+            .map(|v| self.volumes(v))
+            .unwrap_or_default();
+        for v in &mut volumes {
+            if v.kind == VolumeKind::Bind
+                && let Some(source) = v.source.take()
+            {
+                v.source = Some(self.rebased(v.span.file, source));
+            }
+        }
+        let mut build = node.get("build").map(|b| self.build(b));
+        if let Some(b) = build.as_mut()
+            && let Some(context) = b.context.take()
+        {
+            b.context = Some(self.rebased(b.span.file, context));
+        }
         Service {
             name: name.to_string(),
             name_span,
             image: node.get("image").and_then(|n| self.value(n)),
             environment,
             ports: node.get("ports").map(|p| self.ports(p)).unwrap_or_default(),
-            volumes: node
-                .get("volumes")
-                .map(|v| self.volumes(v))
-                .unwrap_or_default(),
+            volumes,
             command: self.words(node.get("command")),
             entrypoint: self.words(node.get("entrypoint")),
             depends_on: self.strings(node.get("depends_on")),
             profiles: self.strings(node.get("profiles")),
-            build: node.get("build").map(|b| self.build(b)),
+            build,
             aliases: self.aliases(node),
             replaced: node
                 .entries()
@@ -578,13 +945,7 @@ impl Ctx<'_> {
         out
     }
 
-    fn env_files(
-        &mut self,
-        node: Option<&Node>,
-        sources: &SourceMap,
-        dir: &std::path::Path,
-        files: &mut Vec<FileId>,
-    ) -> Vec<EnvVar> {
+    fn env_files(&mut self, node: Option<&Node>, files: &mut Vec<FileId>) -> Vec<EnvVar> {
         let Some(node) = node else {
             return Vec::new();
         };
@@ -605,6 +966,7 @@ impl Ctx<'_> {
             let Some(rel) = self.text(path_node) else {
                 continue;
             };
+            let dir = self.folder(path_node.span.file);
             let path = crate::discover::normalize(&dir.join(&rel));
             if !self.scope.contains(&path) {
                 self.diagnostics.push(
@@ -621,6 +983,26 @@ impl Ctx<'_> {
             let text = match crate::discover::read_text(&path) {
                 Ok(t) => t,
                 Err(_) if !required => continue,
+                // A secret file kept out of git: its values are given at
+                // deploy time, unless the configuration says it must exist.
+                Err(crate::discover::ReadError::Io(e))
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && !(self.required_env_file)(&path) =>
+                {
+                    self.diagnostics.push(
+                        Diagnostic::unresolved(
+                            path_node.span,
+                            format!(
+                                "env_file {rel} is not in the tree; its values are taken as given at deploy time"
+                            ),
+                        )
+                        .with_label("not in the tree")
+                        .with_help(
+                            "pass it with --env-file to check its values, or list it in [compose] required-env-files if it must exist",
+                        ),
+                    );
+                    continue;
+                }
                 Err(e) => {
                     self.diagnostics.push(
                         Diagnostic::parse_error(path_node.span, format!("env_file {rel}: {e}"))
@@ -629,7 +1011,7 @@ impl Ctx<'_> {
                     continue;
                 }
             };
-            let id = sources.add(&path, text.as_str());
+            let id = self.sources.add(&path, text.as_str());
             files.push(id);
             let vars = self.vars;
             match crate::load::dotenv::parse(id, &text, &|name| vars.get(name).cloned()) {
@@ -757,7 +1139,8 @@ impl Ctx<'_> {
                 // as is (plain or simply quoted on one line) and the word
                 // had no quotes of its own.
                 let source = self
-                    .text
+                    .sources
+                    .text(node.span.file)
                     .get(node.span.start as usize..node.span.end as usize)
                     .unwrap_or("");
                 let base = match source.find(s.value.as_str()) {
@@ -781,7 +1164,7 @@ impl Ctx<'_> {
                             },
                         };
                         parse_template(&w, origin).ok().map(|mut v| {
-                            v.bind(&|name| self.vars.get(name).cloned());
+                            v.bind(&|name| self.known(name, node.span));
                             v
                         })
                     })

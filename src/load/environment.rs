@@ -15,6 +15,7 @@ use crate::load::caddy::{
 use crate::load::compose::{self, Service, Vars, VolumeKind};
 use crate::load::kind::ServiceKind;
 use crate::load::ory;
+use crate::load::project::Stack;
 use crate::syntax::caddyfile::token::Env;
 use crate::syntax::source::{SourceMap, Span};
 use crate::syntax::value::Value;
@@ -75,44 +76,28 @@ pub struct Options<'a> {
     /// A file the configuration names as a seed script (`None`: it names
     /// none, so no path needs to be made canonical).
     pub is_seed_script: Option<&'a (dyn Fn(&Path) -> bool + Sync)>,
+    /// An `env_file` that must exist (a missing one is CFG001, not CFG002).
+    pub required_env_file: &'a (dyn Fn(&Path) -> bool + Sync),
 }
 
-/// Compose files in a folder: the base files first, then the others in
-/// name order (overrides are applied in that order by compose).
-pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| crate::discover::is_compose_name(p) && p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    let name_of = |p: &PathBuf| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default()
-    };
-    let is_base = |n: &str| {
-        matches!(
-            n,
-            "compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml"
-        )
-    };
-    files.sort_by_key(|p| {
-        let name = name_of(p);
-        (!is_base(&name), name)
-    });
-    // Like compose itself: with a base file, only it and its overrides
-    // apply (`compose.prod.yml` beside `compose.yml` is another variant,
-    // used with `-f`); without one, every compose file of the folder does.
-    if files.iter().any(|p| is_base(&name_of(p))) {
-        files.retain(|p| {
-            let name = name_of(p);
-            is_base(&name) || name.contains(".override.")
-        });
+/// Nothing configured: no folder or seed script named, no `env_file`
+/// required.
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            is_environment: &|_| false,
+            is_seed_script: None,
+            required_env_file: &|_| false,
+        }
     }
-    files
+}
+
+/// Whether a folder holds a file with a compose file's name.
+fn holds_compose_file(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.filter_map(Result::ok)
+            .any(|e| crate::discover::is_compose_name(&e.path()) && e.path().is_file())
+    })
 }
 
 /// The environment folder a file belongs to: the nearest folder above it
@@ -120,7 +105,7 @@ pub fn compose_files(dir: &Path) -> Vec<PathBuf> {
 pub fn environment_of(file: &Path, options: &Options) -> Option<PathBuf> {
     file.ancestors()
         .skip(1)
-        .find(|d| !compose_files(d).is_empty() || (options.is_environment)(d))
+        .find(|d| holds_compose_file(d) || (options.is_environment)(d))
         .map(Path::to_path_buf)
 }
 
@@ -134,22 +119,28 @@ fn mounted_caddyfile(service: &Service, dir: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Reads one environment from its folder.
+/// Reads one environment: a compose stack and what its folder holds.
 pub fn environment(
     sources: &SourceMap,
     scope: &Scope,
     options: &Options,
-    dir: &Path,
+    stack: &Stack,
     extra: &Vars,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Loaded {
-    let (vars, mut diags) = compose::project_vars(sources, dir, extra);
+    let dir = stack.dir.as_path();
+    let (vars, mut diags) = compose::project_vars(sources, dir, &stack.env_files, extra);
     diagnostics.append(&mut diags);
     // Compose files apply in order; a later definition of a service is
     // merged into the earlier one.
     let mut merged: Vec<Service> = Vec::new();
-    for file in compose_files(dir) {
-        let mut c = compose::load(sources, scope, &file, &vars);
+    let project = compose::Project {
+        dir,
+        vars: &vars,
+        required_env_file: options.required_env_file,
+    };
+    for file in &stack.files {
+        let mut c = compose::load_in(sources, scope, file, &project);
         diagnostics.append(&mut c.diagnostics);
         for service in c.services {
             match merged.iter_mut().find(|s| s.name == service.name) {

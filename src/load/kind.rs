@@ -53,9 +53,13 @@ fn last_part_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Words that mark an Ory *UI* or example image (`kratos-selfservice-ui-node`,
-/// `hydra-login-consent-node`), not Kratos or Hydra itself.
+/// Words that mark an Ory *UI*, example or test-harness image
+/// (`kratos-selfservice-ui-node`, `hydra-login-consent-node`,
+/// `hydra-oidc-httpd` of the conformance suite), not Kratos or Hydra.
 const UI_WORDS: &[&str] = &[
+    "oidc",
+    "httpd",
+    "conformance",
     "ui",
     "selfservice",
     "login",

@@ -10,4 +10,5 @@ pub mod environment;
 pub mod initsql;
 pub mod kind;
 pub mod ory;
+pub mod project;
 pub mod seed;

@@ -1122,15 +1122,12 @@ mod tests {
             std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
         }
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let options = crate::load::environment::Options {
-            is_environment: &|_| false,
-            is_seed_script: None,
-        };
+        let options = crate::load::environment::Options::default();
         let loaded = crate::load::environment::environment(
             &SourceMap::new(),
             &scope,
             &options,
-            dir.path(),
+            &crate::load::project::Stack::of_folder(dir.path()),
             &Default::default(),
             &mut Vec::new(),
         );

@@ -136,15 +136,12 @@ pub(crate) mod testing {
         let scope = Scope::for_path(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let sources = SourceMap::new();
         let mut diags = Vec::new();
-        let options = crate::load::environment::Options {
-            is_environment: &|_| false,
-            is_seed_script: None,
-        };
+        let options = crate::load::environment::Options::default();
         let loaded = crate::load::environment::environment(
             &sources,
             &scope,
             &options,
-            dir.path(),
+            &crate::load::project::Stack::of_folder(dir.path()),
             &Default::default(),
             &mut diags,
         );

@@ -1,0 +1,468 @@
+//! Compose projects as compose chooses them. Without `-f`, compose reads
+//! the first of [`DEFAULT_FILES`] in a folder, then the first of
+//! [`OVERRIDE_FILES`]; every other compose file (`compose.prod.yml`,
+//! `quickstart-postgres.yml`) is a stack people pass with `-f`, so it is
+//! checked as its own stack, never merged with its neighbours. A file that
+//! another one includes or extends is part of that one, not a stack.
+//! `isolint.toml` describes `-f` sets (`files = [...]`); their files are
+//! taken out of discovery.
+
+use crate::syntax::yaml::{self, Node};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// The files compose reads without `-f`, in its order of preference.
+pub const DEFAULT_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// The override compose applies after the default file, in its order.
+pub const OVERRIDE_FILES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// One compose project: what `docker compose [-f ...]` would run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    /// The project folder: `.env`, relative paths and `$PWD` are its.
+    pub dir: PathBuf,
+    /// Compose files in merge order (`-f a -f b`); empty for a folder
+    /// configured as an environment without one.
+    pub files: Vec<PathBuf>,
+    /// The environment's name, unique among the stacks of a run.
+    pub name: String,
+    /// Names its profile may come from, in order: the folder's, then the
+    /// file's (`docker-compose.production.yaml` in `deploy/`).
+    pub profile_names: Vec<String>,
+    /// Deploy-time values for this stack (configured), read as
+    /// `--env-file` is.
+    pub env_files: Vec<PathBuf>,
+    /// Whether it is named after its folder (else after a file), which
+    /// decides how a clashing name is made unique.
+    pub by_folder: bool,
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn folder_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.to_string_lossy().into_owned())
+}
+
+/// The name a compose file gives its stack: `compose.prod.yml` → `prod`,
+/// `docker-compose-dev.yaml` → `dev`, `quickstart-postgres.yml` →
+/// `quickstart-postgres`; `None` for `compose.yml` itself.
+pub fn file_label(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    let rest = ["docker-compose", "compose"]
+        .iter()
+        .find_map(|p| stem.strip_prefix(p))
+        .map_or(stem.as_str(), |r| r.trim_start_matches(['.', '-', '_']));
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+impl Stack {
+    /// The stack compose runs in `dir` without `-f`: its default file and
+    /// override (none when the folder has no default file).
+    pub fn of_folder(dir: &Path) -> Stack {
+        let present = |names: &[&str]| names.iter().map(|n| dir.join(n)).find(|p| p.is_file());
+        let files = present(&DEFAULT_FILES)
+            .map(|base| {
+                std::iter::once(base)
+                    .chain(present(&OVERRIDE_FILES))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = folder_name(dir);
+        Stack {
+            dir: dir.to_path_buf(),
+            files,
+            profile_names: vec![name.clone()],
+            name,
+            env_files: Vec::new(),
+            by_folder: true,
+        }
+    }
+
+    /// A stack of the files given, in order (compose's `-f`): the project
+    /// folder is the first file's.
+    pub fn of_files(name: String, files: Vec<PathBuf>) -> Stack {
+        let dir = files
+            .first()
+            .and_then(|f| f.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut profile_names = vec![name.clone(), folder_name(&dir)];
+        profile_names.extend(files.last().and_then(|f| file_label(f)));
+        Stack {
+            dir,
+            files,
+            name,
+            profile_names,
+            env_files: Vec::new(),
+            by_folder: false,
+        }
+    }
+}
+
+/// The compose files that `path` includes (`include:`) or extends from
+/// (`extends: {file}`), as written relative to its folder. Only files
+/// that mention either are parsed.
+fn references(path: &Path) -> Vec<PathBuf> {
+    let Ok(text) = crate::discover::read_text(path) else {
+        return Vec::new();
+    };
+    if !text.contains("include") && !text.contains("extends") {
+        return Vec::new();
+    }
+    let Ok(docs) = yaml::parse(crate::syntax::source::FileId(0), &text) else {
+        return Vec::new();
+    };
+    let Some(root) = docs.first() else {
+        return Vec::new();
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut out = Vec::new();
+    let mut add = |node: &Node| {
+        if let Some(p) = node.as_str().filter(|p| !p.contains('$')) {
+            out.push(crate::discover::normalize(&dir.join(p)));
+        }
+    };
+    for item in root.get("include").map(Node::items).unwrap_or(&[]) {
+        match item.get("path") {
+            Some(p) if p.items().is_empty() => add(p),
+            Some(p) => p.items().iter().for_each(&mut add),
+            None => add(item),
+        }
+    }
+    for service in root.get("services").map(Node::entries).unwrap_or(&[]) {
+        if let Some(file) = service.value.get("extends").and_then(|e| e.get("file")) {
+            add(file);
+        }
+    }
+    out
+}
+
+/// Groups the compose files a walk found into stacks, as compose would
+/// run them; `configured` folders without compose files are stacks of
+/// their own, and files in `claimed` (the configured `-f` sets) are left
+/// out. Names are made unique with the folder's path below `root`.
+pub fn stacks(
+    root: &Path,
+    compose: &[PathBuf],
+    configured: &[PathBuf],
+    claimed: &HashSet<PathBuf>,
+) -> Vec<Stack> {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let referenced: HashSet<PathBuf> = compose
+        .iter()
+        .flat_map(|f| references(f))
+        .map(|p| canonical(&p))
+        .collect();
+    let mut by_folder: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for file in compose {
+        let key = canonical(file);
+        if referenced.contains(&key) {
+            continue;
+        }
+        if let Some(dir) = file.parent() {
+            by_folder
+                .entry(dir.to_path_buf())
+                .or_default()
+                .push(file.clone());
+        }
+    }
+    for dir in configured {
+        by_folder.entry(dir.clone()).or_default();
+    }
+    let configured: HashSet<&PathBuf> = configured.iter().collect();
+    let mut out = Vec::new();
+    for (dir, files) in by_folder {
+        let folder = folder_name(&dir);
+        // A folder's only compose file names its stack after the folder
+        // (`prod/compose.prod.yml` is `prod`); beside others, after itself.
+        let alone = files.len() == 1;
+        let files: Vec<PathBuf> = files
+            .into_iter()
+            .filter(|f| !claimed.contains(&canonical(f)))
+            .collect();
+        let has = |name: &str| files.iter().find(|f| file_name(f) == name).cloned();
+        let base = DEFAULT_FILES.iter().find_map(|n| has(n));
+        let over = base
+            .as_ref()
+            .and_then(|_| OVERRIDE_FILES.iter().find_map(|n| has(n)));
+        let rest: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| Some(*f) != base.as_ref() && Some(*f) != over.as_ref())
+            .collect();
+        if let Some(base) = &base {
+            out.push(Stack {
+                dir: dir.clone(),
+                files: std::iter::once(base.clone()).chain(over.clone()).collect(),
+                name: folder.clone(),
+                profile_names: vec![folder.clone()],
+                env_files: Vec::new(),
+                by_folder: true,
+            });
+        } else if rest.is_empty() && configured.contains(&dir) {
+            out.push(Stack {
+                dir: dir.clone(),
+                files: Vec::new(),
+                name: folder.clone(),
+                profile_names: vec![folder.clone()],
+                env_files: Vec::new(),
+                by_folder: true,
+            });
+        }
+        for file in rest {
+            let label = file_label(file);
+            let name = if alone {
+                folder.clone()
+            } else {
+                label.clone().unwrap_or_else(|| {
+                    file.file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+            };
+            out.push(Stack {
+                dir: dir.clone(),
+                files: vec![file.clone()],
+                name,
+                profile_names: std::iter::once(folder.clone()).chain(label).collect(),
+                env_files: Vec::new(),
+                by_folder: alone,
+            });
+        }
+    }
+    unique_names(root, &mut out);
+    out
+}
+
+/// Gives stacks that share a name the folder's path below `root` as
+/// theirs (`platform/cloud`, `ory/cloud`; a file's stack adds the file:
+/// `ops/compose.prod.yml`), then a number if still needed.
+pub fn unique_names(root: &Path, stacks: &mut [Stack]) {
+    let count = |stacks: &[Stack], name: &str| stacks.iter().filter(|s| s.name == name).count();
+    let clashing: Vec<usize> = (0..stacks.len())
+        .filter(|&i| count(stacks, &stacks[i].name) > 1)
+        .collect();
+    for i in clashing {
+        let stack = &mut stacks[i];
+        let rel = stack
+            .dir
+            .strip_prefix(root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        if rel.is_empty() {
+            continue;
+        }
+        stack.name = match stack.files.first() {
+            Some(file) if !stack.by_folder => format!("{rel}/{}", file_name(file)),
+            _ => rel,
+        };
+    }
+    for i in 0..stacks.len() {
+        let mut n = 2;
+        let base = stacks[i].name.clone();
+        while stacks[..i].iter().any(|s| s.name == stacks[i].name) {
+            stacks[i].name = format!("{base}-{n}");
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (file, text) in files {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap_or(dir.path()))
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        dir
+    }
+
+    /// (name, files relative to the root) of each stack.
+    fn described(root: &Path, claimed: &[&str], configured: &[&str]) -> Vec<(String, Vec<String>)> {
+        let listing = crate::discover::list_tree(root, crate::discover::Walk::default(), |_| false);
+        let claimed: HashSet<PathBuf> = claimed
+            .iter()
+            .map(|c| {
+                root.join(c)
+                    .canonicalize()
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        let configured: Vec<PathBuf> = configured.iter().map(|c| root.join(c)).collect();
+        stacks(root, &listing.compose, &configured, &claimed)
+            .into_iter()
+            .map(|s| {
+                let files = s
+                    .files
+                    .iter()
+                    .map(|f| {
+                        f.strip_prefix(root)
+                            .unwrap_or(f)
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                (s.name, files)
+            })
+            .collect()
+    }
+
+    const S: &str = "services: {}\n";
+
+    #[test]
+    fn the_default_file_and_its_override_are_one_stack_and_variants_their_own() {
+        let dir = tree(&[
+            ("prod/compose.yml", S),
+            ("prod/docker-compose.yaml", S),
+            ("prod/compose.override.yaml", S),
+            ("prod/docker-compose.caddy.yml", S),
+            ("prod/compose.prod.yml", S),
+        ]);
+        assert_eq!(
+            described(dir.path(), &[], &[]),
+            [
+                (
+                    "prod".into(),
+                    vec![
+                        "prod/compose.yml".into(),
+                        "prod/compose.override.yaml".into()
+                    ]
+                ),
+                (
+                    "prod/compose.prod.yml".into(),
+                    vec!["prod/compose.prod.yml".into()]
+                ),
+                ("caddy".into(), vec!["prod/docker-compose.caddy.yml".into()]),
+                (
+                    "docker-compose".into(),
+                    vec!["prod/docker-compose.yaml".into()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn compose_prefers_yml_to_yaml_for_docker_compose_and_yaml_for_compose() {
+        let dir = tree(&[("a/docker-compose.yaml", S), ("a/docker-compose.yml", S)]);
+        assert_eq!(
+            described(dir.path(), &[], &[])[0].1,
+            ["a/docker-compose.yml"]
+        );
+        let dir = tree(&[("a/compose.yml", S), ("a/compose.yaml", S)]);
+        assert_eq!(described(dir.path(), &[], &[])[0].1, ["a/compose.yaml"]);
+    }
+
+    #[test]
+    fn variants_without_a_base_are_stacks_named_by_their_files() {
+        let dir = tree(&[
+            ("ory/quickstart.yml", S),
+            ("ory/quickstart-postgres.yml", S),
+            ("ops/docker-compose.dev.yaml", S),
+            ("ops/docker-compose.prod.yaml", S),
+            ("prod/compose.prod.yml", S),
+        ]);
+        let names: Vec<String> = described(dir.path(), &[], &[])
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "dev",
+                "ops/docker-compose.prod.yaml",
+                "quickstart-postgres",
+                "quickstart",
+                "prod"
+            ]
+        );
+    }
+
+    #[test]
+    fn included_and_extended_files_are_not_stacks_of_their_own() {
+        let dir = tree(&[
+            (
+                "app/compose.yml",
+                "include:\n  - ory/compose.ory.yml\n  - path: [../shared/db.yml]\nservices:\n  web:\n    extends: {file: common.yml, service: base}\n",
+            ),
+            ("app/ory/compose.ory.yml", S),
+            ("app/common.yml", S),
+            ("shared/db.yml", S),
+        ]);
+        assert_eq!(
+            described(dir.path(), &[], &[]),
+            [("app".into(), vec!["app/compose.yml".into()])]
+        );
+    }
+
+    #[test]
+    fn claimed_files_leave_discovery_and_configured_folders_join_it() {
+        let dir = tree(&[
+            ("ory/quickstart.yml", S),
+            ("ory/quickstart-postgres.yml", S),
+            ("ory/quickstart-mysql.yml", S),
+            ("edge/Caddyfile", ""),
+        ]);
+        assert_eq!(
+            described(
+                dir.path(),
+                &["ory/quickstart.yml", "ory/quickstart-postgres.yml"],
+                &["edge"]
+            ),
+            [
+                ("edge".into(), vec![]),
+                (
+                    "quickstart-mysql".into(),
+                    vec!["ory/quickstart-mysql.yml".into()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn clashing_names_take_their_folder_path() {
+        let dir = tree(&[
+            ("a/cloud/compose.yml", S),
+            ("b/cloud/compose.yml", S),
+            ("c/compose.yml", S),
+        ]);
+        let names: Vec<String> = described(dir.path(), &[], &[])
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["a/cloud", "b/cloud", "c"]);
+    }
+
+    #[test]
+    fn file_labels() {
+        for (file, label) in [
+            ("compose.prod.yml", Some("prod")),
+            ("docker-compose-dev.yaml", Some("dev")),
+            ("docker-compose.production.yaml", Some("production")),
+            ("quickstart-postgres.yml", Some("quickstart-postgres")),
+            ("compose.yml", None),
+        ] {
+            assert_eq!(file_label(Path::new(file)).as_deref(), label, "{file}");
+        }
+    }
+}
