@@ -98,7 +98,11 @@ pub fn dsn(data: &[u8]) {
 /// functions, held payloads, defaults).
 pub fn seed(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let _ = isolint::load::seed::registrations(FileId(0), &text, &Vars::new());
+    let _ = isolint::load::seed::registrations(
+        FileId(0),
+        &text,
+        &isolint::load::seed::Context::with_vars(&Vars::new()),
+    );
 }
 
 /// The spanned YAML reader (anchors, aliases, merge keys, tags, duplicate

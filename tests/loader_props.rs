@@ -96,7 +96,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         let _ = dsn::Dsn::parse(&v);
         let _ = v.text();
     }
-    if let Err(d) = seed::registrations(file, text, &Vars::new()) {
+    if let Err(d) = seed::registrations(file, text, &seed::Context::with_vars(&Vars::new())) {
         prop_assert!(inside(&d, text), "seed {d:?}");
     }
     let (_, diags) = initsql::parse(file, text);

@@ -886,6 +886,7 @@ impl Ctx<'_> {
                     span,
                     op: None,
                     bound: self.vars.get(key).cloned(),
+                    local: false,
                 },
             )],
         })

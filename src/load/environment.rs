@@ -280,9 +280,82 @@ fn service_vars(service: &Service, outer: &Vars) -> Vars {
     vars
 }
 
-/// Seed scripts: shell scripts a service mounts (run with that service's
-/// environment), and `*seed*.sh` files of the folder or files that
-/// `isolint.toml` names (run with the project variables).
+/// A script one service runs, or one run on its own.
+struct Script<'a> {
+    path: PathBuf,
+    vars: Vars,
+    /// The bind mount that brings it into its service.
+    mount: Option<Span>,
+    service: Option<&'a Service>,
+}
+
+/// The host path of a container path a service's bind mounts serve.
+fn host_path(service: &Service, dir: &Path, inside: &str) -> Option<PathBuf> {
+    service.volumes.iter().find_map(|v| {
+        let source = v.source.as_deref().filter(|_| v.kind == VolumeKind::Bind)?;
+        let rest = inside.strip_prefix(v.target.trim_end_matches('/'))?;
+        (rest.is_empty() || rest.starts_with('/')).then(|| {
+            crate::discover::normalize(&dir.join(source).join(rest.trim_start_matches('/')))
+        })
+    })
+}
+
+/// The shell scripts a service runs from its mounts: a mounted `.sh`
+/// file; in a mounted folder, the scripts its command or entrypoint names
+/// (`/scripts/seed.sh`, also inside `sh -c "..."`) and `*seed*.sh` files.
+fn mounted_scripts(service: &Service, dir: &Path, scope: &Scope) -> Vec<(PathBuf, Span)> {
+    let words: Vec<String> = service
+        .command
+        .iter()
+        .chain(&service.entrypoint)
+        .map(Value::template_text)
+        .collect();
+    let mut out: Vec<(PathBuf, Span)> = Vec::new();
+    for v in &service.volumes {
+        let Some(source) = v.source.as_deref().filter(|_| v.kind == VolumeKind::Bind) else {
+            continue;
+        };
+        let path = crate::discover::normalize(&dir.join(source));
+        if path.is_file() {
+            if path.extension().is_some_and(|e| e == "sh") {
+                out.push((path, v.span));
+            }
+            continue;
+        }
+        let target = format!("{}/", v.target.trim_end_matches('/'));
+        for word in &words {
+            for (i, _) in word.match_indices(&target) {
+                let rest = word.get(i..).unwrap_or("");
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || "'\";&|)".contains(c))
+                    .unwrap_or(rest.len());
+                let named = rest.get(..end).unwrap_or("");
+                if named.ends_with(".sh")
+                    && let Some(host) = host_path(service, dir, named)
+                    && host.is_file()
+                {
+                    out.push((host, v.span));
+                }
+            }
+        }
+        // (A folder outside the tree is not listed.)
+        let listed = scope.contains(&path).then(|| std::fs::read_dir(&path));
+        for entry in listed.into_iter().flatten().flatten().flatten() {
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains("seed") && name.ends_with(".sh") && p.is_file() {
+                out.push((p, v.span));
+            }
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// Seed scripts, each evaluated once: in every service that runs it (with
+/// that service's environment), else on its own (`*seed*.sh` files of the
+/// folder, files that `isolint.toml` names) with the project variables.
 fn seed_clients(
     sources: &SourceMap,
     scope: &Scope,
@@ -292,80 +365,79 @@ fn seed_clients(
     vars: &Vars,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<OAuthClient> {
-    // (path, variables, the bind mount that brings it in)
-    let mut scripts: Vec<(PathBuf, Vars, Option<Span>)> = Vec::new();
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let mut scripts: Vec<Script> = Vec::new();
     for s in services {
-        for v in &s.service.volumes {
-            let Some(source) = v.source.as_deref() else {
-                continue;
-            };
-            let path = crate::discover::normalize(&dir.join(source));
-            if v.kind == VolumeKind::Bind
-                && path.is_file()
-                && path.extension().is_some_and(|e| e == "sh")
-            {
-                scripts.push((path, service_vars(&s.service, vars), Some(v.span)));
-            }
+        for (path, mount) in mounted_scripts(&s.service, dir, scope) {
+            scripts.push(Script {
+                path,
+                vars: service_vars(&s.service, vars),
+                mount: Some(mount),
+                service: Some(&s.service),
+            });
         }
     }
-    // The folder's own files: not hidden ones, not those of nested
-    // environments (folders below holding compose files), from one walk.
-    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .collect();
+    let run_in_a_service: std::collections::HashSet<PathBuf> =
+        scripts.iter().map(|s| canonical(&s.path)).collect();
+    // The folder's own files, not those of nested environments (folders
+    // below holding compose files), from one walk that respects ignore files.
+    let entries: Vec<ignore::DirEntry> =
+        crate::discover::walker(dir, crate::discover::Walk::default())
+            .filter_map(Result::ok)
+            .collect();
+    let is_file =
+        |e: &ignore::DirEntry| e.file_type().is_some_and(|t| t.is_file()) || e.path().is_file();
     let nested: Vec<&Path> = entries
         .iter()
-        .filter(|e| e.depth() > 1 && crate::discover::is_compose_name(e.path()))
-        .filter(|e| e.file_type().is_file() || e.path().is_file())
+        .filter(|e| e.depth() > 1 && crate::discover::is_compose_name(e.path()) && is_file(e))
         .filter_map(|e| e.path().parent())
         .collect();
-    let by_name: Vec<PathBuf> = entries
-        .iter()
-        .map(walkdir::DirEntry::path)
-        .filter(|p| !nested.iter().any(|n| p.starts_with(n)))
-        .filter(|p| {
-            let by_name = p.file_name().is_some_and(|n| {
-                let n = n.to_string_lossy();
-                n.contains("seed") && n.ends_with(".sh")
+    for entry in &entries {
+        let p = entry.path();
+        if nested.iter().any(|n| p.starts_with(n)) || !is_file(entry) {
+            continue;
+        }
+        let by_name = p.file_name().is_some_and(|n| {
+            let n = n.to_string_lossy();
+            n.contains("seed") && n.ends_with(".sh")
+        });
+        let configured = || {
+            options
+                .is_seed_script
+                .is_some_and(|named| p.canonicalize().is_ok_and(|c| named(&c)))
+        };
+        if (by_name || configured()) && !run_in_a_service.contains(&canonical(p)) {
+            scripts.push(Script {
+                path: p.to_path_buf(),
+                vars: vars.clone(),
+                mount: None,
+                service: None,
             });
-            let configured = || {
-                options
-                    .is_seed_script
-                    .is_some_and(|named| p.canonicalize().is_ok_and(|c| named(&c)))
-            };
-            (by_name || configured()) && p.is_file()
-        })
-        .map(Path::to_path_buf)
-        .collect();
-    for path in by_name {
-        if !scripts.iter().any(|(p, ..)| p == &path) {
-            scripts.push((path, vars.clone(), None));
         }
     }
     let mut out = Vec::new();
-    for (path, script_vars, mount) in scripts {
-        if !scope.contains(&path) {
-            let at = mount.unwrap_or_else(|| Span::new(sources.add(&path, ""), 0, 0));
+    for script in scripts {
+        let path = &script.path;
+        if !scope.contains(path) {
+            let at = script
+                .mount
+                .unwrap_or_else(|| Span::new(sources.add(path, ""), 0, 0));
             diagnostics.push(
                 Diagnostic::parse_error(
                     at,
                     format!(
                         "seed script {} lies outside the checked tree; isolint does not read it",
-                        crate::syntax::source::display_path(&path)
+                        crate::syntax::source::display_path(path)
                     ),
                 )
                 .with_label("leads out of the tree"),
             );
             continue;
         }
-        let text = match crate::discover::read_text(&path) {
+        let text = match crate::discover::read_text(path) {
             Ok(t) => t,
             Err(e) => {
-                let id = sources.add(&path, "");
+                let id = sources.add(path, "");
                 diagnostics.push(Diagnostic::parse_error(
                     Span::new(id, 0, 0),
                     format!("{}: {e}", path.display()),
@@ -373,8 +445,31 @@ fn seed_clients(
                 continue;
             }
         };
-        let id = sources.add(&path, text.as_str());
-        match crate::load::seed::registrations(id, &text, &script_vars) {
+        // One file, however many services run it: findings share its spans.
+        let id = sources.add_once(path, text.as_str());
+        let script_dir = path.parent().unwrap_or(dir).to_path_buf();
+        // `curl -d @client.json`: beside the script, or where the
+        // service's mounts put it.
+        let read_file = |named: &str| -> Option<Value> {
+            let host = match script.service {
+                Some(service) if named.starts_with('/') => host_path(service, dir, named)?,
+                _ => crate::discover::normalize(&script_dir.join(named)),
+            };
+            if !scope.contains(&host) {
+                return None;
+            }
+            let text = crate::discover::read_text(&host).ok()?;
+            let file = sources.add_once(&host, text.as_str());
+            Some(Value::literal(
+                text.as_str(),
+                Span::new(file, 0, text.len()),
+            ))
+        };
+        let context = crate::load::seed::Context {
+            vars: &script.vars,
+            file: &read_file,
+        };
+        match crate::load::seed::registrations(id, &text, &context) {
             Ok(regs) => out.extend(regs.into_iter().map(|r| OAuthClient { registration: r })),
             Err(d) => diagnostics.push(d),
         }

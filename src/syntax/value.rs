@@ -38,6 +38,10 @@ pub struct Var {
     pub op: Option<(Op, Value)>,
     /// The variable's value, when it is known.
     pub bound: Option<Arc<Value>>,
+    /// A shell script's own variable (a positional parameter, a `local`,
+    /// a name it assigns): followed to its value, but not a variable the
+    /// deploy supplies, so [`Value::vars`] does not list it.
+    pub local: bool,
 }
 
 /// Compose's interpolation operators.
@@ -151,7 +155,8 @@ impl Value {
     }
 
     /// Every variable the value depends on, bound or not, in order,
-    /// including those its bound values depend on.
+    /// including those its bound values depend on (a script's own
+    /// variables are followed, not listed).
     pub fn vars(&self) -> Vec<String> {
         let mut out = Vec::new();
         self.collect_vars(&mut out);
@@ -161,7 +166,7 @@ impl Value {
     fn collect_vars(&self, out: &mut Vec<String>) {
         for piece in &self.pieces {
             if let Piece::Var(v) = piece {
-                if !out.contains(&v.name) {
+                if !v.local && !out.contains(&v.name) {
                     out.push(v.name.clone());
                 }
                 if let Some(b) = &v.bound {
@@ -487,6 +492,7 @@ impl TemplateParser<'_> {
                 span: self.origin.span(start, self.pos),
                 op: None,
                 bound: None,
+                local: false,
             });
         }
         // The message never quotes the value: it may be a secret.
@@ -529,6 +535,7 @@ impl TemplateParser<'_> {
             span: self.origin.span(start, self.pos),
             op,
             bound: None,
+            local: false,
         })
     }
 }

@@ -388,6 +388,7 @@ fn outer_var(name: &str, span: Span) -> Value {
             span,
             op: None,
             bound: None,
+            local: false,
         })],
     }
 }

@@ -21,6 +21,8 @@ use brush_parser::word::{Parameter, ParameterExpr, ParameterTestType, WordPiece}
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod payload;
+
 /// Calls into shell functions nested deeper than this are not followed.
 const MAX_CALL_DEPTH: usize = 16;
 /// Function calls followed in one script, in all (`f(){ f;f;f;f; }`).
@@ -48,17 +50,40 @@ pub struct Registration {
     pub inside: Option<String>,
 }
 
-/// Parses a script and extracts its registrations. `vars` are the values
-/// the script sees at start (the environment of the service that runs it).
+/// What a script reads besides its text: the values it sees at start
+/// (the environment of the service that runs it), and the files its
+/// commands name (`curl -d @client.json`, a path as the script writes it,
+/// resolved from the script's folder or the service's mounts).
+pub struct Context<'a> {
+    pub vars: &'a Vars,
+    pub file: &'a dyn Fn(&str) -> Option<Value>,
+}
+
+impl<'a> Context<'a> {
+    /// A script that sees `vars` and reads no other file.
+    pub fn with_vars(vars: &'a Vars) -> Context<'a> {
+        Context {
+            vars,
+            file: &|_| None,
+        }
+    }
+}
+
+/// Parses a script and extracts its registrations.
 pub fn registrations(
     file: FileId,
     text: &str,
-    vars: &Vars,
+    context: &Context,
 ) -> Result<Vec<Registration>, Diagnostic> {
     let offsets = CharOffsets::new(text);
     let program = parse(file, text, &offsets)?;
+    let vars = context.vars;
     let mut flow = Flow {
         file,
+        text,
+        read_file: context.file,
+        assigned: std::collections::HashSet::new(),
+        stdin: None,
         offsets: &offsets,
         scopes: vec![Scope::default()],
         globals: vars.clone(),
@@ -140,6 +165,14 @@ struct Scope {
 
 struct Flow<'a> {
     file: FileId,
+    text: &'a str,
+    read_file: &'a dyn Fn(&str) -> Option<Value>,
+    /// Names the script assigns itself: its own variables, resolved in
+    /// place, never shown as variables the deploy supplies.
+    assigned: std::collections::HashSet<String>,
+    /// What the current command reads on standard input (a heredoc or a
+    /// here-string), for `curl -d @-`.
+    stdin: Option<Value>,
     offsets: &'a CharOffsets,
     scopes: Vec<Scope>,
     globals: Vars,
@@ -246,6 +279,9 @@ impl Flow<'_> {
             (None, None) => self.span(None),
         };
         let value = Arc::new(self.text_value(&word.value, span));
+        if !local {
+            self.assigned.insert(name.clone());
+        }
         match self.scopes.last_mut() {
             Some(scope) if local => {
                 scope.locals.insert(name.clone(), value);
@@ -291,6 +327,15 @@ impl Flow<'_> {
             })
             .collect();
         let at = self.span(name_word.loc.as_ref());
+        self.stdin = suffix.iter().find_map(|item| match item {
+            CommandPrefixOrSuffixItem::IoRedirect(ast::IoRedirect::HereDocument(_, doc)) => {
+                Some(self.here_document(doc, at))
+            }
+            CommandPrefixOrSuffixItem::IoRedirect(ast::IoRedirect::HereString(_, w)) => {
+                Some(self.word(w))
+            }
+            _ => None,
+        });
         let program = name.rsplit('/').next().unwrap_or(name);
         // `docker compose exec hydra hydra create ...`, `sudo curl ...`:
         // the program may come later in the words.
@@ -305,9 +350,12 @@ impl Flow<'_> {
                 self.inside = exec_target(&args);
                 if let Some(i) = later("curl") {
                     self.curl(args.get(i + 1..).unwrap_or(&[]), at);
-                } else if let Some(i) = later("hydra").filter(|i| {
-                    args.get(i + 1)
-                        .is_some_and(|(v, _)| literal_prefix(v) == "create")
+                } else if let Some(i) = (0..args.len()).find(|&i| {
+                    // (`exec hydra hydra create`: the service may be called
+                    // `hydra` too; the program is the one a command follows.)
+                    let word = |k: usize| args.get(k).map(|(v, _)| literal_prefix(v));
+                    word(i).is_some_and(|w| w.rsplit('/').next() == Some("hydra"))
+                        && word(i + 1).is_some_and(|w| w == "create" || w == "clients")
                 }) {
                     self.hydra_cli(args.get(i + 1..).unwrap_or(&[]), at);
                 }
@@ -360,7 +408,15 @@ impl Flow<'_> {
                     continue;
                 }
                 "-d" | "--data" | "--data-raw" | "--data-binary" | "--json" => {
-                    payload = next;
+                    // `@-` reads standard input, `@FILE` a file (not
+                    // with `--data-raw`, which takes `@` literally).
+                    payload = match next.as_ref().and_then(Value::text) {
+                        Some(t) if t == "@-" && text != "--data-raw" => self.stdin.clone(),
+                        Some(t) if t.starts_with('@') && text != "--data-raw" => {
+                            t.get(1..).and_then(|f| (self.read_file)(f))
+                        }
+                        _ => next,
+                    };
                     i += 2;
                     continue;
                 }
@@ -378,7 +434,12 @@ impl Flow<'_> {
             i += 1;
         }
         for url in urls {
-            let Some((base, rest)) = split_at_literal(&url, "/admin/clients") else {
+            // Hydra's admin API: `/admin/clients` (v2), `/clients` (v1).
+            let Some((base, rest)) = split_at_literal(&url, "/admin/clients").or_else(|| {
+                split_at_literal(&url, "/clients").filter(|(_, rest)| {
+                    literal_prefix(rest).is_empty() || literal_prefix(rest).starts_with(['/', '?'])
+                })
+            }) else {
                 continue;
             };
             let method = method.clone().unwrap_or_else(|| {
@@ -391,12 +452,12 @@ impl Flow<'_> {
             let method = method.to_ascii_uppercase();
             match method.as_str() {
                 "POST" => {
-                    let id = payload.as_ref().and_then(json_client_id);
+                    let id = payload.as_ref().and_then(payload::client_id);
                     self.record(base, id, "POST", at);
                 }
                 "PUT" => {
                     let id = trim_leading_slash(rest)
-                        .or_else(|| payload.as_ref().and_then(json_client_id));
+                        .or_else(|| payload.as_ref().and_then(payload::client_id));
                     self.record(base, id, "PUT", at);
                 }
                 _ => {}
@@ -404,16 +465,19 @@ impl Flow<'_> {
         }
     }
 
-    /// `hydra create client|oauth2-client --endpoint URL --id ID` (also
-    /// `--endpoint=URL`, `-e URL`).
+    /// `hydra create client|oauth2-client` (v2) or `hydra clients create`
+    /// (v1), with `--endpoint URL` (also `--endpoint=URL`, `-e URL`; else
+    /// `$HYDRA_ADMIN_URL`) and `--id`/`--client-id ID`.
     fn hydra_cli(&mut self, args: &[(Value, Span)], at: Span) {
         let words: Vec<String> = args.iter().map(|(v, _)| literal_prefix(v)).collect();
-        let creates = words.iter().position(|w| w == "create").is_some_and(|i| {
-            matches!(
-                words.get(i + 1).map(String::as_str),
-                Some("client" | "oauth2-client" | "clients")
-            )
-        });
+        let after = |first: &str, then: &[&str]| {
+            words
+                .iter()
+                .position(|w| w == first)
+                .is_some_and(|i| words.get(i + 1).is_some_and(|w| then.contains(&w.as_str())))
+        };
+        let creates = after("create", &["client", "oauth2-client", "clients"])
+            || after("clients", &["create"]);
         if !creates {
             return;
         }
@@ -431,11 +495,114 @@ impl Flow<'_> {
                 None
             })
         };
-        let Some(endpoint) = flag(&["--endpoint", "-e"]) else {
-            return;
-        };
-        let id = flag(&["--id"]);
+        let endpoint = flag(&["--endpoint", "-e"]).unwrap_or_else(|| Value {
+            pieces: vec![Piece::Var(Var {
+                name: "HYDRA_ADMIN_URL".into(),
+                span: at,
+                op: None,
+                bound: self.lookup("HYDRA_ADMIN_URL"),
+                local: false,
+            })],
+        });
+        let id = flag(&["--id", "--client-id"]);
         self.record(endpoint, id, "cli", at);
+    }
+
+    /// A heredoc's body: expanded unless its delimiter is quoted; its span
+    /// is found in the script after the command that reads it.
+    fn here_document(&self, doc: &ast::IoHereDocument, at: Span) -> Value {
+        let body = doc.doc.value.as_str();
+        let from = at.end as usize;
+        let span = self
+            .text
+            .get(from..)
+            .and_then(|rest| rest.find(body))
+            .map_or(at, |i| {
+                Span::new(self.file, from + i, from + i + body.len())
+            });
+        if doc.requires_expansion {
+            // Quotes are text in a heredoc; only expansions apply.
+            let escaped = body.replace('"', "\\\"").replace('\'', "\\'");
+            self.text_value(&escaped, span)
+        } else {
+            Value::literal(body, span)
+        }
+    }
+
+    /// Whether a variable is the script's own: a positional parameter, a
+    /// `local`, or a name the script assigns.
+    fn is_internal(&self, name: &str) -> bool {
+        name.bytes().all(|b| b.is_ascii_digit())
+            || self.assigned.contains(name)
+            || self.scopes.iter().any(|s| s.locals.contains_key(name))
+    }
+
+    /// `$(jq -n --arg id "$ID" '{client_id: $id, ...}')`: the JSON object
+    /// jq builds, as far as its `client_id` goes.
+    fn jq_payload(&self, command: &str, span: Span) -> Option<Value> {
+        let offsets = CharOffsets::new(command);
+        let program = parse(self.file, command, &offsets).ok()?;
+        let (_, pipeline) = program
+            .complete_commands
+            .first()?
+            .0
+            .first()?
+            .0
+            .iter()
+            .next()?;
+        let simple = pipeline.seq.first()?;
+        let Command::Simple(simple) = simple else {
+            return None;
+        };
+        if simple.word_or_name.as_ref()?.value.rsplit('/').next() != Some("jq") {
+            return None;
+        }
+        let words: Vec<&ast::Word> = simple
+            .suffix
+            .iter()
+            .flat_map(|x| &x.0)
+            .filter_map(|item| match item {
+                CommandPrefixOrSuffixItem::Word(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        let mut args: HashMap<String, Value> = HashMap::new();
+        let mut filter = None;
+        let mut i = 0;
+        while let Some(w) = words.get(i) {
+            match w.value.as_str() {
+                "--arg" | "--argjson" => {
+                    if let (Some(name), Some(value)) = (words.get(i + 1), words.get(i + 2)) {
+                        args.insert(name.value.clone(), self.text_value(&value.value, span));
+                    }
+                    i += 3;
+                    continue;
+                }
+                t if t.starts_with('-') => {}
+                _ if filter.is_none() => filter = Some(self.text_value(&w.value, span).text()?),
+                _ => {}
+            }
+            i += 1;
+        }
+        static KEY: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r#"(?:"client_id"|\bclient_id)\s*:\s*(?:\$(\w+)|"([^"\\]*)")"#).ok()
+        });
+        let captures = KEY.as_ref()?.captures(filter.as_deref()?)?;
+        let id = match (captures.get(1), captures.get(2)) {
+            (Some(arg), _) => args.get(arg.as_str())?.clone(),
+            (None, Some(text)) => Value::literal(text.as_str(), span),
+            _ => return None,
+        };
+        let mut pieces = vec![Piece::Lit {
+            text: "{\"client_id\": \"".into(),
+            span,
+        }];
+        pieces.extend(id.pieces);
+        pieces.push(Piece::Lit {
+            text: "\"}".into(),
+            span,
+        });
+        Some(Value { pieces })
     }
 
     /// A shell word as a value: quotes removed, escapes applied, every
@@ -491,6 +658,11 @@ impl Flow<'_> {
                 span,
             }),
             WordPiece::ParameterExpansion(expr) => out.push(Piece::Var(self.expansion(expr, span))),
+            WordPiece::CommandSubstitution(command)
+                if let Some(json) = self.jq_payload(command, span) =>
+            {
+                out.extend(json.pieces);
+            }
             // The command itself is not shown: it may hold a secret.
             WordPiece::CommandSubstitution(_) | WordPiece::BackquotedCommandSubstitution(_) => {
                 out.push(Piece::Var(Var {
@@ -498,6 +670,7 @@ impl Flow<'_> {
                     span,
                     op: None,
                     bound: None,
+                    local: false,
                 }));
             }
             WordPiece::ArithmeticExpression(_) => {
@@ -506,6 +679,7 @@ impl Flow<'_> {
                     span,
                     op: None,
                     bound: None,
+                    local: false,
                 }));
             }
         }
@@ -573,6 +747,7 @@ impl Flow<'_> {
                     span,
                     op: None,
                     bound: None,
+                    local: false,
                 };
             }
         };
@@ -592,6 +767,9 @@ impl Flow<'_> {
             _ => ("${...}".into(), None),
         };
         Var {
+            // The script's own variables are followed like any other, but
+            // are not variables the deploy supplies.
+            local: self.is_internal(&name),
             name,
             span,
             op,
@@ -615,11 +793,21 @@ fn unescape_unquoted(t: &str) -> String {
     out
 }
 
+/// Joins neighbouring literal pieces written at the same place (text
+/// from elsewhere, such as a caller's argument, keeps its own span).
 fn merge(pieces: Vec<Piece>) -> Vec<Piece> {
     let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
     for p in pieces {
         match (out.last_mut(), p) {
-            (Some(Piece::Lit { text, .. }), Piece::Lit { text: next, .. }) => text.push_str(&next),
+            (
+                Some(Piece::Lit { text, span }),
+                Piece::Lit {
+                    text: next,
+                    span: at,
+                },
+            ) if *span == at => {
+                text.push_str(&next);
+            }
             (_, p) => out.push(p),
         }
     }
@@ -704,19 +892,6 @@ fn trim_leading_slash(v: Value) -> Option<Value> {
     (!keep.is_empty()).then_some(Value { pieces: keep })
 }
 
-/// The `client_id` of a JSON payload: parsed as JSON when its text is
-/// known; otherwise read from the template (`"client_id": "$2"`), so an id
-/// held in a variable stays symbolic with that variable.
-fn json_client_id(payload: &Value) -> Option<Value> {
-    // The template walk keeps the variables the id came through; JSON
-    // parsing covers what the walk cannot (escapes, unusual spacing).
-    template_client_id(payload).or_else(|| {
-        let json = serde_json::from_str::<serde_json::Value>(&payload.text()?).ok()?;
-        let id = json.get("client_id")?.as_str()?;
-        Some(Value::literal(id, payload.span()?))
-    })
-}
-
 /// The container a `docker [compose] exec` / `podman exec` runs in: the
 /// first word after `exec` that is not an option (or an option's value).
 fn exec_target(args: &[(Value, Span)]) -> Option<String> {
@@ -734,107 +909,6 @@ fn exec_target(args: &[(Value, Span)]) -> Option<String> {
     None
 }
 
-/// The span of `len` bytes at `from` in a literal written as is or in one
-/// pair of quotes (`'{"client_id": "x"}'`); the whole literal's span when
-/// its text was unescaped on the way (the offsets no longer match).
-fn sub_span(span: Span, text: &str, from: usize, len: usize) -> Span {
-    let width = (span.end - span.start) as usize;
-    let lead = if width == text.len() {
-        0
-    } else if width == text.len() + 2 {
-        1
-    } else {
-        return span;
-    };
-    let start = span.start as usize + lead + from;
-    Span::new(span.file, start, start + len)
-}
-
-fn template_client_id(payload: &Value) -> Option<Value> {
-    // Walk the pieces: find `"client_id"`, then `:`, then the quoted value.
-    let mut state = 0; // 0: looking for key, 1: for ':', 2: for opening quote, 3: in value
-    let mut value: Vec<Piece> = Vec::new();
-    walk_client_id(payload, &mut state, &mut value, 0)
-}
-
-/// One level of [`template_client_id`]'s walk: a variable holding part of
-/// the payload (`-d "${PAYLOAD}"`, the payload itself holding a variable)
-/// is walked into, except inside the id, where it is the id's own piece.
-fn walk_client_id(
-    payload: &Value,
-    state: &mut u8,
-    value: &mut Vec<Piece>,
-    depth: usize,
-) -> Option<Value> {
-    for p in &payload.pieces {
-        match p {
-            Piece::Lit { text, span } => {
-                let mut rest = text.as_str();
-                loop {
-                    match *state {
-                        0 => match rest.find("\"client_id\"") {
-                            Some(i) => {
-                                rest = rest.get(i + 11..).unwrap_or("");
-                                *state = 1;
-                            }
-                            None => break,
-                        },
-                        1 => match rest.trim_start().strip_prefix(':') {
-                            Some(r) => {
-                                rest = r;
-                                *state = 2;
-                            }
-                            None if rest.trim().is_empty() => break,
-                            None => return None,
-                        },
-                        2 => match rest.trim_start().strip_prefix('"') {
-                            Some(r) => {
-                                rest = r;
-                                *state = 3;
-                            }
-                            None if rest.trim().is_empty() => break,
-                            None => return None,
-                        },
-                        _ => match rest.find('"') {
-                            Some(end) => {
-                                if end > 0 {
-                                    let from = text.len() - rest.len();
-                                    value.push(Piece::Lit {
-                                        text: rest.get(..end).unwrap_or("").to_string(),
-                                        span: sub_span(*span, text, from, end),
-                                    });
-                                }
-                                return Some(Value {
-                                    pieces: std::mem::take(value),
-                                });
-                            }
-                            None => {
-                                if !rest.is_empty() {
-                                    value.push(Piece::Lit {
-                                        text: rest.to_string(),
-                                        span: *span,
-                                    });
-                                }
-                                break;
-                            }
-                        },
-                    }
-                }
-            }
-            Piece::Var(_) if *state == 3 => value.push(p.clone()),
-            Piece::Var(v) => {
-                if let Some(b) = v.bound.as_deref()
-                    && depth < 16
-                    && let Some(found) = walk_client_id(b, state, value, depth + 1)
-                {
-                    return Some(found);
-                }
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -843,7 +917,7 @@ mod tests {
     type Found = (Option<String>, Option<String>, String, Vec<String>);
 
     fn regs(src: &str) -> Vec<Found> {
-        registrations(FileId(0), src, &Vars::new())
+        registrations(FileId(0), src, &Context::with_vars(&Vars::new()))
             .unwrap_or_else(|d| panic!("{}", d.message))
             .into_iter()
             .map(|r| {
@@ -870,7 +944,7 @@ mod tests {
         let src = format!(
             "f() {{\n  V={long}\n  f \"$1\" \"$V\"\n  f \"$1\" \"$V\" \"$V\"\n  curl -X POST \"$1/admin/clients\" -d '{{\"client_id\": \"a\"}}'\n}}\nf http://ciam-hydra:4445\n"
         );
-        let regs = registrations(FileId(0), &src, &Vars::new())
+        let regs = registrations(FileId(0), &src, &Context::with_vars(&Vars::new()))
             .unwrap_or_else(|d| panic!("{}", d.message));
         // Each call followed registers once: exactly the budget's worth.
         assert_eq!(regs.len(), 1_000);
@@ -962,7 +1036,108 @@ curl http://iam-hydra:4445/admin/clients
         let r = regs(src);
         assert_eq!(r.len(), 1, "{r:?}");
         let deep = "(".repeat(5000) + &")".repeat(5000);
-        assert!(registrations(FileId(0), &deep, &Vars::new()).is_err());
+        assert!(registrations(FileId(0), &deep, &Context::with_vars(&Vars::new())).is_err());
+    }
+
+    #[test]
+    fn v1_forms_and_the_cli_endpoint_from_the_environment() {
+        let src = r#"hydra clients create --endpoint http://hydra:4445 --id v1-cli
+curl -X POST http://hydra:4445/clients -d '{"client_id": "v1-curl"}'
+curl -X POST http://hydra:4445/clientsx -d '{"client_id": "not-admin"}'
+docker compose exec -T hydra hydra create oauth2-client --client-id in-container
+"#;
+        let r = regs(src);
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(
+            (r[0].0.clone(), r[0].1.clone()),
+            (s("http://hydra:4445"), s("v1-cli"))
+        );
+        assert_eq!(
+            (r[1].0.clone(), r[1].1.clone()),
+            (s("http://hydra:4445"), s("v1-curl"))
+        );
+        // No `--endpoint`: `$HYDRA_ADMIN_URL`, unknown here.
+        assert_eq!((r[2].0.clone(), r[2].1.clone()), (None, s("in-container")));
+        let found =
+            registrations(FileId(0), src, &Context::with_vars(&Vars::new())).unwrap_or_default();
+        assert_eq!(found[2].admin_url.vars(), ["HYDRA_ADMIN_URL"]);
+        assert_eq!(found[2].inside.as_deref(), Some("hydra"));
+    }
+
+    #[test]
+    fn payloads_from_heredocs_here_strings_files_and_jq() {
+        let src = r#"curl -X POST "$U/admin/clients" -d @- <<'EOF'
+{"client_id": "from-heredoc"}
+EOF
+curl -X POST "$U/admin/clients" --data-binary @- <<EOF
+{"client_id": "app-$SUFFIX"}
+EOF
+curl -X POST "$U/admin/clients" -d @- <<< '{"client_id": "here-string"}'
+curl -X POST "$U/admin/clients" -d @client.json
+curl -X POST "$U/admin/clients" --data-raw @client.json
+curl -X POST "$U/admin/clients" -d "$(jq -n --arg id "$JQ_ID" '{client_id: $id, scope: "openid"}')"
+"#;
+        let json = "{\n  \"client_id\": \"from-file\"\n}\n";
+        let read = |name: &str| {
+            (name == "client.json")
+                .then(|| Value::literal(json, Span::new(FileId(7), 0, json.len())))
+        };
+        let vars = Vars::new();
+        let found = registrations(
+            FileId(0),
+            src,
+            &Context {
+                vars: &vars,
+                file: &read,
+            },
+        )
+        .unwrap_or_else(|d| panic!("{}", d.message));
+        let ids: Vec<String> = found
+            .iter()
+            .map(|r| {
+                r.client_id
+                    .as_ref()
+                    .map(Value::template_text)
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "from-heredoc",
+                "app-${SUFFIX}",
+                "here-string",
+                "from-file",
+                "",
+                "${JQ_ID}"
+            ]
+        );
+        // Exact spans: in the script for a quoted heredoc, in the file.
+        let at = |i: usize| found[i].client_id.as_ref().and_then(Value::span);
+        let start = src.find("from-heredoc").unwrap_or(0);
+        assert_eq!(at(0), Some(Span::new(FileId(0), start, start + 12)));
+        assert_eq!(at(3), Some(Span::new(FileId(7), 18, 27)));
+    }
+
+    #[test]
+    fn only_deploy_time_variables_are_listed() {
+        let src = r#"URL="${HYDRA_URL:-http://hydra:4445}"
+reg() {
+  local id="$2"
+  curl -X POST "$1/admin/clients" -d "{\"client_id\": \"${id}\"}"
+}
+reg "$URL" "${APP_CLIENT_ID}"
+"#;
+        let found = registrations(FileId(0), src, &Context::with_vars(&Vars::new()))
+            .unwrap_or_else(|d| panic!("{}", d.message));
+        assert_eq!(found.len(), 1);
+        let id = found[0].client_id.clone().unwrap_or_default();
+        assert_eq!(id.vars(), ["APP_CLIENT_ID"]);
+        assert_eq!(found[0].admin_url.vars(), ["HYDRA_URL"]);
+        assert_eq!(
+            found[0].admin_url.text().as_deref(),
+            Some("http://hydra:4445")
+        );
     }
 
     #[test]
@@ -978,9 +1153,17 @@ done
 
     #[test]
     fn a_script_that_does_not_parse_is_a_diagnostic() {
-        let d = registrations(FileId(0), "if then fi (\n", &Vars::new());
+        let d = registrations(
+            FileId(0),
+            "if then fi (\n",
+            &Context::with_vars(&Vars::new()),
+        );
         assert!(d.is_err());
-        let d = registrations(FileId(0), "echo \"unterminated\n", &Vars::new());
+        let d = registrations(
+            FileId(0),
+            "echo \"unterminated\n",
+            &Context::with_vars(&Vars::new()),
+        );
         assert!(d.is_err());
     }
 }
