@@ -117,6 +117,8 @@ pub struct Build {
     pub context: Option<String>,
     pub dockerfile: Option<String>,
     pub span: Span,
+    /// The image its Dockerfile's final stage is built `FROM`, once read.
+    pub from: Option<String>,
 }
 
 /// The last path segment of an image's repository: `oryd/kratos:v1.3`,
@@ -213,6 +215,27 @@ impl Service {
         {
             b.context = Some(rebase_path(base, context));
         }
+    }
+
+    /// Maps a container path to the host through the service's bind mounts
+    /// (the longest mount target that holds it); `dir` is the project folder.
+    pub fn host_path(&self, dir: &Path, inside: &str) -> Option<PathBuf> {
+        self.volumes
+            .iter()
+            .filter(|v| v.kind == VolumeKind::Bind)
+            .filter_map(|v| {
+                let target = v.target.trim_end_matches('/');
+                let rest = inside.strip_prefix(target)?;
+                if !(rest.is_empty() || rest.starts_with('/')) {
+                    return None;
+                }
+                let host = dir
+                    .join(v.source.as_deref()?)
+                    .join(rest.trim_start_matches('/'));
+                Some((target.len(), crate::discover::normalize(&host)))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, p)| p)
     }
 
     /// Whether the service answers to `host` on its networks: its name or
@@ -1105,11 +1128,13 @@ impl Ctx<'_> {
                 context: node.get("context").and_then(|n| self.text(n)),
                 dockerfile: node.get("dockerfile").and_then(|n| self.text(n)),
                 span: node.span,
+                from: None,
             },
             _ => Build {
                 context: self.text(node),
                 dockerfile: None,
                 span: node.span,
+                from: None,
             },
         }
     }

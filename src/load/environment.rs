@@ -150,7 +150,8 @@ pub fn environment(
         }
     }
     let mut services: Vec<ServiceFacts> = Vec::new();
-    for service in merged {
+    for mut service in merged {
+        crate::load::dockerfile::apply(sources, scope, &mut service, dir, diagnostics);
         let (kind, kind_reason) = crate::load::kind::kind_of(&service);
         let ory = kind
             .ory()
@@ -289,17 +290,6 @@ struct Script<'a> {
     service: Option<&'a Service>,
 }
 
-/// The host path of a container path a service's bind mounts serve.
-fn host_path(service: &Service, dir: &Path, inside: &str) -> Option<PathBuf> {
-    service.volumes.iter().find_map(|v| {
-        let source = v.source.as_deref().filter(|_| v.kind == VolumeKind::Bind)?;
-        let rest = inside.strip_prefix(v.target.trim_end_matches('/'))?;
-        (rest.is_empty() || rest.starts_with('/')).then(|| {
-            crate::discover::normalize(&dir.join(source).join(rest.trim_start_matches('/')))
-        })
-    })
-}
-
 /// The shell scripts a service runs from its mounts: a mounted `.sh`
 /// file; in a mounted folder, the scripts its command or entrypoint names
 /// (`/scripts/seed.sh`, also inside `sh -c "..."`) and `*seed*.sh` files.
@@ -331,7 +321,7 @@ fn mounted_scripts(service: &Service, dir: &Path, scope: &Scope) -> Vec<(PathBuf
                     .unwrap_or(rest.len());
                 let named = rest.get(..end).unwrap_or("");
                 if named.ends_with(".sh")
-                    && let Some(host) = host_path(service, dir, named)
+                    && let Some(host) = service.host_path(dir, named)
                     && host.is_file()
                 {
                     out.push((host, v.span));
@@ -452,7 +442,7 @@ fn seed_clients(
         // service's mounts put it.
         let read_file = |named: &str| -> Option<Value> {
             let host = match script.service {
-                Some(service) if named.starts_with('/') => host_path(service, dir, named)?,
+                Some(service) if named.starts_with('/') => service.host_path(dir, named)?,
                 _ => crate::discover::normalize(&script_dir.join(named)),
             };
             if !scope.contains(&host) {

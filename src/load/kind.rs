@@ -121,6 +121,11 @@ pub fn kind_of(service: &Service) -> (ServiceKind, String) {
             return (kind, format!("image {text}"));
         }
     }
+    if let Some(from) = service.build.as_ref().and_then(|b| b.from.as_deref())
+        && let Some(kind) = kind_in_words(&last_part_words(from))
+    {
+        return (kind, format!("built FROM {from}"));
+    }
     // The Ory config chain: `serve -c /etc/config/kratos.yml`.
     let words: Vec<String> = service
         .entrypoint

@@ -4,6 +4,7 @@
 
 pub mod caddy;
 pub mod compose;
+pub mod dockerfile;
 pub mod dotenv;
 pub mod dsn;
 pub mod environment;

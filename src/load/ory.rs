@@ -7,11 +7,11 @@
 //! items are `NAME_0`, `NAME_1`, … or one comma-separated `NAME`.
 
 use crate::diag::Diagnostic;
-use crate::load::compose::{EnvVar, Service, VolumeKind};
+use crate::load::compose::{EnvVar, Service};
 use crate::syntax::source::{FileId, SourceMap, Span};
 use crate::syntax::value::Value;
 use crate::syntax::yaml::{self, Kind, Node};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -151,28 +151,6 @@ fn config_arg(service: &Service) -> Option<(String, Span)> {
     None
 }
 
-/// Maps a container path to the host through the service's bind mounts
-/// (the longest mount target that contains it).
-fn host_path(service: &Service, dir: &Path, inside: &str) -> Option<PathBuf> {
-    service
-        .volumes
-        .iter()
-        .filter(|v| v.kind == VolumeKind::Bind)
-        .filter_map(|v| {
-            let target = v.target.trim_end_matches('/');
-            let rest = inside.strip_prefix(target)?;
-            if !(rest.is_empty() || rest.starts_with('/')) {
-                return None;
-            }
-            let host = dir
-                .join(v.source.as_deref()?)
-                .join(rest.trim_start_matches('/'));
-            Some((target.len(), crate::discover::normalize(&host)))
-        })
-        .max_by_key(|(len, _)| *len)
-        .map(|(_, p)| p)
-}
-
 /// Loads the configuration of an Ory service. `dir` is the compose file's
 /// folder; the YAML is read only inside `scope`.
 pub fn load(
@@ -194,7 +172,7 @@ pub fn load(
     let Some((inside, at)) = config_path else {
         return config;
     };
-    let Some(path) = host_path(service, dir, &inside) else {
+    let Some(path) = service.host_path(dir, &inside) else {
         return config;
     };
     if !scope.contains(&path) {
@@ -243,9 +221,17 @@ pub fn load(
     };
     let id = sources.add_once(&path, text.as_str());
     config.file = Some(id);
-    match yaml::parse(id, &text) {
-        Ok(mut docs) if !docs.is_empty() => config.root = Some(docs.remove(0)),
-        Ok(_) => {}
+    // Ory reads YAML, JSON or TOML by the file's extension.
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let parsed = match extension.as_deref() {
+        Some("json") => crate::syntax::json::parse(id, &text),
+        Some("toml") => crate::syntax::toml::parse(id, &text).map(Some),
+        _ => yaml::parse(id, &text).map(|docs| docs.into_iter().next()),
+    };
+    match parsed {
+        Ok(root) => config.root = root,
         Err(d) => diagnostics.push(d.with_related(at, "loaded by this service")),
     }
     config

@@ -1,8 +1,11 @@
 //! Front ends that know text, not platforms: every node carries its span.
 //! `value` is the text of a configuration value with its `${VAR}` pieces
 //! and provenance, and `redact` what of such text must never be shown.
+//! `yaml`, `json` and `toml` read configuration files into one spanned
+//! tree ([`yaml::Node`]).
 
 pub mod caddyfile;
+pub mod json;
 pub mod redact;
 pub mod source;
 pub mod toml;
