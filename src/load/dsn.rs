@@ -156,7 +156,21 @@ impl Dsn {
             }
             None => text,
         };
-        let url = url::Url::parse(text).ok()?;
+        // A host set empty (`@${PG_HOST}:5432` with `PG_HOST=`): the URL
+        // parser refuses it, but the other parts still tell (`sslmode`).
+        let empty_host = format!("{MARK}emptyhost");
+        let url = url::Url::parse(text).ok().or_else(|| {
+            let (scheme, rest) = text.split_once("://")?;
+            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(authority_end);
+            let host_at = authority.rfind('@').map_or(0, |i| i + 1);
+            let host = authority.get(host_at..)?;
+            if !(host.is_empty() || host.starts_with(':')) {
+                return None;
+            }
+            let (userinfo, port) = authority.split_at(host_at);
+            url::Url::parse(&format!("{scheme}://{userinfo}{empty_host}{port}{tail}")).ok()
+        })?;
         let scheme = url.scheme().to_string();
         let decode = |s: &str| {
             url::form_urlencoded::parse(format!("x={s}").as_bytes())
@@ -165,7 +179,13 @@ impl Dsn {
         };
         let user = (!url.username().is_empty()).then(|| part(&decode(url.username())));
         let has_password = url.password().is_some();
-        let host = url.host_str().filter(|h| !h.is_empty()).map(part);
+        let host = url.host_str().filter(|h| !h.is_empty()).map(|h| {
+            if h == empty_host {
+                Part::Known(String::new())
+            } else {
+                part(h)
+            }
+        });
         // A port from an unknown variable makes the DSN unparsable for
         // `url`; a literal port is always known here.
         let port = url.port().map(|p| Part::Known(p.to_string()));
@@ -197,7 +217,7 @@ impl Dsn {
         if has_password {
             let _ = shown.set_password(Some(crate::syntax::redact::MASK));
         }
-        let mut redacted = shown.to_string();
+        let mut redacted = shown.to_string().replace(&empty_host, "");
         for (i, n) in names.iter().enumerate() {
             redacted = redacted.replace(&format!("{MARK}{i}x"), &format!("${{{}}}", n.join(",")));
         }
@@ -302,6 +322,19 @@ mod tests {
             assert_eq!(d.database, k("kratos"), "{dsn}");
             assert!(!d.redacted.contains(secret), "{}", d.redacted);
         }
+    }
+
+    #[test]
+    fn an_empty_host_keeps_the_rest_of_the_dsn() {
+        let v = value(
+            "postgres://kratos:${PW}@${PG_HOST}:5432/ciam_kratos?sslmode=disable",
+            &[("PG_HOST", "")],
+        );
+        let d = Dsn::parse(&v).unwrap_or_else(|| panic!("dropped"));
+        assert_eq!(d.host, k(""));
+        assert_eq!(d.database, k("ciam_kratos"));
+        assert_eq!(d.param("sslmode"), Some(&Part::Known("disable".into())));
+        assert!(!d.redacted.contains("isolint"), "{}", d.redacted);
     }
 
     #[test]

@@ -16,7 +16,6 @@ pub mod upstream;
 use crate::diag::Diagnostic;
 use crate::discover::{Scope, read_text};
 use crate::syntax::caddyfile::ast::{Body, Directive, Entry, EntryKind, TopItem};
-use crate::syntax::caddyfile::lexer::lex;
 use crate::syntax::caddyfile::parser::{parse_directives, parse_file};
 use crate::syntax::caddyfile::token::{Env, Token};
 use crate::syntax::source::{FileId, SourceMap, Span};
@@ -88,6 +87,8 @@ pub(crate) struct Loader<'a> {
     /// Import nodes being expanded (file paths, `file:snippet`), for cycles.
     stack: Vec<String>,
     expanded: usize,
+    /// Top-level blocks read so far (global options must be first).
+    blocks_seen: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -101,6 +102,7 @@ impl<'a> Loader<'a> {
             config: CaddyConfig::default(),
             stack: Vec::new(),
             expanded: 0,
+            blocks_seen: 0,
         }
     }
 
@@ -157,7 +159,9 @@ impl<'a> Loader<'a> {
         if let Some(cached) = self.token_cache.get(&file) {
             return cached.clone();
         }
-        let lexed = lex(file, self.sources.text(file)).map(Arc::from);
+        let lexed =
+            crate::syntax::caddyfile::lexer::lex_with_env(file, self.sources.text(file), self.env)
+                .map(Arc::from);
         self.token_cache.insert(file, lexed.clone());
         lexed
     }
@@ -180,7 +184,11 @@ impl<'a> Loader<'a> {
     }
 
     fn entry(&mut self, mut entry: Entry) -> Result<(), Diagnostic> {
-        match entry.kind() {
+        let kind = entry.kind();
+        if kind != EntryKind::GlobalOptions {
+            self.blocks_seen += 1;
+        }
+        match kind {
             EntryKind::Snippet => {
                 let name = entry.defined_name().unwrap_or_default();
                 if self.snippets.contains_key(&name) {
@@ -195,11 +203,26 @@ impl<'a> Loader<'a> {
             }
             EntryKind::NamedRoute => {
                 let name = entry.defined_name().unwrap_or_default();
+                if self.config.named_routes.contains_key(&name) {
+                    let span = entry.head_span().unwrap_or(Span::new(FileId(0), 0, 0));
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        format!("redeclaration of previously declared named route {name}"),
+                    ));
+                }
                 let body = std::mem::take(entry.directives_mut());
                 *entry.directives_mut() = self.body(body);
                 self.config.named_routes.insert(name, entry);
             }
             EntryKind::GlobalOptions => {
+                if self.blocks_seen > 0 {
+                    let span = entry.head_span().unwrap_or(Span::new(FileId(0), 0, 0));
+                    return Err(Diagnostic::parse_error(
+                        span,
+                        "a block without an address is the global options block, and it must come first",
+                    )
+                    .with_label("Caddy refuses global options after another block"));
+                }
                 let body = std::mem::take(entry.directives_mut());
                 *entry.directives_mut() = self.body(body);
                 self.config.global_options = Some(entry);

@@ -84,6 +84,7 @@ pub struct Upstream {
 pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut out = Vec::new();
+    let mut seen: Vec<(String, Span)> = Vec::new();
     for entry in &config.sites {
         let mut walker = Walker {
             env,
@@ -99,6 +100,31 @@ pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
             .iter()
             .flat_map(|k| site_addresses(k, env, walker.diagnostics))
             .collect();
+        // Caddy refuses two site blocks with the same address (unless
+        // `bind` puts them on different interfaces).
+        let binds = entry.directives().iter().any(|d| d.name() == "bind");
+        for key in entry.keys.iter().filter(|_| !binds) {
+            let Some(text) = key.resolve(env).text else {
+                continue;
+            };
+            match seen.iter().find(|(t, _)| *t == text) {
+                Some((_, first)) => walker.diagnostics.push(
+                    Diagnostic::parse_error(
+                        key.span,
+                        format!("ambiguous site definition: {text} is the address of an earlier site too"),
+                    )
+                    .with_related(*first, "the earlier site")
+                    .with_label("Caddy refuses a second site with this address"),
+                ),
+                None => seen.push((text, key.span)),
+            }
+        }
+        let mut defined: Vec<String> = Vec::new();
+        matcher_names(entry.directives(), &mut defined);
+        for route in config.named_routes.values() {
+            matcher_names(route.directives(), &mut defined);
+        }
+        check_structure(entry.directives(), false, &defined, walker.diagnostics);
         let upstreams = walker.upstreams;
         let mut directives = Vec::new();
         collect_directives(entry.directives(), "", env, &mut directives);
@@ -180,11 +206,17 @@ fn site_addresses(key: &Token, env: &Env, diagnostics: &mut Vec<Diagnostic>) -> 
         .collect()
 }
 
-/// A resolved value split as Caddy's lexer would split it (and, for site
-/// addresses, at commas). A value with no words stays one empty word.
+/// A token's resolved text as the values it holds: one, or, for site
+/// addresses, each between commas. (Known `{$VAR}` values were lexed as
+/// Caddy lexes them already, so a quoted `"a b"` stays one value.) A
+/// value with no words stays one empty word.
 fn words(text: &str, commas: bool) -> Vec<&str> {
+    if !commas {
+        return vec![text];
+    }
     let split: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || (commas && c == ','))
+        .split(',')
+        .map(str::trim)
         .filter(|w| !w.is_empty())
         .collect();
     if split.is_empty() { vec![text] } else { split }
@@ -233,6 +265,107 @@ fn container(name: &str) -> Option<bool> {
 
 fn is_proxy(name: &str) -> bool {
     matches!(name, "reverse_proxy" | "php_fastcgi" | "forward_auth")
+}
+
+/// Every `@name` matcher defined in `dirs`, at any depth.
+fn matcher_names(dirs: &[Directive], out: &mut Vec<String>) {
+    for d in dirs {
+        let name = d.name();
+        if name.starts_with('@') && !out.iter().any(|n| *n == name) {
+            out.push(name.into_owned());
+        }
+        if let Some(b) = &d.block {
+            matcher_names(&b.body, out);
+        }
+    }
+}
+
+/// Directives whose first argument, when it starts with `@`, names a
+/// matcher.
+fn takes_matcher(name: &str) -> bool {
+    is_proxy(name)
+        || container(name).is_some()
+        || matches!(
+            name,
+            "respond"
+                | "redir"
+                | "rewrite"
+                | "uri"
+                | "header"
+                | "request_header"
+                | "file_server"
+                | "encode"
+                | "basic_auth"
+                | "basicauth"
+                | "templates"
+                | "invoke"
+                | "abort"
+                | "error"
+                | "request_body"
+                | "root"
+                | "try_files"
+                | "vars"
+                | "map"
+                | "push"
+                | "log_skip"
+                | "skip_log"
+                | "tracing"
+                | "metrics"
+                | "copy_response"
+                | "copy_response_headers"
+                | "method"
+                | "intercept"
+        )
+}
+
+/// What Caddy refuses in a site's structure: `handle_errors` below the
+/// site's top level, and a matcher the site does not define (matchers
+/// belong to their site: one defined in another site is not there).
+fn check_structure(
+    dirs: &[Directive],
+    nested: bool,
+    defined: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for d in dirs {
+        let name = d.name();
+        if nested
+            && name == "handle_errors"
+            && let Some(t) = d.tokens.first()
+        {
+            diagnostics.push(
+                Diagnostic::parse_error(
+                    t.span,
+                    "handle_errors is only allowed at the top level of a site",
+                )
+                .with_label("inside another block"),
+            );
+        }
+        if takes_matcher(&name)
+            && let Some(first) = d.args().first()
+            && first.kind == crate::syntax::caddyfile::token::TokenKind::Bare
+            && let Some(text) = first.literal()
+            && text.starts_with('@')
+            && text.len() > 1
+            && !defined.iter().any(|n| n == text)
+        {
+            diagnostics.push(
+                Diagnostic::parse_error(
+                    first.span,
+                    format!("matcher {text} is not defined in this site"),
+                )
+                .with_label("Caddy refuses an unknown matcher")
+                .with_help(
+                    "define it in this site block (`@name ...`); matchers do not cross sites",
+                ),
+            );
+        }
+        if let Some(b) = &d.block
+            && container(&name).is_some()
+        {
+            check_structure(&b.body, true, defined, diagnostics);
+        }
+    }
 }
 
 /// `*`, `/path` or `@name` as a directive's first argument.
@@ -290,6 +423,17 @@ impl Walker<'_> {
         };
         let name = route.text().into_owned();
         let Some(entry) = self.named_routes.get(&name) else {
+            // (A name only known at deploy time is left alone.)
+            if route.literal().is_some() {
+                self.diagnostics.push(
+                    Diagnostic::parse_error(
+                        route.span,
+                        format!("invoke of named route {name}, which is not defined"),
+                    )
+                    .with_label("Caddy refuses this invoke")
+                    .with_help(format!("define it at the top level: `&({name}) {{ ... }}`")),
+                );
+            }
             return;
         };
         let inner = scoped(scope, d.args().first());
@@ -313,6 +457,30 @@ impl Walker<'_> {
         self.depth -= 1;
     }
 
+    /// Caddy's rule for one proxy's upstreams: once one names a scheme,
+    /// every later one must name the same (`http://a:1 b:2` is refused;
+    /// `b:2 http://a:1` is not).
+    fn same_scheme<'t>(&mut self, upstreams: impl Iterator<Item = &'t Token>) {
+        let mut common: Option<String> = None;
+        for t in upstreams {
+            let Some(text) = t.resolve(self.env).text else {
+                continue;
+            };
+            let scheme = text.split_once("://").map_or("", |(s, _)| s).to_string();
+            if let Some(c) = common.as_deref().filter(|c| !c.is_empty() && *c != scheme) {
+                self.diagnostics.push(
+                    Diagnostic::parse_error(
+                        t.span,
+                        format!("all upstreams of one proxy must use the same scheme: expecting '{c}://' but got '{scheme}://'"),
+                    )
+                    .with_label("Caddy refuses this upstream"),
+                );
+                return;
+            }
+            common = Some(scheme);
+        }
+    }
+
     fn proxy(&mut self, d: &Directive, name: &str, scope: &Scope) {
         let args = d.args();
         let (scope, upstream_args) = match args.first() {
@@ -327,6 +495,14 @@ impl Walker<'_> {
             .map_or(Span::new(crate::syntax::source::FileId(0), 0, 0), |t| {
                 t.span
             });
+        let to: Vec<&Token> = d
+            .block
+            .iter()
+            .flat_map(|b| &b.body)
+            .filter(|sub| sub.name() == "to")
+            .flat_map(|sub| sub.args())
+            .collect();
+        self.same_scheme(upstream_args.iter().chain(to.iter().copied()));
         for t in upstream_args {
             self.upstream(t, name, at, &scope);
         }

@@ -48,6 +48,52 @@ pub fn lex(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
     Ok(lx.tokens)
 }
 
+/// Lexes a file as Caddy does once its known `{$VAR}` values are
+/// substituted (see [`substitute_env`]): spans point into the file (a
+/// token from a value at its placeholder), and each token names the
+/// variables substituted into it.
+pub fn lex_with_env(
+    file: FileId,
+    text: &str,
+    env: &super::token::Env,
+) -> Result<Vec<Token>, Diagnostic> {
+    let Some(sub) = super::token::substitute_env(text, env) else {
+        return lex(file, text);
+    };
+    let remap = |span: Span| {
+        let (s, e) = (span.start as usize, span.end as usize);
+        Span::new(
+            file,
+            sub.original(s, false),
+            sub.original(e, true).max(sub.original(s, false)),
+        )
+    };
+    let mut tokens = lex(file, &sub.text).map_err(|mut d| {
+        d.primary.span = remap(d.primary.span);
+        for l in &mut d.related {
+            l.span = remap(l.span);
+        }
+        d
+    })?;
+    for t in &mut tokens {
+        let names = sub.names(t.span.start as usize, t.span.end as usize);
+        t.span = remap(t.span);
+        if !names.is_empty() {
+            let written = text
+                .get(t.span.start as usize..t.span.end as usize)
+                .unwrap_or("")
+                .to_string();
+            t.substituted = Some(Arc::new(super::token::Substitution { names, written }));
+        }
+        for part in &mut t.parts {
+            if let Part::Env { span, .. } = part {
+                *span = remap(*span);
+            }
+        }
+    }
+    Ok(tokens)
+}
+
 struct Lexer {
     file: FileId,
     base: usize,
@@ -169,6 +215,7 @@ impl Lexer {
 
     fn push(&mut self, kind: TokenKind, parts: Vec<Part>, span: Span, breaks: u32) {
         self.tokens.push(Token {
+            substituted: None,
             kind,
             parts,
             span,
@@ -417,6 +464,35 @@ mod tests {
         assert_eq!(
             tokens.first().map(|t| (t.span.start, t.span.end)),
             Some((3, 6))
+        );
+    }
+
+    #[test]
+    fn known_env_values_are_lexed_again_with_spans_at_their_placeholder() {
+        let text = "a.example.com {\n\treverse_proxy {$UP} c:3\n}\n";
+        let env: super::super::token::Env =
+            [("UP".to_string(), "\"x y:1\" b:2 # gone".to_string())].into();
+        let tokens =
+            lex_with_env(FileId(0), text, &env).unwrap_or_else(|d| panic!("{}", d.message));
+        let words: Vec<String> = tokens
+            .iter()
+            .map(|t| t.resolve(&env).text.unwrap_or_default())
+            .collect();
+        // The `#` in the value starts a comment, as in Caddy: `c:3` is in it.
+        assert_eq!(
+            words,
+            ["a.example.com", "{", "reverse_proxy", "x y:1", "b:2", "}"]
+        );
+        let at = text.find("{$UP}").unwrap_or(0);
+        for t in &tokens[3..5] {
+            assert_eq!((t.span.start as usize, t.span.end as usize), (at, at + 5));
+            assert_eq!(t.vars(), ["UP"]);
+            assert_eq!(t.text(), "{$UP}");
+        }
+        let close = text.rfind('}').unwrap_or(0);
+        assert_eq!(
+            tokens[5].span.start as usize, close,
+            "offsets after the value shift back"
         );
     }
 }

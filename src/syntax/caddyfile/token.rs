@@ -49,12 +49,27 @@ pub struct Token {
     /// The `import` lines this token was brought in through, innermost
     /// last. Empty for a token read where it is written.
     pub via: Arc<[Span]>,
+    /// Variables whose known values were substituted into this token's
+    /// text before lexing, as Caddy substitutes `{$VAR}` (see
+    /// [`substitute_env`]), with the text as written.
+    pub substituted: Option<Arc<Substitution>>,
+}
+
+/// What was substituted into a token before lexing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Substitution {
+    pub names: Vec<String>,
+    /// The file's text at the token's span (placeholders as written).
+    pub written: String,
 }
 
 impl Token {
     /// The token's text as written, placeholders included (borrowed for
     /// the common token without placeholders).
     pub fn text(&self) -> Cow<'_, str> {
+        if let Some(sub) = &self.substituted {
+            return Cow::Borrowed(&sub.written);
+        }
         if let [Part::Lit(s)] = self.parts.as_slice() {
             return Cow::Borrowed(s);
         }
@@ -100,7 +115,11 @@ impl Token {
 
     /// The variable names this token depends on, in order of appearance.
     pub fn vars(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<String> = self
+            .substituted
+            .as_ref()
+            .map(|s| s.names.clone())
+            .unwrap_or_default();
         for part in &self.parts {
             if let Part::Env { name, .. } = part
                 && !out.contains(name)
@@ -151,6 +170,91 @@ pub struct Resolved {
 /// Known variable values (from `--var`, `--env-file`, or the environment
 /// of the compose service that runs Caddy).
 pub type Env = BTreeMap<String, String>;
+
+/// A file's text with the known `{$VAR}` placeholders substituted, as
+/// Caddy substitutes them before it lexes (so a value holding spaces,
+/// quotes, `#` or a newline is lexed as if written there), and how its
+/// offsets map back to the file.
+#[derive(Debug)]
+pub struct Substituted {
+    pub text: String,
+    /// (start in `text`, end in `text`, the placeholder's span in the
+    /// file, its variable), for each substituted placeholder, in order.
+    pub values: Vec<(usize, usize, std::ops::Range<usize>, String)>,
+}
+
+impl Substituted {
+    /// The file offset of `pos` in the substituted text: inside a value,
+    /// its placeholder's start (`end`: its end).
+    pub fn original(&self, pos: usize, end: bool) -> usize {
+        let mut shift: isize = 0;
+        for (s, e, orig, _) in &self.values {
+            if pos < *s || (end && pos == *s) {
+                break;
+            }
+            if pos < *e || (end && pos == *e) {
+                return if end { orig.end } else { orig.start };
+            }
+            shift = orig.end as isize - *e as isize;
+        }
+        pos.saturating_add_signed(shift)
+    }
+
+    /// The variables whose values the text range `start..end` holds.
+    pub fn names(&self, start: usize, end: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (s, e, _, name) in &self.values {
+            if *s < end && start < *e && !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Substitutes the placeholders whose value `env` knows (or that have a
+/// default), as Caddy's `replaceEnvVars` finds them: `{$` up to the first
+/// `}`, the name before the first `:`. A variable with neither stays
+/// written (symbolic: only known at deploy time). `None` when nothing is
+/// substituted.
+pub fn substitute_env(text: &str, env: &Env) -> Option<Substituted> {
+    let mut out = Substituted {
+        text: String::with_capacity(text.len()),
+        values: Vec::new(),
+    };
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = text.get(search..).and_then(|s| s.find("{$")) {
+        let begin = search + found;
+        let Some(close) = text.get(begin + 2..).and_then(|s| s.find('}')) else {
+            break;
+        };
+        let end = begin + 2 + close + 1;
+        let inner = text.get(begin + 2..end - 1).unwrap_or("");
+        search = end;
+        if inner.is_empty() {
+            continue;
+        }
+        let (name, default) = match inner.split_once(':') {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        let Some(value) = env.get(name).map(String::as_str).or(default) else {
+            continue;
+        };
+        out.text.push_str(text.get(copied..begin).unwrap_or(""));
+        let at = out.text.len();
+        out.text.push_str(value);
+        out.values
+            .push((at, out.text.len(), begin..end, name.to_string()));
+        copied = end;
+    }
+    if out.values.is_empty() {
+        return None;
+    }
+    out.text.push_str(text.get(copied..).unwrap_or(""));
+    Some(out)
+}
 
 /// Splits `raw` (source text of a token's content starting at byte
 /// `offset` of `file`) into literal and `{$VAR}` parts, as Caddy's
@@ -220,6 +324,7 @@ mod tests {
 
     fn tok(raw: &str) -> Token {
         Token {
+            substituted: None,
             kind: TokenKind::Bare,
             parts: split_env(raw, FileId(0), 0, str::to_string),
             span: Span::new(FileId(0), 0, raw.len()),
