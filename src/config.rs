@@ -433,11 +433,15 @@ impl Config {
             .iter()
             .filter(|s| s.files.first().is_some_and(|f| f.starts_with(&root)))
             .map(|s| {
+                // Unnamed: the last file's name, else its folder's.
                 let name = s.name.clone().unwrap_or_else(|| {
-                    s.files
-                        .last()
-                        .and_then(|f| crate::load::project::file_label(f))
-                        .unwrap_or_default()
+                    let last = s.files.last();
+                    last.and_then(|f| crate::load::project::file_label(f))
+                        .or_else(|| {
+                            last.and_then(|f| f.parent()?.file_name())
+                                .map(|n| n.to_string_lossy().into_owned())
+                        })
+                        .unwrap_or_else(|| "compose".into())
                 });
                 let mut stack = crate::load::project::Stack::of_files(name, s.files.clone());
                 stack.env_files.clone_from(&s.env_files);

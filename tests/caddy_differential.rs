@@ -179,6 +179,18 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
     ),
     (":80 {\n\treverse_proxy a:1 {\n\t\"unclosed\n}\n", &[]),
     (":80 {\n\treverse_proxy a:1\n", &[]),
+    (
+        "a.example.com a.example.com {\n\treverse_proxy a:1\n}\n",
+        &[],
+    ),
+    (
+        "(common) {\n\tencode gzip\n}\n{\n\temail a@example.com\n}\nexample.com {\n\timport common\n\treverse_proxy a:1\n}\n",
+        &[],
+    ),
+    (
+        "&(r) {\n\treverse_proxy a:1\n}\n:80 {\n\tinvoke {$R}\n}\n",
+        &[("R", "r")],
+    ),
 ];
 
 #[test]

@@ -59,8 +59,12 @@ pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
+            // `..` removes a name, never another `..` (`../../x` stays).
             std::path::Component::ParentDir => {
-                if !out.pop() {
+                let last = out.components().next_back();
+                if matches!(last, Some(std::path::Component::Normal(_))) {
+                    out.pop();
+                } else if !matches!(last, Some(std::path::Component::RootDir)) {
                     out.push("..");
                 }
             }
@@ -224,11 +228,21 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj", ".bzr"];
 /// name order. Ignore files (the tree's and its parents') apply inside
 /// and outside a git repository.
 pub fn walker(root: &Path, walk: Walk) -> ignore::Walk {
+    build_walker(root, walk, true)
+}
+
+/// [`walker`] for a folder inside a tree already walked: the ignore files
+/// above it were applied then, so they are not read (and compiled) again.
+pub fn walker_within(root: &Path, walk: Walk) -> ignore::Walk {
+    build_walker(root, walk, false)
+}
+
+fn build_walker(root: &Path, walk: Walk, parents: bool) -> ignore::Walk {
     let mut b = ignore::WalkBuilder::new(root);
     b.hidden(false)
         .follow_links(false)
         .require_git(false)
-        .parents(walk.ignore_files)
+        .parents(walk.ignore_files && parents)
         .ignore(walk.ignore_files)
         .git_ignore(walk.ignore_files)
         .git_exclude(walk.ignore_files)
@@ -492,5 +506,11 @@ mod tests {
         let root = Path::new("/srv/tree");
         assert!(lexically_inside(root, Path::new("/srv/tree/a/../b")));
         assert!(!lexically_inside(root, Path::new("/srv/tree/../other")));
+        assert_eq!(
+            normalize(Path::new("../../shared/./db")),
+            Path::new("../../shared/db")
+        );
+        assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(normalize(Path::new("/../x")), Path::new("/x"));
     }
 }

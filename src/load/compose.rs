@@ -417,7 +417,8 @@ fn load_chain(
     };
     out.file = Some(file);
     out.files.push(file);
-    chain.push(crate::discover::absolute(path));
+    let here = crate::discover::absolute(path);
+    chain.push(here.clone());
     let own_dir = path.parent().unwrap_or(Path::new(""));
     for include in root.get("include").map(Node::items).unwrap_or(&[]) {
         for c in includes(sources, scope, own_dir, include, project, chain, &mut out) {
@@ -442,7 +443,7 @@ fn load_chain(
         let Some(name) = entry.key.as_str() else {
             continue;
         };
-        let mut seen = vec![(crate::discover::absolute(path), name.to_string())];
+        let mut seen = vec![(here.clone(), name.to_string())];
         let node = ctx.resolve_extends(&root, own_dir, &entry.value, &mut seen, &mut out.files);
         let service = ctx.service(name, entry.key.span, &node, &mut out.files);
         if let Some(earlier) = out.services.iter().find(|s| s.name == service.name) {
@@ -469,6 +470,9 @@ fn load_chain(
 /// The folder of a file's relative paths, said relative to the project
 /// folder when it is another (`""` when it is the project's own).
 fn project_base(project: &Path, dir: &Path) -> PathBuf {
+    if project == dir {
+        return PathBuf::new();
+    }
     let (p, d) = (
         crate::discover::absolute(project),
         crate::discover::absolute(dir),
@@ -529,6 +533,10 @@ fn includes(
     let mut loaded = Vec::new();
     for node in paths {
         let Some(rel) = text_of(node) else { continue };
+        // A remote include (an OCI artifact, a git URL) is not in the tree.
+        if rel.contains("://") || rel.starts_with("git@") {
+            continue;
+        }
         let path = crate::discover::normalize(&own_dir.join(&rel));
         let refused = if chain.contains(&crate::discover::absolute(&path)) {
             Some(format!("include {rel} includes itself (a cycle)"))
@@ -733,7 +741,8 @@ impl Ctx<'_> {
                 }
             }
         }
-        let here = seen.first().map(|(p, _)| p.clone()).unwrap_or_default();
+        // The file this service is written in: the last one followed.
+        let here = seen.last().map(|(p, _)| p.clone()).unwrap_or_default();
         let key = (
             other
                 .as_ref()

@@ -81,12 +81,13 @@ pub fn apply(
     if let Some(b) = service.build.as_mut() {
         b.from = build_from;
     }
-    if service.entrypoint.is_empty()
-        && let Some(c) = stage.entrypoint
-    {
+    // Compose's `entrypoint` also drops the image's CMD.
+    let compose_entrypoint = !service.entrypoint.is_empty();
+    if !compose_entrypoint && let Some(c) = stage.entrypoint {
         service.entrypoint = words(file, &text, c);
     }
     if service.command.is_empty()
+        && !compose_entrypoint
         && let Some(c) = stage.cmd
     {
         service.command = words(file, &text, c);

@@ -372,7 +372,7 @@ fn seed_clients(
     // The folder's own files, not those of nested environments (folders
     // below holding compose files), from one walk that respects ignore files.
     let entries: Vec<ignore::DirEntry> =
-        crate::discover::walker(dir, crate::discover::Walk::default())
+        crate::discover::walker_within(dir, crate::discover::Walk::default())
             .filter_map(Result::ok)
             .collect();
     let is_file =

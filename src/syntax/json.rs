@@ -23,16 +23,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Option<Node>, Diagnostic> {
             format!("this JSON nests more than {MAX_DEPTH} deep; isolint does not read it"),
         ));
     }
-    let options = jsonc_parser::ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        ..Default::default()
-    };
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &strict()).map_err(|e| {
         let range = e.range();
         Diagnostic::parse_error(
             Span::new(file, range.start, range.end),
@@ -40,6 +31,20 @@ pub fn parse(file: FileId, text: &str) -> Result<Option<Node>, Diagnostic> {
         )
     })?;
     Ok(parsed.value.as_ref().map(|v| node(file, v)))
+}
+
+/// jsonc-parser's options for plain JSON: no comments, trailing or
+/// missing commas, loose names, single quotes or hexadecimal numbers.
+pub fn strict() -> jsonc_parser::ParseOptions {
+    jsonc_parser::ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        ..Default::default()
+    }
 }
 
 /// The deepest nesting of `{` and `[` outside strings.

@@ -185,7 +185,8 @@ impl<'a> Loader<'a> {
 
     fn entry(&mut self, mut entry: Entry) -> Result<(), Diagnostic> {
         let kind = entry.kind();
-        if kind != EntryKind::GlobalOptions {
+        // (Caddy drops snippets as it parses: they do not count.)
+        if !matches!(kind, EntryKind::GlobalOptions | EntryKind::Snippet) {
             self.blocks_seen += 1;
         }
         match kind {

@@ -103,11 +103,13 @@ pub fn sites(config: &CaddyConfig, env: &Env) -> (Vec<Site>, Vec<Diagnostic>) {
         // Caddy refuses two site blocks with the same address (unless
         // `bind` puts them on different interfaces).
         let binds = entry.directives().iter().any(|d| d.name() == "bind");
+        let before = seen.len();
         for key in entry.keys.iter().filter(|_| !binds) {
             let Some(text) = key.resolve(env).text else {
                 continue;
             };
-            match seen.iter().find(|(t, _)| *t == text) {
+            // (Against earlier sites only: a block may repeat its own key.)
+            match seen.get(..before).unwrap_or(&[]).iter().find(|(t, _)| *t == text) {
                 Some((_, first)) => walker.diagnostics.push(
                     Diagnostic::parse_error(
                         key.span,
@@ -421,10 +423,13 @@ impl Walker<'_> {
         let Some(route) = d.args().iter().find(|t| !is_matcher_token(t)) else {
             return;
         };
-        let name = route.text().into_owned();
+        let resolved = route.resolve(self.env).text;
+        let name = resolved
+            .clone()
+            .unwrap_or_else(|| route.text().into_owned());
         let Some(entry) = self.named_routes.get(&name) else {
             // (A name only known at deploy time is left alone.)
-            if route.literal().is_some() {
+            if resolved.is_some() {
                 self.diagnostics.push(
                     Diagnostic::parse_error(
                         route.span,

@@ -396,6 +396,8 @@ impl Flow<'_> {
     fn curl(&mut self, args: &[(Value, Span)], at: Span) {
         let mut method: Option<String> = None;
         let mut payload: Option<Value> = None;
+        // Data given, even when its value cannot be read: the request is a POST.
+        let mut data = false;
         let mut urls: Vec<Value> = Vec::new();
         let mut i = 0;
         while let Some((arg, _)) = args.get(i) {
@@ -408,6 +410,7 @@ impl Flow<'_> {
                     continue;
                 }
                 "-d" | "--data" | "--data-raw" | "--data-binary" | "--json" => {
+                    data = true;
                     // `@-` reads standard input, `@FILE` a file (not
                     // with `--data-raw`, which takes `@` literally).
                     payload = match next.as_ref().and_then(Value::text) {
@@ -436,19 +439,21 @@ impl Flow<'_> {
         for url in urls {
             // Hydra's admin API: `/admin/clients` (v2), `/clients` (v1).
             let Some((base, rest)) = split_at_literal(&url, "/admin/clients").or_else(|| {
-                split_at_literal(&url, "/clients").filter(|(_, rest)| {
-                    literal_prefix(rest).is_empty() || literal_prefix(rest).starts_with(['/', '?'])
+                // (Only right after the host: `/admin/realms/x/clients`
+                // is another server's API.)
+                split_at_literal(&url, "/clients").filter(|(base, rest)| {
+                    let base = base.template_text();
+                    let path = base.split_once("://").map_or("", |(_, r)| r);
+                    !path.contains('/')
+                        && (literal_prefix(rest).is_empty()
+                            || literal_prefix(rest).starts_with(['/', '?']))
                 })
             }) else {
                 continue;
             };
-            let method = method.clone().unwrap_or_else(|| {
-                if payload.is_some() {
-                    "POST".into()
-                } else {
-                    "GET".into()
-                }
-            });
+            let method = method
+                .clone()
+                .unwrap_or_else(|| if data { "POST".into() } else { "GET".into() });
             let method = method.to_ascii_uppercase();
             match method.as_str() {
                 "POST" => {
@@ -501,7 +506,7 @@ impl Flow<'_> {
                 span: at,
                 op: None,
                 bound: self.lookup("HYDRA_ADMIN_URL"),
-                local: false,
+                local: self.is_internal("HYDRA_ADMIN_URL"),
             })],
         });
         let id = flag(&["--id", "--client-id"]);
@@ -1045,9 +1050,13 @@ curl http://iam-hydra:4445/admin/clients
 curl -X POST http://hydra:4445/clients -d '{"client_id": "v1-curl"}'
 curl -X POST http://hydra:4445/clientsx -d '{"client_id": "not-admin"}'
 docker compose exec -T hydra hydra create oauth2-client --client-id in-container
+curl -X POST http://keycloak:8080/admin/realms/x/clients -d '{"client_id": "keycloak"}'
+curl -X POST http://hydra:4445/admin/clients -d @missing.json
 "#;
         let r = regs(src);
-        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r.len(), 4, "{r:?}");
+        // A payload that cannot be read still makes a registration.
+        assert_eq!((r[3].1.clone(), r[3].2.as_str()), (None, "POST"));
         assert_eq!(
             (r[0].0.clone(), r[0].1.clone()),
             (s("http://hydra:4445"), s("v1-cli"))

@@ -102,15 +102,7 @@ fn holds_json(v: &Value) -> bool {
 pub fn client_id(payload: &Value) -> Option<Value> {
     let mut template = Template::default();
     template.add(payload, 0);
-    let options = jsonc_parser::ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        ..Default::default()
-    };
+    let options = crate::syntax::json::strict();
     let parsed =
         jsonc_parser::parse_to_ast(template.text.trim(), &Default::default(), &options).ok()?;
     // The parser saw the trimmed text: its offsets start after the lead.
