@@ -94,6 +94,25 @@ fn json_and_toml_configs_and_what_a_build_bakes_in_are_read() {
 }
 
 #[test]
+fn a_bind_mount_hides_what_the_image_copied_there() {
+    let mut files = TREE.to_vec();
+    files.retain(|(p, _)| *p != "dev/compose.yml");
+    files.push((
+        "dev/compose.yml",
+        "services:\n  identity:\n    build: ./kratos\n    volumes: [\"./mounted:/etc/config/kratos\"]\n",
+    ));
+    files.push((
+        "dev/mounted/kratos.toml",
+        "[session.cookie]\ndomain = \"mounted.example\"\n",
+    ));
+    let dir = common::write_tree(&files);
+    let (model, _) = dump(&dir.path().join("dev"), 0);
+    let kratos = service(&model["environments"][0], "identity");
+    let domain = &kratos["config"]["session.cookie.domain"];
+    assert_eq!(domain["text"], "mounted.example", "{kratos}");
+}
+
+#[test]
 fn invalid_json_or_toml_is_cfg001_at_its_line() {
     let mut files = TREE.to_vec();
     files.retain(|(p, _)| !p.ends_with(".toml") && !p.ends_with(".json"));

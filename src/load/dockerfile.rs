@@ -97,6 +97,21 @@ pub fn apply(
         crate::discover::absolute(dir),
     )
     .unwrap_or_else(|| context_dir.clone());
+    // What compose bind-mounts hides what the image holds there.
+    let mounted: Vec<String> = service
+        .volumes
+        .iter()
+        .filter(|v| v.kind == VolumeKind::Bind)
+        .map(|v| v.target.trim_end_matches('/').to_string())
+        .collect();
+    let hidden = |target: &str| {
+        mounted.iter().any(|m| {
+            target == m
+                || target
+                    .strip_prefix(m.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+    };
     for (sources_, dest, workdir) in stage.copies {
         let many = sources_.len() > 1 || dest.ends_with('/');
         let dest = if dest.starts_with('/') {
@@ -119,6 +134,13 @@ pub fn apply(
             } else {
                 dest.trim_end_matches('/').to_string()
             };
+            // (`COPY . .` in `/app`: `/app`, not `/app/.`.)
+            let target = crate::discover::normalize(Path::new(&target))
+                .to_string_lossy()
+                .replace('\\', "/");
+            if hidden(&target) {
+                continue;
+            }
             let rel = crate::discover::normalize(&base.join(src.trim_start_matches('/')));
             let rel = rel.to_string_lossy().replace('\\', "/");
             service.volumes.push(Volume {
@@ -144,6 +166,8 @@ struct Stage<'s, 'i> {
     cmd: Option<&'s Command<'i>>,
     /// (sources with their spans, destination, `WORKDIR` at the time).
     copies: Vec<Copied<'s>>,
+    /// Its last `WORKDIR`, for a stage built on it.
+    workdir: Option<String>,
 }
 
 type Copied<'s> = (Vec<(&'s str, std::ops::Range<usize>)>, &'s str, String);
@@ -160,22 +184,24 @@ fn final_stage<'s, 'i>(instructions: &'s [Instruction<'i>]) -> Stage<'s, 'i> {
                 let image = f.image.value.as_ref();
                 let name = f.as_.as_ref().map(|(_, n)| n.value.as_ref());
                 // Built on an earlier stage: it starts as that one is.
-                let mut stage = match stages
+                let earlier = stages
                     .iter()
-                    .find(|(n, _)| n.is_some_and(|n| n.eq_ignore_ascii_case(image)))
-                {
+                    .find(|(n, _)| n.is_some_and(|n| n.eq_ignore_ascii_case(image)));
+                let mut stage = match earlier {
                     Some((_, s)) => Stage {
                         from: s.from,
                         entrypoint: s.entrypoint,
                         cmd: s.cmd,
                         copies: s.copies.clone(),
+                        workdir: s.workdir.clone(),
                     },
                     None => Stage::default(),
                 };
                 if stage.from.is_none() {
                     stage.from = Some(image);
                 }
-                workdir = "/".into();
+                // A stage built on an earlier one keeps its WORKDIR.
+                workdir = stage.workdir.clone().unwrap_or_else(|| "/".into());
                 stages.push((name, stage));
             }
             Instruction::Workdir(w) => {
@@ -185,6 +211,9 @@ fn final_stage<'s, 'i>(instructions: &'s [Instruction<'i>]) -> Stage<'s, 'i> {
                 } else {
                     format!("{}/{dir}", workdir.trim_end_matches('/'))
                 };
+                if let Some((_, s)) = stages.last_mut() {
+                    s.workdir = Some(workdir.clone());
+                }
             }
             Instruction::Entrypoint(e) => {
                 if let Some((_, s)) = stages.last_mut() {

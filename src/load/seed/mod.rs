@@ -229,7 +229,11 @@ impl Flow<'_> {
         match c {
             CompoundCommand::BraceGroup(b) => self.list(&b.list),
             CompoundCommand::Subshell(s) => self.list(&s.list),
-            CompoundCommand::ForClause(f) => self.list(&f.body.list),
+            // A loop variable is the script's own.
+            CompoundCommand::ForClause(f) => {
+                self.assigned.insert(f.variable_name.clone());
+                self.list(&f.body.list);
+            }
             CompoundCommand::ArithmeticForClause(f) => self.list(&f.body.list),
             CompoundCommand::WhileClause(w) | CompoundCommand::UntilClause(w) => {
                 self.list(&w.0);
@@ -303,6 +307,16 @@ impl Flow<'_> {
         };
         let name = name_word.value.as_str();
         let suffix: Vec<&CommandPrefixOrSuffixItem> = s.suffix.iter().flat_map(|x| &x.0).collect();
+        // `read NAME...` sets the script's own variables.
+        if name == "read" {
+            for item in &suffix {
+                if let CommandPrefixOrSuffixItem::Word(w) = item
+                    && !w.value.starts_with('-')
+                {
+                    self.assigned.insert(w.value.clone());
+                }
+            }
+        }
         if matches!(
             name,
             "export" | "readonly" | "local" | "declare" | "typeset"
@@ -1136,10 +1150,19 @@ reg() {
   curl -X POST "$1/admin/clients" -d "{\"client_id\": \"${id}\"}"
 }
 reg "$URL" "${APP_CLIENT_ID}"
+for c in one two; do
+  curl -X POST "$URL/admin/clients" -d "{\"client_id\": \"$c\"}"
+done
+read -r answer
+curl -X POST "$URL/admin/clients" -d "{\"client_id\": \"$answer\"}"
 "#;
         let found = registrations(FileId(0), src, &Context::with_vars(&Vars::new()))
             .unwrap_or_else(|d| panic!("{}", d.message));
-        assert_eq!(found.len(), 1);
+        assert_eq!(found.len(), 3);
+        for r in &found[1..] {
+            let vars = r.client_id.as_ref().map(Value::vars).unwrap_or_default();
+            assert!(vars.is_empty(), "a loop or read variable: {vars:?}");
+        }
         let id = found[0].client_id.clone().unwrap_or_default();
         assert_eq!(id.vars(), ["APP_CLIENT_ID"]);
         assert_eq!(found[0].admin_url.vars(), ["HYDRA_URL"]);
