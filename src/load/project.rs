@@ -84,6 +84,11 @@ impl Stack {
                     .collect()
             })
             .unwrap_or_default();
+        Stack::of_folder_files(dir, files)
+    }
+
+    /// A stack named after its folder `dir`.
+    fn of_folder_files(dir: &Path, files: Vec<PathBuf>) -> Stack {
         let name = folder_name(dir);
         Stack {
             dir: dir.to_path_buf(),
@@ -207,23 +212,10 @@ pub fn stacks(
             .filter(|f| Some(*f) != base.as_ref() && Some(*f) != over.as_ref())
             .collect();
         if let Some(base) = &base {
-            out.push(Stack {
-                dir: dir.clone(),
-                files: std::iter::once(base.clone()).chain(over.clone()).collect(),
-                name: folder.clone(),
-                profile_names: vec![folder.clone()],
-                env_files: Vec::new(),
-                by_folder: true,
-            });
+            let files = std::iter::once(base.clone()).chain(over.clone()).collect();
+            out.push(Stack::of_folder_files(&dir, files));
         } else if rest.is_empty() && configured.contains(&dir) {
-            out.push(Stack {
-                dir: dir.clone(),
-                files: Vec::new(),
-                name: folder.clone(),
-                profile_names: vec![folder.clone()],
-                env_files: Vec::new(),
-                by_folder: true,
-            });
+            out.push(Stack::of_folder_files(&dir, Vec::new()));
         }
         for file in rest {
             let label = file_label(file);
