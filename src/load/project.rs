@@ -151,8 +151,17 @@ fn references(path: &Path) -> Vec<PathBuf> {
             None => add(item),
         }
     }
+    // A default file that another extends from is still what `docker
+    // compose up` runs in its folder: a stack of its own.
+    let is_default = |node: &Node| {
+        node.as_str()
+            .and_then(|p| Path::new(p).file_name())
+            .is_some_and(|n| DEFAULT_FILES.iter().any(|d| n == *d))
+    };
     for service in root.get("services").map(Node::entries).unwrap_or(&[]) {
-        if let Some(file) = service.value.get("extends").and_then(|e| e.get("file")) {
+        if let Some(file) = service.value.get("extends").and_then(|e| e.get("file"))
+            && !is_default(file)
+        {
             add(file);
         }
     }
@@ -405,6 +414,22 @@ mod tests {
             described(dir.path(), &[], &[]),
             [("app".into(), vec!["app/compose.yml".into()])]
         );
+    }
+
+    #[test]
+    fn a_default_file_another_extends_from_is_still_a_stack() {
+        let dir = tree(&[
+            ("prod/compose.yml", "services:\n  web:\n    image: web:1\n"),
+            (
+                "prod/compose.prod.yml",
+                "services:\n  web:\n    extends: {file: compose.yml, service: web}\n",
+            ),
+        ]);
+        let names: Vec<String> = described(dir.path(), &[], &[])
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["prod", "prod/compose.prod.yml"]);
     }
 
     #[test]
