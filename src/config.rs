@@ -445,10 +445,6 @@ impl Config {
                 });
                 let mut stack = crate::load::project::Stack::of_files(name, s.files.clone());
                 stack.env_files.clone_from(&s.env_files);
-                // The configured profile is the first name it comes from.
-                if let Some(p) = s.profile {
-                    stack.profile_names.insert(0, p.as_str().to_string());
-                }
                 stack
             })
             .collect()
@@ -479,7 +475,11 @@ impl Config {
         &self,
         stack: &crate::load::project::Stack,
     ) -> Option<crate::model::Profile> {
-        self.named(&stack.name)
+        // Its entry: by its files (a `-f` set), else by its name.
+        self.stacks
+            .iter()
+            .filter(|s| !s.files.is_empty() && s.files == stack.files)
+            .chain(self.named(&stack.name))
             .find_map(|s| s.profile)
             .or_else(|| stack.profile_names.iter().find_map(|n| self.profile(n)))
     }

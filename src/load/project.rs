@@ -72,18 +72,23 @@ pub fn file_label(path: &Path) -> Option<String> {
     (!rest.is_empty()).then(|| rest.to_string())
 }
 
+/// What compose reads without `-f`, from the files a folder has (`has`
+/// gives the path of a name it holds): the first default file, then the
+/// first override; nothing without a default file.
+fn default_set(has: impl Fn(&str) -> Option<PathBuf>) -> Vec<PathBuf> {
+    let Some(base) = DEFAULT_FILES.iter().find_map(|n| has(n)) else {
+        return Vec::new();
+    };
+    std::iter::once(base)
+        .chain(OVERRIDE_FILES.iter().find_map(|n| has(n)))
+        .collect()
+}
+
 impl Stack {
     /// The stack compose runs in `dir` without `-f`: its default file and
     /// override (none when the folder has no default file).
     pub fn of_folder(dir: &Path) -> Stack {
-        let present = |names: &[&str]| names.iter().map(|n| dir.join(n)).find(|p| p.is_file());
-        let files = present(&DEFAULT_FILES)
-            .map(|base| {
-                std::iter::once(base)
-                    .chain(present(&OVERRIDE_FILES))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let files = default_set(|name| Some(dir.join(name)).filter(|p| p.is_file()));
         Stack::of_folder_files(dir, files)
     }
 
@@ -212,17 +217,10 @@ pub fn stacks(
             .filter(|f| !claimed.contains(&canonical(f)))
             .collect();
         let has = |name: &str| files.iter().find(|f| file_name(f) == name).cloned();
-        let base = DEFAULT_FILES.iter().find_map(|n| has(n));
-        let over = base
-            .as_ref()
-            .and_then(|_| OVERRIDE_FILES.iter().find_map(|n| has(n)));
-        let rest: Vec<&PathBuf> = files
-            .iter()
-            .filter(|f| Some(*f) != base.as_ref() && Some(*f) != over.as_ref())
-            .collect();
-        if let Some(base) = &base {
-            let files = std::iter::once(base.clone()).chain(over.clone()).collect();
-            out.push(Stack::of_folder_files(&dir, files));
+        let set = default_set(has);
+        let rest: Vec<&PathBuf> = files.iter().filter(|f| !set.contains(f)).collect();
+        if !set.is_empty() {
+            out.push(Stack::of_folder_files(&dir, set));
         } else if rest.is_empty() && configured.contains(&dir) {
             out.push(Stack::of_folder_files(&dir, Vec::new()));
         }

@@ -171,6 +171,42 @@ pub struct Resolved {
 /// of the compose service that runs Caddy).
 pub type Env = BTreeMap<String, String>;
 
+/// One `{$NAME}` / `{$NAME:default}` placeholder in a text.
+struct Placeholder<'t> {
+    /// Byte range of the whole placeholder.
+    range: std::ops::Range<usize>,
+    name: &'t str,
+    default: Option<&'t str>,
+}
+
+/// The placeholders of `text`, as Caddy's `replaceEnvVars` finds them:
+/// `{$` up to the first `}`, the name before the first `:`, the default
+/// after it; an empty `{$}` is skipped.
+fn placeholders(text: &str) -> impl Iterator<Item = Placeholder<'_>> {
+    let mut search = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let begin = search + text.get(search..)?.find("{$")?;
+            let close = text.get(begin + 2..)?.find('}')?;
+            let end = begin + 2 + close + 1;
+            search = end;
+            let inner = text.get(begin + 2..end - 1).unwrap_or("");
+            if inner.is_empty() {
+                continue;
+            }
+            let (name, default) = match inner.split_once(':') {
+                Some((n, d)) => (n, Some(d)),
+                None => (inner, None),
+            };
+            return Some(Placeholder {
+                range: begin..end,
+                name,
+                default,
+            });
+        }
+    })
+}
+
 /// A file's text with the known `{$VAR}` placeholders substituted, as
 /// Caddy substitutes them before it lexes (so a value holding spaces,
 /// quotes, `#` or a newline is lexed as if written there), and how its
@@ -223,31 +259,17 @@ pub fn substitute_env(text: &str, env: &Env) -> Option<Substituted> {
         values: Vec::new(),
     };
     let mut copied = 0;
-    let mut search = 0;
-    while let Some(found) = text.get(search..).and_then(|s| s.find("{$")) {
-        let begin = search + found;
-        let Some(close) = text.get(begin + 2..).and_then(|s| s.find('}')) else {
-            break;
-        };
-        let end = begin + 2 + close + 1;
-        let inner = text.get(begin + 2..end - 1).unwrap_or("");
-        search = end;
-        if inner.is_empty() {
-            continue;
-        }
-        let (name, default) = match inner.split_once(':') {
-            Some((n, d)) => (n, Some(d)),
-            None => (inner, None),
-        };
-        let Some(value) = env.get(name).map(String::as_str).or(default) else {
+    for p in placeholders(text) {
+        let Some(value) = env.get(p.name).map(String::as_str).or(p.default) else {
             continue;
         };
-        out.text.push_str(text.get(copied..begin).unwrap_or(""));
+        out.text
+            .push_str(text.get(copied..p.range.start).unwrap_or(""));
         let at = out.text.len();
         out.text.push_str(value);
+        copied = p.range.end;
         out.values
-            .push((at, out.text.len(), begin..end, name.to_string()));
-        copied = end;
+            .push((at, out.text.len(), p.range, p.name.to_string()));
     }
     if out.values.is_empty() {
         return None;
@@ -269,32 +291,18 @@ pub fn split_env(
 ) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut lit_start = 0;
-    let mut search = 0;
-    while let Some(found) = raw.get(search..).and_then(|s| s.find("{$")) {
-        let begin = search + found;
-        let Some(close) = raw.get(begin + 2..).and_then(|s| s.find('}')) else {
-            break;
-        };
-        let end = begin + 2 + close; // index of '}'
-        let inner = raw.get(begin + 2..end).unwrap_or("");
-        if inner.is_empty() {
-            search = end + 1;
-            continue;
+    for p in placeholders(raw) {
+        if p.range.start > lit_start {
+            parts.push(Part::Lit(unescape(
+                raw.get(lit_start..p.range.start).unwrap_or(""),
+            )));
         }
-        if begin > lit_start {
-            parts.push(Part::Lit(unescape(raw.get(lit_start..begin).unwrap_or(""))));
-        }
-        let (name, default) = match inner.split_once(':') {
-            Some((n, d)) => (n.to_string(), Some(d.to_string())),
-            None => (inner.to_string(), None),
-        };
         parts.push(Part::Env {
-            name,
-            default,
-            span: Span::new(file, offset + begin, offset + end + 1),
+            name: p.name.to_string(),
+            default: p.default.map(str::to_string),
+            span: Span::new(file, offset + p.range.start, offset + p.range.end),
         });
-        lit_start = end + 1;
-        search = end + 1;
+        lit_start = p.range.end;
     }
     if lit_start < raw.len() || parts.is_empty() {
         parts.push(Part::Lit(unescape(raw.get(lit_start..).unwrap_or(""))));
