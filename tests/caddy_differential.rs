@@ -191,6 +191,50 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         "&(r) {\n\treverse_proxy a:1\n}\n:80 {\n\tinvoke {$R}\n}\n",
         &[("R", "r")],
     ),
+    // A directive outside any site; a second site after a brace-less one.
+    ("reverse_proxy a:1\n:80 {\n\treverse_proxy b:1\n}\n", &[]),
+    (
+        ":80\nreverse_proxy a:1\n:81 {\n\treverse_proxy b:1\n}\n",
+        &[],
+    ),
+    (":80\nreverse_proxy a:1\nrespond hi\n", &[]),
+    // Imports in named routes: without a block they expand, with one
+    // (at any depth) Caddy refuses the route.
+    (
+        "(s) {\n\treverse_proxy a:1\n}\n&(r) {\n\timport s\n}\n:80 {\n\tinvoke r\n}\n",
+        &[],
+    ),
+    (
+        "(s) {\n\treverse_proxy a:1\n}\n&(r) {\n\troute {\n\t\timport s {\n\t\t}\n\t}\n}\n:80 {\n\tinvoke r\n}\n",
+        &[],
+    ),
+    // A block spliced mid-line starts lines of its own.
+    (
+        "(s) {\n\treverse_proxy {\n\t\tto {blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\ta:1\n\t\t}\n\t}\n}\n",
+        &[],
+    ),
+    (
+        "(s) {\n\treverse_proxy {\n\t\t{blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\tto a:1\n\t\t}\n\t}\n}\n",
+        &[],
+    ),
+    // Heredoc end markers: alone on a line (text may follow), or mid-line.
+    (
+        ":80 {\n\trespond <<EOF\n\thello\n\tEOF 200\n\treverse_proxy h:1\n}\n",
+        &[],
+    ),
+    (
+        ":80 {\n\trespond <<EOF\n\thello EOF\n\treverse_proxy h:1\n}\n",
+        &[],
+    ),
+    // An argument the import does not give.
+    (
+        "(s) {\n\treverse_proxy {args[3]}\n}\n:80 {\n\timport s a:1\n}\n",
+        &[],
+    ),
+    (
+        "(s) {\n\trespond {args[3]}\n\treverse_proxy {args[0]}\n}\n:80 {\n\timport s a:1\n}\n",
+        &[],
+    ),
 ];
 
 #[test]
@@ -310,6 +354,36 @@ fn refused_forms_are_cfg001_at_their_token() {
             3,
             "ambiguous site definition",
         ),
+        (
+            "reverse_proxy a:1\n:80 {\n\treverse_proxy b:1\n}\n",
+            1,
+            "known directive",
+        ),
+        (
+            ":80\nreverse_proxy a:1\n:81 {\n\treverse_proxy b:1\n}\n",
+            3,
+            "second site",
+        ),
+        (
+            "(s) {\n\trespond hi\n}\n&(r) {\n\timport s {\n\t\tx\n\t}\n}\n",
+            5,
+            "inside a named route",
+        ),
+        (
+            "(s) {\n\treverse_proxy {\n\t\tto {blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\ta:1\n\t\t}\n\t}\n}\n",
+            3,
+            "after 'to'",
+        ),
+        (
+            ":80 {\n\trespond <<EOF\n\thello EOF\n\treverse_proxy h:1\n}\n",
+            3,
+            "middle of a line",
+        ),
+        (
+            "(s) {\n\treverse_proxy {args[3]}\n}\n:80 {\n\timport s a:1\n}\n",
+            2,
+            "no such argument",
+        ),
     ];
     for (text, line, says) in cases {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -328,4 +402,26 @@ fn refused_forms_are_cfg001_at_their_token() {
             "{text}\nexpected CFG001 at line {line} ({says}):\n{stdout}"
         );
     }
+}
+
+/// A directive outside any site in an imported file is refused there.
+#[test]
+fn a_directive_outside_a_site_in_an_imported_file_is_cfg001_there() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("inc"), "reverse_proxy z:1\n").unwrap_or_else(|e| panic!("{e}"));
+    let caddyfile = "import inc\n:80 {\n\treverse_proxy b:1\n}\n";
+    std::fs::write(dir.path().join("Caddyfile"), caddyfile).unwrap_or_else(|e| panic!("{e}"));
+    assert!(caddy_outcome(dir.path(), &[]).is_err(), "Caddy refuses it");
+    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
+        .args(["check", "--format", "concise"])
+        .arg(dir.path().join("Caddyfile"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l.contains("/inc:1:1:")
+            && l.contains("CFG001")
+            && l.contains("known directive")),
+        "{stdout}"
+    );
 }

@@ -214,11 +214,28 @@ pub(super) fn substitute(
             out.extend(spliced.iter().cloned());
             continue;
         }
+        // Caddy splices a block's tokens with their own lines, so a block
+        // spliced after other tokens starts new lines: the line so far
+        // ends there, the block's lines are directives of their own, and
+        // the rest of the line joins the block's last line.
+        let mut before: Vec<Directive> = Vec::new();
         let mut tokens = Vec::with_capacity(d.tokens.len());
         for t in d.tokens {
             if let Some(spliced) = block_placeholder(&t, blocks) {
-                // In the middle of a line the block's lines join this one.
-                tokens.extend(spliced.iter().flat_map(|s| s.tokens.iter().cloned()));
+                if let Some((last, init)) = spliced.split_last() {
+                    if !tokens.is_empty() {
+                        before.push(Directive {
+                            tokens: std::mem::take(&mut tokens),
+                            block: None,
+                        });
+                    }
+                    before.extend(init.iter().cloned());
+                    if last.block.is_some() {
+                        before.push(last.clone());
+                    } else {
+                        tokens.clone_from(&last.tokens);
+                    }
+                }
                 continue;
             }
             if let Some((start, end)) = variadic(&t, args.len()) {
@@ -233,6 +250,8 @@ pub(super) fn substitute(
             }
             tokens.push(substitute_token(t, args));
         }
+        spend(budget, before.len())?;
+        out.append(&mut before);
         d.tokens = tokens;
         if let Some(b) = d.block.as_mut() {
             b.body = substitute(std::mem::take(&mut b.body), args, blocks, budget)?;

@@ -211,6 +211,17 @@ impl<'a> Loader<'a> {
                         format!("redeclaration of previously declared named route {name}"),
                     ));
                 }
+                // Reported, and the route still kept, so that its `invoke`
+                // lines are not reported as well.
+                if let Some(import) = import_with_block(entry.directives()) {
+                    self.config.diagnostics.push(
+                        Diagnostic::parse_error(
+                            import.span,
+                            "unrecognized directive: import - Caddy expands no import with a block inside a named route",
+                        )
+                        .with_label("an import with a block, in a named route"),
+                    );
+                }
                 let body = std::mem::take(entry.directives_mut());
                 *entry.directives_mut() = self.body(body);
                 self.config.named_routes.insert(name, entry);
@@ -229,6 +240,7 @@ impl<'a> Loader<'a> {
                 self.config.global_options = Some(entry);
             }
             EntryKind::Site => {
+                site_head(&entry)?;
                 let body = std::mem::take(entry.directives_mut());
                 *entry.directives_mut() = self.body(body);
                 self.config.sites.push(entry);
@@ -418,6 +430,60 @@ impl<'a> Loader<'a> {
         self.stack.pop();
         Ok(())
     }
+}
+
+/// What Caddy's adapter refuses in a site's head: a key that is a known
+/// directive (a directive written outside any site, which Caddy reads as
+/// the address of a site that runs to the end of the file), and, after a
+/// site written without braces, a second site (Caddy reads it as one more
+/// directive of the first, which it does not recognise).
+fn site_head(entry: &Entry) -> Result<(), Diagnostic> {
+    if let Some(key) = entry
+        .keys
+        .iter()
+        .find(|k| sites::is_standard_directive(&k.text()))
+    {
+        let name = key.text();
+        return Err(Diagnostic::parse_error(
+            key.span,
+            format!(
+                "parsed '{name}' as a site address, but it is a known directive; directives must appear in a site block"
+            ),
+        )
+        .with_label("a directive outside any site"));
+    }
+    if let Body::Unbraced(body) = &entry.body
+        && let Some(d) = body
+            .iter()
+            .find(|d| d.block.is_some() && looks_like_address(&d.name()))
+        && let Some(name) = d.tokens.first()
+    {
+        return Err(Diagnostic::parse_error(
+            name.span,
+            format!(
+                "unrecognized directive: {}; did you mean to define a second site? If so, you must use curly braces around each site to separate their configurations",
+                name.text()
+            ),
+        )
+        .with_label("read as a directive of the site above, which has no braces"));
+    }
+    Ok(())
+}
+
+/// The first `import` with a block in `dirs`, at any depth.
+fn import_with_block(dirs: &[Directive]) -> Option<&Token> {
+    dirs.iter().find_map(|d| {
+        let block = d.block.as_ref()?;
+        match d.tokens.first() {
+            Some(t) if t.text() == "import" => Some(t),
+            _ => import_with_block(&block.body),
+        }
+    })
+}
+
+/// A directive name no directive has: an address's port, host or scheme.
+fn looks_like_address(name: &str) -> bool {
+    name.contains([':', '.', '/']) || name.starts_with("{$") || name == "localhost"
 }
 
 /// A top-level item as one directive: its keys are the tokens, its body

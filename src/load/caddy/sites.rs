@@ -282,6 +282,23 @@ fn matcher_names(dirs: &[Directive], out: &mut Vec<String>) {
     }
 }
 
+/// Whether stock Caddy registers `name` as a site directive (the others a
+/// Caddyfile uses are plugins', which isolint reads generically).
+pub fn is_standard_directive(name: &str) -> bool {
+    (takes_matcher(name) && name != "handle_response")
+        || matches!(
+            name,
+            "acme_server"
+                | "bind"
+                | "fs"
+                | "handle_errors"
+                | "log"
+                | "log_append"
+                | "log_name"
+                | "tls"
+        )
+}
+
 /// Directives whose first argument, when it starts with `@`, names a
 /// matcher.
 fn takes_matcher(name: &str) -> bool {
@@ -518,6 +535,15 @@ impl Walker<'_> {
         for sub in &b.body {
             match sub.name().as_ref() {
                 "to" => {
+                    if let (Some(t), []) = (sub.tokens.first(), sub.args()) {
+                        self.diagnostics.push(
+                            Diagnostic::parse_error(
+                                t.span,
+                                "wrong argument count or unexpected line ending after 'to'",
+                            )
+                            .with_label("`to` names no upstream on its line"),
+                        );
+                    }
                     for t in sub.args() {
                         self.upstream(t, name, at, &scope);
                     }
@@ -535,6 +561,18 @@ impl Walker<'_> {
         if let Some(text) = &resolved.text {
             dials.clear();
             for word in words(text, false) {
+                // An `{args[N]}` the import did not give stays as written
+                // (Caddy warns), and is then no address.
+                if word.contains("{args[") || word.contains("{args.") {
+                    self.diagnostics.push(
+                        Diagnostic::parse_error(
+                            t.span,
+                            format!("parsing upstream '{word}': the import gives no such argument, so the placeholder stays and is no address"),
+                        )
+                        .with_label("Caddy refuses this upstream"),
+                    );
+                    continue;
+                }
                 match dial_addresses(&shorthand::expand(word)) {
                     Ok(d) => dials.extend(d.into_iter().map(Some)),
                     Err(e) => self.diagnostics.push(

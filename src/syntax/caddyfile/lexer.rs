@@ -286,6 +286,18 @@ impl Lexer {
             out.push_str(&rest.replace('\r', ""));
             out.push('\n');
         }
+        // A line that does not share the marker's indentation is what
+        // Caddy reports first.
+        if !padding.trim().is_empty() {
+            let at = offset_of_marker(body_start, body) + padding.len();
+            return Err(Diagnostic::parse_error(
+                Span::new(self.file, at, at + marker.len()),
+                format!(
+                    "heredoc <<{marker} ends in the middle of a line: Caddy ends a heredoc at the first {marker}, so its end marker must stand alone on its line"
+                ),
+            )
+            .with_label("the heredoc ends here, after text on the same line"));
+        }
         if out.ends_with('\n') {
             out.pop();
         }
