@@ -231,10 +231,42 @@ pub fn load(
         _ => yaml::parse(id, &text).map(|docs| docs.into_iter().next()),
     };
     match parsed {
-        Ok(root) => config.root = root,
+        Ok(root) => {
+            if let Some(root) = &root {
+                mark_secrets(sources, root, "", false);
+            }
+            config.root = root;
+        }
         Err(d) => diagnostics.push(d.with_related(at, "loaded by this service")),
     }
     config
+}
+
+/// Marks every scalar under a secret key (`secrets.cookie`, a
+/// `password`) as secret, so that reports mask it in JSON and TOML
+/// configs too, whose lines the YAML-minded line masking does not read.
+fn mark_secrets(sources: &SourceMap, node: &Node, path: &str, secret: bool) {
+    match &node.kind {
+        Kind::Scalar(_) if secret => sources.mark_secret(node.span),
+        Kind::Scalar(_) => {}
+        Kind::Seq(items) => {
+            for item in items {
+                mark_secrets(sources, item, path, secret);
+            }
+        }
+        Kind::Map(entries) => {
+            for e in entries {
+                let key = e.key.as_str().unwrap_or_default();
+                let path = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                let secret = secret || crate::syntax::redact::holds_secret(&path);
+                mark_secrets(sources, &e.value, &path, secret);
+            }
+        }
+    }
 }
 
 /// `session.cookie.domain` → `SESSION_COOKIE_DOMAIN`.

@@ -111,10 +111,13 @@ pub const PLANTED_SECRETS: &[&str] = &[
     "saltsecret33",
     "yamlsecret11",
     "ciphersecret22",
+    "jsonsecret44",
+    "tomlsecret66",
 ];
 
-/// The tree holding [`PLANTED_SECRETS`]: `platform/prod` (compose, `.env`)
-/// and `platform/qa` (compose, `kratos/kratos.yml`).
+/// The tree holding [`PLANTED_SECRETS`]: `platform/prod` (compose, `.env`),
+/// `platform/qa` (compose, `kratos/kratos.yml`) and `platform/staging`
+/// (Kratos configs in JSON and TOML, each secret beside a reported line).
 pub fn planted_secrets_tree() -> (tempfile::TempDir, &'static [&'static str]) {
     let dir = write_tree(&[
         (
@@ -125,6 +128,18 @@ pub fn planted_secrets_tree() -> (tempfile::TempDir, &'static [&'static str]) {
         (
             "platform/qa/compose.yml",
             "services:\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    command: serve -c /etc/kratos/kratos.yml\n    volumes:\n      - ./kratos:/etc/kratos\n    environment:\n      COURIER_SMTP_CONNECTION_URI: smtps://mailer:smtpsecret42@smtp.example.com:465/\n      ENCRYPTION_KEY: keysecret77\n      APP_SECRET_TOKEN: tokensecret55\n      OIDC_SUBJECT_IDENTIFIERS_PAIRWISE_SALT: saltsecret33\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      SECRETS_COOKIE: yamlsecret11\n",
+        ),
+        (
+            "platform/staging/compose.yml",
+            "services:\n  kratos-json:\n    image: oryd/kratos:v1.3.1\n    command: serve -c /etc/kratos/kratos.json\n    volumes:\n      - ./kratos:/etc/kratos\n  kratos-toml:\n    image: oryd/kratos:v1.3.1\n    command: serve -c /etc/kratos/kratos.toml\n    volumes:\n      - ./kratos:/etc/kratos\n",
+        ),
+        (
+            "platform/staging/kratos/kratos.json",
+            "{\n  \"secrets\": {\"cookie\": [\n    \"jsonsecret44\"], \"cipher\": []},\n  \"log\": {\"leak_sensitive_values\": true}\n}\n",
+        ),
+        (
+            "platform/staging/kratos/kratos.toml",
+            "log.leak_sensitive_values = true\nsecrets.cookie = [\"tomlsecret66\"]\n",
         ),
         (
             "platform/qa/kratos/kratos.yml",

@@ -269,11 +269,12 @@ impl Lexer {
                 continue;
             }
             let Some(rest) = line.strip_prefix(padding) else {
-                let shown = line.trim_end_matches(['\r', '\n']);
+                // The text is not quoted: `{$VAR}` values are already
+                // substituted in it, and one may be a secret.
                 return Err(Diagnostic::parse_error(
                     line_span,
                     format!(
-                        "mismatched leading whitespace in heredoc <<{marker}: line #{} ({shown:?}) does not start with {padding:?}, the indentation of the closing marker",
+                        "mismatched leading whitespace in heredoc <<{marker}: line #{} does not start with the indentation of the closing marker",
                         self.line as usize + n + 1
                     ),
                 )
