@@ -281,6 +281,17 @@ fn planted_secrets_appear_in_no_output_format() {
             0,
         ));
     }
+    // The lines that hold the JSON and TOML configs' secrets are really
+    // shown (masked), beside the findings next to them.
+    let pretty = outputs.first().map_or("", String::as_str);
+    for shown in ["], \"cipher\"", "secrets.cookie"] {
+        assert!(
+            pretty
+                .lines()
+                .any(|l| l.contains(shown) && l.contains("****")),
+            "no masked line with {shown}:\n{pretty}"
+        );
+    }
     for out in outputs {
         for secret in secrets {
             assert!(!out.contains(secret), "{secret} leaked:\n{out}");

@@ -233,7 +233,7 @@ pub fn load(
     match parsed {
         Ok(root) => {
             if let Some(root) = &root {
-                mark_secrets(sources, root, "", false);
+                mark_secrets(sources, root);
             }
             config.root = root;
         }
@@ -242,31 +242,16 @@ pub fn load(
     config
 }
 
-/// Marks every scalar under a secret key (`secrets.cookie`, a
+/// Marks every scalar under a secret key (`secrets.cookie.0`, a
 /// `password`) as secret, so that reports mask it in JSON and TOML
 /// configs too, whose lines the YAML-minded line masking does not read.
-fn mark_secrets(sources: &SourceMap, node: &Node, path: &str, secret: bool) {
-    match &node.kind {
-        Kind::Scalar(_) if secret => sources.mark_secret(node.span),
-        Kind::Scalar(_) => {}
-        Kind::Seq(items) => {
-            for item in items {
-                mark_secrets(sources, item, path, secret);
-            }
+fn mark_secrets(sources: &SourceMap, root: &Node) {
+    each_leaf("", root, None, &mut |path, node, _| {
+        let key = path.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        if crate::syntax::redact::holds_secret(key) {
+            sources.mark_secret(node.span);
         }
-        Kind::Map(entries) => {
-            for e in entries {
-                let key = e.key.as_str().unwrap_or_default();
-                let path = if path.is_empty() {
-                    key.to_string()
-                } else {
-                    format!("{path}.{key}")
-                };
-                let secret = secret || crate::syntax::redact::holds_secret(&path);
-                mark_secrets(sources, &e.value, &path, secret);
-            }
-        }
-    }
+    });
 }
 
 /// `session.cookie.domain` → `SESSION_COOKIE_DOMAIN`.
@@ -490,28 +475,46 @@ fn split_commas(s: Setting) -> Vec<Setting> {
 }
 
 fn collect_leaves(path: &str, node: &Node, key_span: Option<Span>, out: &mut Vec<Setting>) {
-    match &node.kind {
-        Kind::Scalar(_) => {
-            if let (Some(text), false) = (node.as_str(), node.is_null()) {
-                out.push(Setting {
-                    path: path.to_string(),
-                    value: Value::literal(text, node.span),
-                    source: Source::Yaml {
-                        key_span: key_span.unwrap_or(node.span),
-                    },
-                });
-            }
+    each_leaf(path, node, key_span, &mut |path, node, key_span| {
+        if let (Some(text), false) = (node.as_str(), node.is_null()) {
+            out.push(Setting {
+                path: path.to_string(),
+                value: Value::literal(text, node.span),
+                source: Source::Yaml {
+                    key_span: key_span.unwrap_or(node.span),
+                },
+            });
         }
+    });
+}
+
+/// Calls `f` with every scalar below `node`, its dotted path from `path`
+/// (list items by index) and the span of the key it sits under.
+fn each_leaf(
+    path: &str,
+    node: &Node,
+    key_span: Option<Span>,
+    f: &mut impl FnMut(&str, &Node, Option<Span>),
+) {
+    let join = |seg: &str| {
+        if path.is_empty() {
+            seg.to_string()
+        } else {
+            format!("{path}.{seg}")
+        }
+    };
+    match &node.kind {
+        Kind::Scalar(_) => f(path, node, key_span),
         Kind::Map(entries) => {
             for e in entries {
                 if let Some(k) = e.key.as_str() {
-                    collect_leaves(&format!("{path}.{k}"), &e.value, Some(e.key.span), out);
+                    each_leaf(&join(k), &e.value, Some(e.key.span), f);
                 }
             }
         }
         Kind::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                collect_leaves(&format!("{path}.{i}"), item, key_span, out);
+                each_leaf(&join(&i.to_string()), item, key_span, f);
             }
         }
     }
