@@ -108,6 +108,68 @@ fn compare(caddyfile: &str, env: &[(&str, &str)]) -> Option<String> {
     (!agree).then(|| format!("{caddyfile}\n  env {env:?}\n  caddy:   {want:?}\n  isolint: {got:?}"))
 }
 
+/// Forms Caddy refuses: (Caddyfile, line of the token, what the message
+/// says). Each is also compared with Caddy, which must refuse it too.
+const REFUSED: &[(&str, usize, &str)] = &[
+    (
+        ":80 {\n\treverse_proxy http://a:1 b:2\n}\n",
+        2,
+        "same scheme",
+    ),
+    (
+        "a.example.com {\n}\n{\n\tdebug\n}\n",
+        3,
+        "global options block",
+    ),
+    ("&(r) {\n}\n&(r) {\n}\n", 3, "named route r"),
+    (":80 {\n\tinvoke nope\n}\n", 2, "not defined"),
+    (
+        ":80 {\n\thandle {\n\t\thandle_errors {\n\t\t}\n\t}\n}\n",
+        3,
+        "top level",
+    ),
+    (
+        "a.example.com {\n\t@m path /x\n}\nb.example.com {\n\treverse_proxy @m a:1\n}\n",
+        5,
+        "matcher @m",
+    ),
+    (
+        ":80 {\n}\nexample.com, :80 {\n}\n",
+        3,
+        "ambiguous site definition",
+    ),
+    (
+        "reverse_proxy a:1\n:80 {\n\treverse_proxy b:1\n}\n",
+        1,
+        "known directive",
+    ),
+    (
+        ":80\nreverse_proxy a:1\n:81 {\n\treverse_proxy b:1\n}\n",
+        3,
+        "second site",
+    ),
+    (
+        "(s) {\n\trespond hi\n}\n&(r) {\n\timport s {\n\t\tx\n\t}\n}\n",
+        5,
+        "inside a named route",
+    ),
+    (
+        "(s) {\n\treverse_proxy {\n\t\tto {blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\ta:1\n\t\t}\n\t}\n}\n",
+        3,
+        "after 'to'",
+    ),
+    (
+        ":80 {\n\trespond <<EOF\n\thello EOF\n\treverse_proxy h:1\n}\n",
+        3,
+        "middle of a line",
+    ),
+    (
+        "(s) {\n\treverse_proxy {args[3]}\n}\n:80 {\n\timport s a:1\n}\n",
+        2,
+        "no such argument",
+    ),
+];
+
 /// Written cases, each a behaviour of Caddy's lexer or parser.
 const CASES: &[(&str, &[(&str, &str)])] = &[
     (":80 {\n\treverse_proxy \"unix//run/my app.sock\"\n}\n", &[]),
@@ -149,7 +211,6 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         "&(app) {\n\treverse_proxy r:1\n}\n:80 {\n\tinvoke app\n}\n",
         &[],
     ),
-    (":80 {\n\treverse_proxy http://a:1 b:2\n}\n", &[]),
     (":80 {\n\treverse_proxy b:2 http://a:1\n}\n", &[]),
     (
         "a.example.com {\n\treverse_proxy a:1\n}\n{\n\tdebug\n}\n",
@@ -159,16 +220,11 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         "&(r) {\n\treverse_proxy a:1\n}\n&(r) {\n\treverse_proxy b:1\n}\n:80 {\n\tinvoke r\n}\n",
         &[],
     ),
-    (":80 {\n\tinvoke nope\n}\n", &[]),
     (
         ":80 {\n\thandle {\n\t\thandle_errors {\n\t\t\trespond x\n\t\t}\n\t}\n}\n",
         &[],
     ),
     (":80 {\n\treverse_proxy @nope a:1\n}\n", &[]),
-    (
-        "a.example.com {\n\t@m path /x\n}\nb.example.com {\n\treverse_proxy @m a:1\n}\n",
-        &[],
-    ),
     (
         ":80 {\n\thandle {\n\t\t@m path /x\n\t\treverse_proxy @m a:1\n\t}\n}\n",
         &[],
@@ -191,12 +247,8 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         "&(r) {\n\treverse_proxy a:1\n}\n:80 {\n\tinvoke {$R}\n}\n",
         &[("R", "r")],
     ),
-    // A directive outside any site; a second site after a brace-less one.
-    ("reverse_proxy a:1\n:80 {\n\treverse_proxy b:1\n}\n", &[]),
-    (
-        ":80\nreverse_proxy a:1\n:81 {\n\treverse_proxy b:1\n}\n",
-        &[],
-    ),
+    // A brace-less site runs to the end of the file (see REFUSED for a
+    // second site after it).
     (":80\nreverse_proxy a:1\nrespond hi\n", &[]),
     // Imports in named routes: without a block they expand, with one
     // (at any depth) Caddy refuses the route.
@@ -208,29 +260,18 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
         "(s) {\n\treverse_proxy a:1\n}\n&(r) {\n\troute {\n\t\timport s {\n\t\t}\n\t}\n}\n:80 {\n\tinvoke r\n}\n",
         &[],
     ),
-    // A block spliced mid-line starts lines of its own.
-    (
-        "(s) {\n\treverse_proxy {\n\t\tto {blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\ta:1\n\t\t}\n\t}\n}\n",
-        &[],
-    ),
+    // A block spliced alone on a line (mid-line: see REFUSED).
     (
         "(s) {\n\treverse_proxy {\n\t\t{blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\tto a:1\n\t\t}\n\t}\n}\n",
         &[],
     ),
-    // Heredoc end markers: alone on a line (text may follow), or mid-line.
+    // A heredoc end marker alone on its line, text after it (mid-line:
+    // see REFUSED).
     (
         ":80 {\n\trespond <<EOF\n\thello\n\tEOF 200\n\treverse_proxy h:1\n}\n",
         &[],
     ),
-    (
-        ":80 {\n\trespond <<EOF\n\thello EOF\n\treverse_proxy h:1\n}\n",
-        &[],
-    ),
-    // An argument the import does not give.
-    (
-        "(s) {\n\treverse_proxy {args[3]}\n}\n:80 {\n\timport s a:1\n}\n",
-        &[],
-    ),
+    // An argument the import does not give, outside an upstream.
     (
         "(s) {\n\trespond {args[3]}\n\treverse_proxy {args[0]}\n}\n:80 {\n\timport s a:1\n}\n",
         &[],
@@ -239,8 +280,11 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
 
 #[test]
 fn written_cases_agree_with_caddy() {
+    let refused = REFUSED.iter().map(|(c, ..)| (*c, &[][..]));
     let differences: Vec<String> = CASES
         .iter()
+        .copied()
+        .chain(refused)
         .filter_map(|(c, env)| compare(c, env))
         .collect();
     assert!(differences.is_empty(), "{}", differences.join("\n\n"));
@@ -323,77 +367,23 @@ fn plugin_blocks_read_cleanly() {
     );
 }
 
+/// `isolint check --format concise` of the Caddyfile in `dir`.
+fn concise_check(dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
+        .args(["check", "--format", "concise"])
+        .arg(dir.join("Caddyfile"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Each form Caddy refuses is a CFG001 at the token that makes it so.
 #[test]
 fn refused_forms_are_cfg001_at_their_token() {
-    let cases: &[(&str, usize, &str)] = &[
-        (
-            ":80 {\n\treverse_proxy http://a:1 b:2\n}\n",
-            2,
-            "same scheme",
-        ),
-        (
-            "a.example.com {\n}\n{\n\tdebug\n}\n",
-            3,
-            "global options block",
-        ),
-        ("&(r) {\n}\n&(r) {\n}\n", 3, "named route r"),
-        (":80 {\n\tinvoke nope\n}\n", 2, "not defined"),
-        (
-            ":80 {\n\thandle {\n\t\thandle_errors {\n\t\t}\n\t}\n}\n",
-            3,
-            "top level",
-        ),
-        (
-            "a.example.com {\n\t@m path /x\n}\nb.example.com {\n\treverse_proxy @m a:1\n}\n",
-            5,
-            "matcher @m",
-        ),
-        (
-            ":80 {\n}\nexample.com, :80 {\n}\n",
-            3,
-            "ambiguous site definition",
-        ),
-        (
-            "reverse_proxy a:1\n:80 {\n\treverse_proxy b:1\n}\n",
-            1,
-            "known directive",
-        ),
-        (
-            ":80\nreverse_proxy a:1\n:81 {\n\treverse_proxy b:1\n}\n",
-            3,
-            "second site",
-        ),
-        (
-            "(s) {\n\trespond hi\n}\n&(r) {\n\timport s {\n\t\tx\n\t}\n}\n",
-            5,
-            "inside a named route",
-        ),
-        (
-            "(s) {\n\treverse_proxy {\n\t\tto {blocks.x}\n\t}\n}\n:80 {\n\timport s {\n\t\tx {\n\t\t\ta:1\n\t\t}\n\t}\n}\n",
-            3,
-            "after 'to'",
-        ),
-        (
-            ":80 {\n\trespond <<EOF\n\thello EOF\n\treverse_proxy h:1\n}\n",
-            3,
-            "middle of a line",
-        ),
-        (
-            "(s) {\n\treverse_proxy {args[3]}\n}\n:80 {\n\timport s a:1\n}\n",
-            2,
-            "no such argument",
-        ),
-    ];
-    for (text, line, says) in cases {
+    for (text, line, says) in REFUSED {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("Caddyfile"), text).unwrap_or_else(|e| panic!("{e}"));
-        let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
-            .args(["check", "--format", "concise"])
-            .arg(dir.path().join("Caddyfile"))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = concise_check(dir.path());
         let found = stdout.lines().any(|l| {
             l.contains(&format!("Caddyfile:{line}:")) && l.contains("CFG001") && l.contains(says)
         });
@@ -412,12 +402,7 @@ fn a_directive_outside_a_site_in_an_imported_file_is_cfg001_there() {
     let caddyfile = "import inc\n:80 {\n\treverse_proxy b:1\n}\n";
     std::fs::write(dir.path().join("Caddyfile"), caddyfile).unwrap_or_else(|e| panic!("{e}"));
     assert!(caddy_outcome(dir.path(), &[]).is_err(), "Caddy refuses it");
-    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
-        .args(["check", "--format", "concise"])
-        .arg(dir.path().join("Caddyfile"))
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = concise_check(dir.path());
     assert!(
         stdout.lines().any(|l| l.contains("/inc:1:1:")
             && l.contains("CFG001")

@@ -288,14 +288,7 @@ pub fn is_standard_directive(name: &str) -> bool {
     (takes_matcher(name) && name != "handle_response")
         || matches!(
             name,
-            "acme_server"
-                | "bind"
-                | "fs"
-                | "handle_errors"
-                | "log"
-                | "log_append"
-                | "log_name"
-                | "tls"
+            "acme_server" | "bind" | "fs" | "log" | "log_append" | "log_name" | "tls"
         )
 }
 
