@@ -163,12 +163,7 @@ pub fn stacks(
     listing: &crate::discover::Listing,
 ) -> Vec<Stack> {
     let mut out = config.stacks_under(root);
-    let mut found = crate::load::project::stacks(
-        root,
-        &listing.compose,
-        &listing.configured,
-        &config.claimed_files(),
-    );
+    let mut found = crate::load::project::stacks(root, &listing.compose, &listing.configured, &out);
     for stack in &mut found {
         config.describe(stack);
     }

@@ -450,12 +450,6 @@ impl Config {
             .collect()
     }
 
-    /// Every compose file a configured stack names (canonical): these are
-    /// not discovered on their own.
-    pub fn claimed_files(&self) -> std::collections::HashSet<PathBuf> {
-        self.stacks.iter().flat_map(|s| s.files.clone()).collect()
-    }
-
     /// Adds what entries with only a `name` say of a discovered stack.
     pub fn describe(&self, stack: &mut crate::load::project::Stack) {
         for s in self.named(&stack.name).filter(|s| s.files.is_empty()) {

@@ -127,6 +127,151 @@ fn include_cycles_missing_files_and_redefinitions_are_errors_at_their_line() {
     );
 }
 
+/// Loads `file` as compose runs it in its folder: that folder's `.env`
+/// gives the project's variables.
+fn load_project(root: &Path, file: &str) -> (Compose, SourceMap) {
+    let sources = SourceMap::new();
+    let scope = isolint::discover::Scope::for_path(root).unwrap_or_else(|e| panic!("{e}"));
+    let path = root.join(file);
+    let dir = path.parent().unwrap_or(root);
+    let (vars, _) = isolint::load::compose::project_vars(&sources, dir, &[], &Vars::new());
+    let c = isolint::load::compose::load(&sources, &scope, &path, &vars);
+    (c, sources)
+}
+
+#[test]
+fn an_include_path_list_is_one_project_merged_in_order() {
+    let dir = common::write_tree(&[
+        (
+            "app/compose.yml",
+            "include:\n  - path: [ory/base.yml, ory/override.yml]\n",
+        ),
+        (
+            "app/ory/base.yml",
+            "services:\n  kratos:\n    image: oryd/kratos:v1\n    volumes: [\"./kratos:/etc/config/kratos\"]\n    environment:\n      LOG_LEVEL: info\n",
+        ),
+        (
+            "app/ory/override.yml",
+            "services:\n  kratos:\n    environment:\n      LOG_LEVEL: debug\n",
+        ),
+    ]);
+    let (c, sources) = load(dir.path(), "app/compose.yml");
+    assert!(
+        c.diagnostics.is_empty(),
+        "{:?}",
+        diagnostics(&c, &sources, dir.path())
+    );
+    assert_eq!(c.services.len(), 1, "{:?}", c.services);
+    let kratos = service(&c, "kratos");
+    assert_eq!(env_text(kratos, "LOG_LEVEL").as_deref(), Some("debug"));
+    assert_eq!(sources_of(kratos), ["./ory/kratos"]);
+}
+
+#[test]
+fn an_include_reads_its_env_files_under_the_including_projects_values() {
+    let dir = common::write_tree(&[
+        ("app/.env", "TAG=outer\n"),
+        (
+            "app/compose.yml",
+            "include:\n  - ory/compose.yml\n  - path: db/compose.yml\n    env_file: db/db.env\n  - path: db/other.yml\n    env_file: db/missing.env\n",
+        ),
+        ("app/ory/.env", "TAG=inner\nOTHER=inner\n"),
+        (
+            "app/ory/compose.yml",
+            "services:\n  kratos:\n    image: oryd/kratos:${TAG}\n    environment:\n      X: ${OTHER}\n",
+        ),
+        ("app/db/.env", "ONLY_DOTENV=x\n"),
+        ("app/db/db.env", "PG=16\n"),
+        (
+            "app/db/compose.yml",
+            "services:\n  postgres:\n    image: postgres:${PG}\n    environment:\n      Y: ${ONLY_DOTENV}\n",
+        ),
+        ("app/db/other.yml", "services:\n  other:\n    image: x:1\n"),
+    ]);
+    let (c, sources) = load_project(dir.path(), "app/compose.yml");
+    let text = |v: Option<&isolint::syntax::value::Value>| v.and_then(|v| v.text());
+    let kratos = service(&c, "kratos");
+    assert_eq!(
+        text(kratos.image.as_ref()).as_deref(),
+        Some("oryd/kratos:outer")
+    );
+    assert_eq!(env_text(kratos, "X").as_deref(), Some("inner"));
+    let postgres = service(&c, "postgres");
+    assert_eq!(
+        text(postgres.image.as_ref()).as_deref(),
+        Some("postgres:16")
+    );
+    assert_eq!(env_text(postgres, "Y"), None, "env_file replaces .env");
+    let found = diagnostics(&c, &sources, dir.path());
+    assert_eq!(
+        found,
+        [(
+            "app/compose.yml".to_string(),
+            6,
+            "include env_file db/missing.env does not exist".to_string()
+        )]
+    );
+    assert!(c.services.iter().all(|s| s.name != "other"));
+}
+
+#[test]
+fn included_relative_paths_are_rebased_with_or_without_a_dot() {
+    let dir = common::write_tree(&[
+        ("app/compose.yml", "include:\n  - ory/compose.yml\n"),
+        (
+            "app/ory/compose.yml",
+            "services:\n  kratos:\n    build: kratos\n    volumes:\n      - type: bind\n        source: conf\n        target: /etc/config/kratos\n      - data:/var/lib/kratos\n",
+        ),
+    ]);
+    let (c, _) = load(dir.path(), "app/compose.yml");
+    let kratos = service(&c, "kratos");
+    let context = kratos.build.as_ref().and_then(|b| b.context.clone());
+    assert_eq!(context.as_deref(), Some("./ory/kratos"));
+    assert_eq!(sources_of(kratos), ["./ory/conf", "data"]);
+}
+
+#[test]
+fn one_file_included_twice_is_one_service_and_a_conflict_is_refused() {
+    let dir = common::write_tree(&[
+        ("app/compose.yml", "include:\n  - a.yml\n  - b.yml\n"),
+        ("app/a.yml", "include:\n  - common.yml\n"),
+        (
+            "app/b.yml",
+            "include:\n  - common.yml\nservices:\n  web:\n    image: web:2\n",
+        ),
+        (
+            "app/common.yml",
+            "services:\n  db:\n    image: postgres:16\n  web:\n    image: web:1\n",
+        ),
+    ]);
+    let (c, sources) = load(dir.path(), "app/compose.yml");
+    let names: Vec<&str> = c.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["db", "web"]);
+    let found = diagnostics(&c, &sources, dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].0 == "app/b.yml" && found[0].2.contains("also defined by an included file"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_set_across_folders_reads_includes_from_the_project_folder() {
+    let dir = common::write_tree(&[
+        ("a/compose.yml", "services:\n  web:\n    image: web:1\n"),
+        ("b/compose.extra.yml", "include:\n  - inc/more.yml\n"),
+        ("a/inc/more.yml", "services:\n  more:\n    image: more:1\n"),
+        (
+            "isolint.toml",
+            "[[environments]]\nname = \"set\"\nfiles = [\"a/compose.yml\", \"b/compose.extra.yml\"]\n",
+        ),
+    ]);
+    assert_eq!(
+        environments(dir.path(), &[]),
+        [("set".into(), "".into(), vec!["web".into(), "more".into()])]
+    );
+}
+
 #[test]
 fn extends_from_another_file_takes_its_paths_from_that_file() {
     let dir = common::write_tree(&[

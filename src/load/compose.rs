@@ -279,14 +279,21 @@ pub fn project_vars(
     env_files: &[std::path::PathBuf],
     extra: &Vars,
 ) -> (Vars, Vec<Diagnostic>) {
+    let dot_env = dir.join(".env");
+    let files: Vec<PathBuf> = dot_env
+        .is_file()
+        .then_some(dot_env)
+        .into_iter()
+        .chain(env_files.iter().cloned())
+        .collect();
+    env_file_vars(sources, &files, extra)
+}
+
+/// The variables of `files` read in order (a later one wins), then
+/// `extra`, which wins over them all and is known while they are read.
+fn env_file_vars(sources: &SourceMap, files: &[PathBuf], extra: &Vars) -> (Vars, Vec<Diagnostic>) {
     let mut vars = Vars::new();
     let mut diagnostics = Vec::new();
-    let dot_env = dir.join(".env");
-    let files = dot_env
-        .is_file()
-        .then_some(dot_env.as_path())
-        .into_iter()
-        .chain(env_files.iter().map(std::path::PathBuf::as_path));
     for path in files {
         match crate::discover::read_text(path) {
             Ok(text) => {
@@ -419,12 +426,33 @@ fn load_chain(
     out.files.push(file);
     let here = crate::discover::absolute(path);
     chain.push(here.clone());
-    let own_dir = path.parent().unwrap_or(Path::new(""));
+    // Relative `include` and `extends` paths resolve against the project
+    // folder, as compose-go's resource loader does (for every file of a
+    // `-f` set, not only the first).
     for include in root.get("include").map(Node::items).unwrap_or(&[]) {
-        for c in includes(sources, scope, own_dir, include, project, chain, &mut out) {
-            out.files.extend(c.files);
-            out.diagnostics.extend(c.diagnostics);
-            out.services.extend(c.services);
+        let Some(c) = include_entry(sources, scope, include, project, chain, &mut out) else {
+            continue;
+        };
+        out.files.extend(c.files);
+        out.diagnostics.extend(c.diagnostics);
+        for service in c.services {
+            match out.services.iter().find(|s| s.name == service.name) {
+                // The same definition included twice (two includes of one
+                // file) is one service, as compose takes it.
+                Some(earlier) if earlier.name_span == service.name_span => {}
+                Some(earlier) => out.diagnostics.push(
+                    Diagnostic::parse_error(
+                        service.name_span,
+                        format!(
+                            "included files define service {} twice; compose refuses conflicting definitions",
+                            service.name
+                        ),
+                    )
+                    .with_related(earlier.name_span, "defined here")
+                    .with_label("defined again"),
+                ),
+                None => out.services.push(service),
+            }
         }
     }
     let mut ctx = Ctx {
@@ -444,7 +472,7 @@ fn load_chain(
             continue;
         };
         let mut seen = vec![(here.clone(), name.to_string())];
-        let node = ctx.resolve_extends(&root, own_dir, &entry.value, &mut seen, &mut out.files);
+        let node = ctx.resolve_extends(&root, project.dir, &entry.value, &mut seen, &mut out.files);
         let service = ctx.service(name, entry.key.span, &node, &mut out.files);
         if let Some(earlier) = out.services.iter().find(|s| s.name == service.name) {
             ctx.diagnostics.push(
@@ -484,11 +512,14 @@ fn project_base(project: &Path, dir: &Path) -> PathBuf {
 }
 
 /// A relative path written in a file whose folder is `base` (relative
-/// to the project), said from the project folder: `./kratos` in
-/// `ory/compose.yml` is `./ory/kratos`. Absolute paths, `~` and named
-/// volumes are left as written.
+/// to the project), said from the project folder: `./kratos` or `kratos`
+/// in `ory/compose.yml` is `./ory/kratos`. Absolute paths, `~` and URLs
+/// (a git build context) are left as written; callers pass paths only
+/// (a bind mount's source, a build context), never a named volume.
 fn rebase_path(base: &Path, rel: String) -> String {
-    if base.as_os_str().is_empty() || !rel.starts_with('.') {
+    let absolute = rel.starts_with(['/', '~', '$']) || Path::new(&rel).is_absolute();
+    let url = rel.contains("://") || rel.starts_with("git@");
+    if base.as_os_str().is_empty() || absolute || url {
         return rel;
     }
     let joined = crate::discover::normalize(&base.join(&rel));
@@ -501,17 +532,20 @@ fn rebase_path(base: &Path, rel: String) -> String {
 }
 
 /// One `include:` entry (a path, or `path` with `project_directory` and
-/// `env_file`): each file it names, loaded as its own project whose
-/// relative paths resolve against its folder.
-fn includes(
+/// `env_file`), loaded as its own project: the files `path` lists merged
+/// in order like a `-f` set, relative paths resolved against its project
+/// folder (`project_directory`, else the first file's folder), variables
+/// from its `env_file`s (else that folder's `.env`) under the including
+/// project's, which win. Paths the entry writes are the including
+/// project's. A file compose cannot read stops it: CFG001, `None`.
+fn include_entry(
     sources: &SourceMap,
     scope: &crate::discover::Scope,
-    own_dir: &Path,
     entry: &Node,
     project: &Project,
     chain: &mut Vec<PathBuf>,
     out: &mut Compose,
-) -> Vec<Compose> {
+) -> Option<Compose> {
     let paths: Vec<&Node> = match entry.get("path") {
         Some(p) if matches!(p.kind, Kind::Seq(_)) => p.items().iter().collect(),
         Some(p) => vec![p],
@@ -530,69 +564,89 @@ fn includes(
         v.bind(&|name| project.vars.get(name).cloned());
         v.text()
     };
-    let mut loaded = Vec::new();
+    let mut refuse = |span: Span, message: String| {
+        out.diagnostics
+            .push(Diagnostic::parse_error(span, message).with_label("compose stops here"));
+        None
+    };
+    let mut files = Vec::new();
     for node in paths {
         let Some(rel) = text_of(node) else { continue };
         // A remote include (an OCI artifact, a git URL) is not in the tree.
         if rel.contains("://") || rel.starts_with("git@") {
             continue;
         }
-        let path = crate::discover::normalize(&own_dir.join(&rel));
-        let refused = if chain.contains(&crate::discover::absolute(&path)) {
-            Some(format!("include {rel} includes itself (a cycle)"))
-        } else if chain.len() >= MAX_DEPTH {
-            Some(format!(
-                "include {rel} is nested more than {MAX_DEPTH} deep"
-            ))
-        } else if path.exists() && !scope.contains(&path) {
-            Some(format!(
-                "include {rel} is outside the checked tree; isolint does not read it"
-            ))
-        } else {
-            None
-        };
-        if let Some(message) = refused {
-            out.diagnostics
-                .push(Diagnostic::parse_error(node.span, message).with_label("this include"));
-            continue;
-        }
-        let dir = entry
-            .get("project_directory")
-            .and_then(text_of)
-            .map_or_else(
-                || path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                |d| crate::discover::normalize(&own_dir.join(d)),
+        let path = crate::discover::normalize(&project.dir.join(&rel));
+        if chain.contains(&crate::discover::absolute(&path)) {
+            return refuse(
+                node.span,
+                format!("include {rel} includes itself (a cycle)"),
             );
-        // Its variables: the including project's, then its own `.env`
-        // (or the `env_file`s the entry names).
-        let env_files: Vec<PathBuf> = match entry.get("env_file") {
-            Some(e) if matches!(e.kind, Kind::Seq(_)) => e
-                .items()
-                .iter()
-                .filter_map(text_of)
-                .map(|f| own_dir.join(f))
-                .collect(),
-            Some(e) => text_of(e).map(|f| own_dir.join(f)).into_iter().collect(),
-            None => Vec::new(),
-        };
-        let (own, mut diags) = project_vars(sources, &dir, &env_files, &Vars::new());
-        out.diagnostics.append(&mut diags);
-        let mut vars = project.vars.clone();
-        vars.extend(own);
-        let included = Project {
-            dir: &dir,
-            vars: &vars,
-            required_env_file: project.required_env_file,
-        };
-        let mut c = load_chain(sources, scope, &path, Some(node.span), &included, chain);
-        // The included project's relative paths, said from the including one.
-        let base = project_base(project.dir, &dir);
-        for service in &mut c.services {
-            service.rebase(&base);
         }
-        loaded.push(c);
+        if chain.len() >= MAX_DEPTH {
+            return refuse(
+                node.span,
+                format!("include {rel} is nested more than {MAX_DEPTH} deep"),
+            );
+        }
+        if path.exists() && !scope.contains(&path) {
+            return refuse(
+                node.span,
+                format!("include {rel} is outside the checked tree; isolint does not read it"),
+            );
+        }
+        files.push((path, node.span));
     }
-    loaded
+    let (first, _) = files.first()?;
+    let dir = entry
+        .get("project_directory")
+        .and_then(text_of)
+        .map_or_else(
+            || first.parent().map(Path::to_path_buf).unwrap_or_default(),
+            |d| crate::discover::normalize(&project.dir.join(d)),
+        );
+    let listed: Vec<&Node> = match entry.get("env_file") {
+        Some(e) if matches!(e.kind, Kind::Seq(_)) => e.items().iter().collect(),
+        Some(e) => vec![e],
+        None => Vec::new(),
+    };
+    let mut env_files = Vec::new();
+    for node in listed {
+        let Some(rel) = text_of(node) else { continue };
+        let path = crate::discover::normalize(&project.dir.join(&rel));
+        if !path.is_file() {
+            return refuse(node.span, format!("include env_file {rel} does not exist"));
+        }
+        env_files.push(path);
+    }
+    if env_files.is_empty() {
+        env_files.extend(Some(dir.join(".env")).filter(|p| p.is_file()));
+    }
+    let (vars, mut diagnostics) = env_file_vars(sources, &env_files, project.vars);
+    out.diagnostics.append(&mut diagnostics);
+    let included = Project {
+        dir: &dir,
+        vars: &vars,
+        required_env_file: project.required_env_file,
+    };
+    let mut merged = Compose::default();
+    for (path, span) in files {
+        let c = load_chain(sources, scope, &path, Some(span), &included, chain);
+        merged.files.extend(c.files);
+        merged.diagnostics.extend(c.diagnostics);
+        for service in c.services {
+            match merged.services.iter_mut().find(|s| s.name == service.name) {
+                Some(earlier) => earlier.overlay(service),
+                None => merged.services.push(service),
+            }
+        }
+    }
+    // The included project's relative paths, said from the including one.
+    let base = project_base(project.dir, &dir);
+    for service in &mut merged.services {
+        service.rebase(&base);
+    }
+    Some(merged)
 }
 
 fn merge_values(base: &Node, over: &Node) -> Node {

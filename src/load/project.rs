@@ -127,9 +127,9 @@ impl Stack {
 }
 
 /// The compose files that `path` includes (`include:`) or extends from
-/// (`extends: {file}`), as written relative to its folder. Only files
-/// that mention either are parsed.
-fn references(path: &Path) -> Vec<PathBuf> {
+/// (`extends: {file}`), as written relative to `dir`, its project folder.
+/// Only files that mention either are parsed.
+fn references(path: &Path, dir: &Path) -> Vec<PathBuf> {
     let Ok(text) = crate::discover::read_text(path) else {
         return Vec::new();
     };
@@ -142,7 +142,6 @@ fn references(path: &Path) -> Vec<PathBuf> {
     let Some(root) = docs.first() else {
         return Vec::new();
     };
-    let dir = path.parent().unwrap_or(Path::new(""));
     let mut out = Vec::new();
     let mut add = |node: &Node| {
         if let Some(p) = node.as_str().filter(|p| !p.contains('$')) {
@@ -175,18 +174,29 @@ fn references(path: &Path) -> Vec<PathBuf> {
 
 /// Groups the compose files a walk found into stacks, as compose would
 /// run them; `configured` folders without compose files are stacks of
-/// their own, and files in `claimed` (the configured `-f` sets) are left
-/// out. Names are made unique with the folder's path below `root`.
+/// their own, and the files of `sets` (the configured `-f` sets) are left
+/// out, with what they include or extend (said from their project
+/// folder). Names are made unique with the folder's path below `root`.
 pub fn stacks(
     root: &Path,
     compose: &[PathBuf],
     configured: &[PathBuf],
-    claimed: &HashSet<PathBuf>,
+    sets: &[Stack],
 ) -> Vec<Stack> {
     let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let referenced: HashSet<PathBuf> = compose
+    let claimed: HashSet<PathBuf> = sets
         .iter()
-        .flat_map(|f| references(f))
+        .flat_map(|s| s.files.iter().map(|f| canonical(f)))
+        .collect();
+    let discovered = compose
+        .iter()
+        .filter(|f| !claimed.contains(&canonical(f)))
+        .flat_map(|f| references(f, f.parent().unwrap_or(Path::new(""))));
+    let configured_refs = sets
+        .iter()
+        .flat_map(|s| s.files.iter().flat_map(|f| references(f, &s.dir)));
+    let referenced: HashSet<PathBuf> = discovered
+        .chain(configured_refs)
         .map(|p| canonical(&p))
         .collect();
     let mut by_folder: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
@@ -300,16 +310,10 @@ mod tests {
     /// (name, files relative to the root) of each stack.
     fn described(root: &Path, claimed: &[&str], configured: &[&str]) -> Vec<(String, Vec<String>)> {
         let listing = crate::discover::list_tree(root, crate::discover::Walk::default(), |_| false);
-        let claimed: HashSet<PathBuf> = claimed
-            .iter()
-            .map(|c| {
-                root.join(c)
-                    .canonicalize()
-                    .unwrap_or_else(|e| panic!("{e}"))
-            })
-            .collect();
+        let set: Vec<PathBuf> = claimed.iter().map(|c| root.join(c)).collect();
+        let sets = [Stack::of_files("set".into(), set)];
         let configured: Vec<PathBuf> = configured.iter().map(|c| root.join(c)).collect();
-        stacks(root, &listing.compose, &configured, &claimed)
+        stacks(root, &listing.compose, &configured, &sets)
             .into_iter()
             .map(|s| {
                 let files = s
