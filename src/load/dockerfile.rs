@@ -164,6 +164,9 @@ struct Stage<'s, 'i> {
     from: Option<&'s str>,
     entrypoint: Option<&'s Command<'i>>,
     cmd: Option<&'s Command<'i>>,
+    /// Whether this stage itself set `CMD` (an inherited one is reset by
+    /// an `ENTRYPOINT`, as Docker does).
+    cmd_here: bool,
     /// (sources with their spans, destination, `WORKDIR` at the time).
     copies: Vec<Copied<'s>>,
     /// Its last `WORKDIR`, for a stage built on it.
@@ -192,6 +195,7 @@ fn final_stage<'s, 'i>(instructions: &'s [Instruction<'i>]) -> Stage<'s, 'i> {
                         from: s.from,
                         entrypoint: s.entrypoint,
                         cmd: s.cmd,
+                        cmd_here: false,
                         copies: s.copies.clone(),
                         workdir: s.workdir.clone(),
                     },
@@ -218,11 +222,15 @@ fn final_stage<'s, 'i>(instructions: &'s [Instruction<'i>]) -> Stage<'s, 'i> {
             Instruction::Entrypoint(e) => {
                 if let Some((_, s)) = stages.last_mut() {
                     s.entrypoint = Some(&e.arguments);
+                    if !s.cmd_here {
+                        s.cmd = None;
+                    }
                 }
             }
             Instruction::Cmd(c) => {
                 if let Some((_, s)) = stages.last_mut() {
                     s.cmd = Some(&c.arguments);
+                    s.cmd_here = true;
                 }
             }
             Instruction::Copy(c) => {
@@ -299,4 +307,41 @@ fn byte_of(text: &str, line: usize, column: usize) -> usize {
         .map(str::len)
         .sum();
     (start + column.saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The final stage's ENTRYPOINT and CMD, as written.
+    fn program(dockerfile: &str) -> (Option<String>, Option<String>) {
+        let parsed = parse_dockerfile::parse(dockerfile).unwrap_or_else(|e| panic!("{e}"));
+        let stage = final_stage(&parsed.instructions);
+        let text = |c: Option<&Command<'_>>| {
+            c.map(|c| {
+                words(FileId(0), dockerfile, c)
+                    .iter()
+                    .filter_map(Value::text)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        };
+        (text(stage.entrypoint), text(stage.cmd))
+    }
+
+    #[test]
+    fn an_entrypoint_resets_an_inherited_cmd_but_not_its_own_stages() {
+        let base = "FROM oryd/kratos:v1 AS base\nCMD [\"serve\", \"-c\", \"/a.yml\"]\n";
+        assert_eq!(
+            program(&format!("{base}FROM base\nENTRYPOINT [\"kratos\"]\n")),
+            (Some("kratos".into()), None)
+        );
+        assert_eq!(
+            program(&format!(
+                "{base}FROM base\nCMD [\"serve\"]\nENTRYPOINT [\"kratos\"]\n"
+            )),
+            (Some("kratos".into()), Some("serve".into()))
+        );
+        assert_eq!(program(base), (None, Some("serve -c /a.yml".into())));
+    }
 }
