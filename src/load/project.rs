@@ -220,7 +220,8 @@ pub fn stacks(
     for (dir, files) in by_folder {
         let folder = folder_name(&dir);
         // A folder's only compose file names its stack after the folder
-        // (`prod/compose.prod.yml` is `prod`); beside others, after itself.
+        // (`prod/compose.prod.yml` is `prod`); beside others (configured
+        // sets' too), after itself.
         let alone = files.len() == 1;
         let files: Vec<PathBuf> = files
             .into_iter()
@@ -228,7 +229,12 @@ pub fn stacks(
             .collect();
         let has = |name: &str| files.iter().find(|f| file_name(f) == name).cloned();
         let set = default_set(has);
-        let rest: Vec<&PathBuf> = files.iter().filter(|f| !set.contains(f)).collect();
+        // An override that lost to another is read by no compose run.
+        let rest: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| !set.contains(f))
+            .filter(|f| set.is_empty() || !OVERRIDE_FILES.contains(&file_name(f).as_str()))
+            .collect();
         if !set.is_empty() {
             out.push(Stack::of_folder_files(&dir, set));
         } else if rest.is_empty() && configured.contains(&dir) {
@@ -339,6 +345,7 @@ mod tests {
             ("prod/compose.yml", S),
             ("prod/docker-compose.yaml", S),
             ("prod/compose.override.yaml", S),
+            ("prod/docker-compose.override.yml", S),
             ("prod/docker-compose.caddy.yml", S),
             ("prod/compose.prod.yml", S),
         ]);
