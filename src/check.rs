@@ -113,18 +113,25 @@ pub fn findings_and<T: Send>(
 }
 
 /// Reads one stack and builds its model, with what the configuration
-/// says about its files.
+/// says about its files and what the command line gives (values, walk).
 pub fn environment(
     sources: &SourceMap,
     scope: &Scope,
     config: &crate::config::Config,
     stack: &Stack,
-    extra: &crate::load::compose::Vars,
+    given: &Given,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Environment {
     let profile = config.stack_profile(stack);
-    let loaded = with_options(config, |options| {
-        crate::load::environment::environment(sources, scope, options, stack, extra, diagnostics)
+    let loaded = with_options(config, given.walk, |options| {
+        crate::load::environment::environment(
+            sources,
+            scope,
+            options,
+            stack,
+            &given.vars,
+            diagnostics,
+        )
     });
     crate::model::build::environment(loaded, Some(stack.name.clone()), profile)
 }
@@ -132,6 +139,7 @@ pub fn environment(
 /// Runs `f` with the loaders' view of a configuration.
 fn with_options<T>(
     config: &crate::config::Config,
+    walk: crate::discover::Walk,
     f: impl FnOnce(&crate::load::environment::Options) -> T,
 ) -> T {
     let is_environment = |d: &Path| config.is_environment(d);
@@ -143,6 +151,7 @@ fn with_options<T>(
         is_seed_script: config
             .names_seed_scripts()
             .then_some(&is_seed_script as &(dyn Fn(&Path) -> bool + Sync)),
+        walk,
     })
 }
 
@@ -174,7 +183,7 @@ pub fn stacks(
 
 /// The environment folder a file belongs to.
 pub fn environment_of(file: &Path, config: &crate::config::Config) -> Option<PathBuf> {
-    with_options(config, |options| {
+    with_options(config, crate::discover::Walk::default(), |options| {
         crate::load::environment::environment_of(file, options)
     })
 }
@@ -378,7 +387,7 @@ pub fn load_tree_with<T: Send>(
             .par_iter()
             .map(|stack| {
                 let mut diags = Vec::new();
-                let env = environment(sources, &scope, &config, stack, &given.vars, &mut diags);
+                let env = environment(sources, &scope, &config, stack, given, &mut diags);
                 (each(env), diags)
             })
             .collect();

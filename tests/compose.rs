@@ -224,7 +224,7 @@ fn override_files_merge_into_the_base_in_order() {
         &scope,
         &Default::default(),
         &stack,
-        &Vars::new(),
+        &Default::default(),
         &mut diags,
     );
     assert!(diags.is_empty(), "{diags:?}");
@@ -272,7 +272,7 @@ fn reset_and_override_tags_replace_instead_of_merging() {
         &scope,
         &Default::default(),
         &isolint::load::project::Stack::of_folder(d),
-        &Vars::new(),
+        &Default::default(),
         &mut diags,
     );
     assert!(diags.is_empty(), "{diags:?}");

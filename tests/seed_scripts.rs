@@ -78,3 +78,31 @@ fn a_script_run_in_its_service_is_evaluated_once_with_its_environment() {
         ]
     );
 }
+
+/// An ignored seed script is not read, unless `--no-ignore` asks.
+#[test]
+fn the_seed_walk_respects_ignore_files_and_no_ignore() {
+    let dir = common::write_tree(&[
+        ("prod/compose.yml", COMPOSE),
+        ("prod/.gitignore", "vendor/\n"),
+        (
+            "prod/vendor/seed-vendor.sh",
+            "curl -X POST http://ciam-hydra:4445/admin/clients -d '{\"client_id\": \"vendored\"}'\n",
+        ),
+    ]);
+    let root = dir.path().join("prod");
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["dump", root.to_str().unwrap_or(".")];
+        args.extend_from_slice(extra);
+        let (out, _) = common::run_both(&args, 0);
+        let model: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}"));
+        model["environments"][0]["oauth2_clients"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["client_id"]["text"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(ids(&[]).is_empty(), "{:?}", ids(&[]));
+    assert_eq!(ids(&["--no-ignore"]), ["vendored"]);
+}

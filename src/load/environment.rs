@@ -78,6 +78,8 @@ pub struct Options<'a> {
     pub is_seed_script: Option<&'a (dyn Fn(&Path) -> bool + Sync)>,
     /// An `env_file` that must exist (a missing one is CFG001, not CFG002).
     pub required_env_file: &'a (dyn Fn(&Path) -> bool + Sync),
+    /// How the seed-script walk treats ignore files (`--no-ignore`).
+    pub walk: crate::discover::Walk,
 }
 
 /// Nothing configured: no folder or seed script named, no `env_file`
@@ -88,6 +90,7 @@ impl Default for Options<'_> {
             is_environment: &|_| false,
             is_seed_script: None,
             required_env_file: &|_| false,
+            walk: crate::discover::Walk::default(),
         }
     }
 }
@@ -371,10 +374,9 @@ fn seed_clients(
         scripts.iter().map(|s| canonical(&s.path)).collect();
     // The folder's own files, not those of nested environments (folders
     // below holding compose files), from one walk that respects ignore files.
-    let entries: Vec<ignore::DirEntry> =
-        crate::discover::walker_within(dir, crate::discover::Walk::default())
-            .filter_map(Result::ok)
-            .collect();
+    let entries: Vec<ignore::DirEntry> = crate::discover::walker_within(dir, options.walk)
+        .filter_map(Result::ok)
+        .collect();
     let is_file =
         |e: &ignore::DirEntry| e.file_type().is_some_and(|t| t.is_file()) || e.path().is_file();
     let nested: Vec<&Path> = entries
