@@ -189,6 +189,14 @@ pub fn is_compose_name(path: &Path) -> bool {
         .is_some_and(|n| COMPOSE_NAMES.is_match(Path::new(n)))
 }
 
+/// Whether `path` is a compose file: a conventional name, or a YAML file
+/// shaped like one (`quickstart.yml`, passed with `-f`).
+pub fn is_compose_file(path: &Path) -> bool {
+    is_compose_name(path)
+        || (path.extension().is_some_and(|e| e == "yml" || e == "yaml")
+            && read_text(path).is_ok_and(|t| looks_like_compose(&t)))
+}
+
 /// The Caddyfiles directly in `dir`, in name order.
 pub fn caddyfiles_in(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -348,13 +356,9 @@ pub fn list_tree(root: &Path, walk: Walk, is_environment: impl Fn(&Path) -> bool
         if !(kind.is_file() || path.is_file()) {
             continue;
         }
-        if is_compose_name(path) {
-            listing.compose.push(path.to_path_buf());
-        } else if kind.is_file() && is_caddyfile_name(path) {
+        if kind.is_file() && is_caddyfile_name(path) {
             listing.caddyfiles.push(path.to_path_buf());
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml")
-            && read_text(path).is_ok_and(|t| looks_like_compose(&t))
-        {
+        } else if is_compose_file(path) {
             listing.compose.push(path.to_path_buf());
         }
     }

@@ -95,11 +95,12 @@ impl Default for Options<'_> {
     }
 }
 
-/// Whether a folder holds a file with a compose file's name.
+/// Whether a folder holds a compose file (by name, or by shape as the
+/// tree's walk finds them).
 fn holds_compose_file(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|rd| {
         rd.filter_map(Result::ok)
-            .any(|e| crate::discover::is_compose_name(&e.path()) && e.path().is_file())
+            .any(|e| e.path().is_file() && crate::discover::is_compose_file(&e.path()))
     })
 }
 
@@ -467,4 +468,29 @@ fn seed_clients(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_beside_a_compose_file_of_any_name_belongs_to_its_folder() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap_or(root))
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+            path
+        };
+        write(
+            "ory/quickstart.yml",
+            "services:\n  kratos:\n    image: oryd/kratos:v1\n",
+        );
+        let config = write("ory/contrib/kratos/kratos.yml", "dsn: memory\n");
+        let found = environment_of(&config, &Options::default());
+        assert_eq!(found.as_deref(), Some(root.join("ory").as_path()));
+    }
 }
