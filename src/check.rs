@@ -113,25 +113,18 @@ pub fn findings_and<T: Send>(
 }
 
 /// Reads one stack and builds its model, with what the configuration
-/// says about its files and what the command line gives (values, walk).
+/// says about its files.
 pub fn environment(
     sources: &SourceMap,
     scope: &Scope,
     config: &crate::config::Config,
     stack: &Stack,
-    given: &Given,
+    extra: &crate::load::compose::Vars,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Environment {
     let profile = config.stack_profile(stack);
-    let loaded = with_options(config, given.walk, |options| {
-        crate::load::environment::environment(
-            sources,
-            scope,
-            options,
-            stack,
-            &given.vars,
-            diagnostics,
-        )
+    let loaded = with_options(config, |options| {
+        crate::load::environment::environment(sources, scope, options, stack, extra, diagnostics)
     });
     crate::model::build::environment(loaded, Some(stack.name.clone()), profile)
 }
@@ -139,19 +132,13 @@ pub fn environment(
 /// Runs `f` with the loaders' view of a configuration.
 fn with_options<T>(
     config: &crate::config::Config,
-    walk: crate::discover::Walk,
     f: impl FnOnce(&crate::load::environment::Options) -> T,
 ) -> T {
     let is_environment = |d: &Path| config.is_environment(d);
-    let is_seed_script = |p: &Path| config.is_seed_script(p);
     let required_env_file = |p: &Path| config.env_file_required(p);
     f(&crate::load::environment::Options {
         required_env_file: &required_env_file,
         is_environment: &is_environment,
-        is_seed_script: config
-            .names_seed_scripts()
-            .then_some(&is_seed_script as &(dyn Fn(&Path) -> bool + Sync)),
-        walk,
     })
 }
 
@@ -161,7 +148,15 @@ pub fn list_tree(
     walk: crate::discover::Walk,
     config: &crate::config::Config,
 ) -> crate::discover::Listing {
-    crate::discover::list_tree(root, walk, |dir| config.is_environment(dir))
+    crate::discover::list_tree(
+        root,
+        walk,
+        |dir| config.is_environment(dir),
+        |file| {
+            config.names_seed_scripts()
+                && file.canonicalize().is_ok_and(|c| config.is_seed_script(&c))
+        },
+    )
 }
 
 /// The stacks under `root`: those the configuration describes, then
@@ -178,12 +173,15 @@ pub fn stacks(
     }
     out.append(&mut found);
     crate::load::project::unique_names(root, &mut out);
+    for stack in &mut out {
+        stack.scripts = crate::load::project::scripts_in(&stack.dir, listing);
+    }
     out
 }
 
 /// The environment folder a file belongs to.
 pub fn environment_of(file: &Path, config: &crate::config::Config) -> Option<PathBuf> {
-    with_options(config, crate::discover::Walk::default(), |options| {
+    with_options(config, |options| {
         crate::load::environment::environment_of(file, options)
     })
 }
@@ -387,7 +385,7 @@ pub fn load_tree_with<T: Send>(
             .par_iter()
             .map(|stack| {
                 let mut diags = Vec::new();
-                let env = environment(sources, &scope, &config, stack, given, &mut diags);
+                let env = environment(sources, &scope, &config, stack, &given.vars, &mut diags);
                 (each(env), diags)
             })
             .collect();

@@ -79,18 +79,19 @@ fn a_script_run_in_its_service_is_evaluated_once_with_its_environment() {
     );
 }
 
-/// An ignored seed script is not read, unless `--no-ignore` asks.
+/// A seed script an ignore file leaves out (here the tree's, above the
+/// environment's folder) is not read, unless `--no-ignore` asks.
 #[test]
 fn the_seed_walk_respects_ignore_files_and_no_ignore() {
     let dir = common::write_tree(&[
         ("prod/compose.yml", COMPOSE),
-        ("prod/.gitignore", "vendor/\n"),
+        (".gitignore", "vendor/\n"),
         (
             "prod/vendor/seed-vendor.sh",
             "curl -X POST http://ciam-hydra:4445/admin/clients -d '{\"client_id\": \"vendored\"}'\n",
         ),
     ]);
-    let root = dir.path().join("prod");
+    let root = dir.path();
     let ids = |extra: &[&str]| -> Vec<String> {
         let mut args = vec!["dump", root.to_str().unwrap_or(".")];
         args.extend_from_slice(extra);

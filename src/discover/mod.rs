@@ -15,6 +15,9 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Scope {
     root: PathBuf,
+    /// Folders made canonical so far: a run asks about many files of few
+    /// folders, and resolving a folder costs a `readlink` per component.
+    folders: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>>,
 }
 
 impl Scope {
@@ -28,16 +31,47 @@ impl Scope {
                 .parent()
                 .map_or_else(|| canonical.clone(), Path::to_path_buf)
         };
-        Ok(Scope { root })
+        Ok(Scope {
+            root,
+            folders: Default::default(),
+        })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// `path` with every link resolved, as `Path::canonicalize` gives it:
+    /// a file that is no link is its canonical folder's child, and folders
+    /// are resolved once.
+    fn canonical(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return path.canonicalize();
+        };
+        if folder.as_os_str().is_empty() || std::fs::symlink_metadata(path)?.is_symlink() {
+            return path.canonicalize();
+        }
+        let known = {
+            let folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+            folders.get(folder).cloned()
+        };
+        let resolved = match known {
+            Some(resolved) => resolved,
+            None => {
+                let resolved = folder.canonicalize().ok();
+                let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+                folders.insert(folder.to_path_buf(), resolved.clone());
+                resolved
+            }
+        };
+        resolved
+            .map(|f| f.join(name))
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
     /// Whether `path` (after resolving links) lies inside the root.
     pub fn contains(&self, path: &Path) -> bool {
-        match path.canonicalize() {
+        match self.canonical(path) {
             Ok(p) => p.starts_with(&self.root),
             Err(_) => {
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
@@ -236,21 +270,15 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj", ".bzr"];
 /// name order. Ignore files (the tree's and its parents') apply inside
 /// and outside a git repository.
 pub fn walker(root: &Path, walk: Walk) -> ignore::Walk {
-    build_walker(root, walk, true)
+    build_walker(root, walk)
 }
 
-/// [`walker`] for a folder inside a tree already walked: the ignore files
-/// above it were applied then, so they are not read (and compiled) again.
-pub fn walker_within(root: &Path, walk: Walk) -> ignore::Walk {
-    build_walker(root, walk, false)
-}
-
-fn build_walker(root: &Path, walk: Walk, parents: bool) -> ignore::Walk {
+fn build_walker(root: &Path, walk: Walk) -> ignore::Walk {
     let mut b = ignore::WalkBuilder::new(root);
     b.hidden(false)
         .follow_links(false)
         .require_git(false)
-        .parents(walk.ignore_files && parents)
+        .parents(walk.ignore_files)
         .ignore(walk.ignore_files)
         .git_ignore(walk.ignore_files)
         .git_exclude(walk.ignore_files)
@@ -325,14 +353,30 @@ pub struct Listing {
     pub configured: Vec<PathBuf>,
     /// Every Caddyfile, in path order.
     pub caddyfiles: Vec<PathBuf>,
+    /// Files that may be seed scripts run on their own (`*seed*.sh`, or
+    /// named by `is_script`), in path order.
+    pub scripts: Vec<PathBuf>,
     /// Folders the walk could not list (permission denied), with why:
     /// what they hold is unchecked, so a run must say so.
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
-/// Walks `root` once for its compose files, configured folders and
-/// Caddyfiles.
-pub fn list_tree(root: &Path, walk: Walk, is_environment: impl Fn(&Path) -> bool) -> Listing {
+/// Whether a file's name makes it a seed script: `*seed*.sh`.
+fn is_seed_name(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        n.contains("seed") && n.ends_with(".sh")
+    })
+}
+
+/// Walks `root` once for its compose files, configured folders,
+/// Caddyfiles and seed scripts (by name, or as `is_script` names them).
+pub fn list_tree(
+    root: &Path,
+    walk: Walk,
+    is_environment: impl Fn(&Path) -> bool,
+    is_script: impl Fn(&Path) -> bool,
+) -> Listing {
     let mut listing = Listing::default();
     for entry in walker(root, walk) {
         let entry = match entry {
@@ -358,6 +402,8 @@ pub fn list_tree(root: &Path, walk: Walk, is_environment: impl Fn(&Path) -> bool
         }
         if kind.is_file() && is_caddyfile_name(path) {
             listing.caddyfiles.push(path.to_path_buf());
+        } else if is_seed_name(path) || is_script(path) {
+            listing.scripts.push(path.to_path_buf());
         } else if is_compose_file(path) {
             listing.compose.push(path.to_path_buf());
         }
@@ -365,6 +411,7 @@ pub fn list_tree(root: &Path, walk: Walk, is_environment: impl Fn(&Path) -> bool
     listing.compose.sort();
     listing.configured.sort();
     listing.caddyfiles.sort();
+    listing.scripts.sort();
     listing.unreadable.sort();
     listing
 }
@@ -436,7 +483,7 @@ mod tests {
         write(root, "ci/.gitlab-ci.yml", "services:\n  - docker:dind\n");
         // A folder named like a compose file is no compose file.
         std::fs::create_dir_all(root.join("odd/compose.yml")).unwrap_or_else(|e| panic!("{e}"));
-        let listing = list_tree(root, Walk::default(), |d| d.ends_with("qa"));
+        let listing = list_tree(root, Walk::default(), |d| d.ends_with("qa"), |_| false);
         assert_eq!(
             rel(root, &listing.compose),
             [
@@ -473,7 +520,7 @@ mod tests {
         ] {
             write(root, file, "");
         }
-        let listing = list_tree(root, Walk::default(), |_| false);
+        let listing = list_tree(root, Walk::default(), |_| false, |_| false);
         assert_eq!(
             rel(root, &listing.compose),
             ["app/compose.yml", "prod/compose.yml"]
@@ -484,10 +531,16 @@ mod tests {
                 ignore_files: false,
             },
             |_| false,
+            |_| false,
         );
         assert_eq!(all.compose.len(), 5, "{:?}", all.compose);
         // A checked folder inside an ignored one is still checked.
-        let inside = list_tree(&root.join("target/tmp"), Walk::default(), |_| false);
+        let inside = list_tree(
+            &root.join("target/tmp"),
+            Walk::default(),
+            |_| false,
+            |_| false,
+        );
         assert_eq!(inside.compose.len(), 1, "{:?}", inside.compose);
     }
 

@@ -73,13 +73,8 @@ pub struct Loaded {
 pub struct Options<'a> {
     /// A folder the configuration names as an environment.
     pub is_environment: &'a (dyn Fn(&Path) -> bool + Sync),
-    /// A file the configuration names as a seed script (`None`: it names
-    /// none, so no path needs to be made canonical).
-    pub is_seed_script: Option<&'a (dyn Fn(&Path) -> bool + Sync)>,
     /// An `env_file` that must exist (a missing one is CFG001, not CFG002).
     pub required_env_file: &'a (dyn Fn(&Path) -> bool + Sync),
-    /// How the seed-script walk treats ignore files (`--no-ignore`).
-    pub walk: crate::discover::Walk,
 }
 
 /// Nothing configured: no folder or seed script named, no `env_file`
@@ -88,9 +83,7 @@ impl Default for Options<'_> {
     fn default() -> Self {
         Options {
             is_environment: &|_| false,
-            is_seed_script: None,
             required_env_file: &|_| false,
-            walk: crate::discover::Walk::default(),
         }
     }
 }
@@ -205,7 +198,15 @@ pub fn environment(
         diagnostics.append(&mut diags);
         site_list.extend(s);
     }
-    let oauth2_clients = seed_clients(sources, scope, options, dir, &services, &vars, diagnostics);
+    let oauth2_clients = seed_clients(
+        sources,
+        scope,
+        dir,
+        &stack.scripts,
+        &services,
+        &vars,
+        diagnostics,
+    );
     let init_sql = init_scripts(sources, scope, dir, &services, diagnostics);
     Loaded {
         sites: site_list,
@@ -348,13 +349,14 @@ fn mounted_scripts(service: &Service, dir: &Path, scope: &Scope) -> Vec<(PathBuf
 }
 
 /// Seed scripts, each evaluated once: in every service that runs it (with
-/// that service's environment), else on its own (`*seed*.sh` files of the
-/// folder, files that `isolint.toml` names) with the project variables.
+/// that service's environment), else on its own (the `found` ones: the
+/// `*seed*.sh` files the tree's walk found in the folder and the files
+/// `isolint.toml` names) with the project variables.
 fn seed_clients(
     sources: &SourceMap,
     scope: &Scope,
-    options: &Options,
     dir: &Path,
+    found: &[PathBuf],
     services: &[ServiceFacts],
     vars: &Vars,
     diagnostics: &mut Vec<Diagnostic>,
@@ -373,35 +375,10 @@ fn seed_clients(
     }
     let run_in_a_service: std::collections::HashSet<PathBuf> =
         scripts.iter().map(|s| canonical(&s.path)).collect();
-    // The folder's own files, not those of nested environments (folders
-    // below holding compose files), from one walk that respects ignore files.
-    let entries: Vec<ignore::DirEntry> = crate::discover::walker_within(dir, options.walk)
-        .filter_map(Result::ok)
-        .collect();
-    let is_file =
-        |e: &ignore::DirEntry| e.file_type().is_some_and(|t| t.is_file()) || e.path().is_file();
-    let nested: Vec<&Path> = entries
-        .iter()
-        .filter(|e| e.depth() > 1 && crate::discover::is_compose_name(e.path()) && is_file(e))
-        .filter_map(|e| e.path().parent())
-        .collect();
-    for entry in &entries {
-        let p = entry.path();
-        if nested.iter().any(|n| p.starts_with(n)) || !is_file(entry) {
-            continue;
-        }
-        let by_name = p.file_name().is_some_and(|n| {
-            let n = n.to_string_lossy();
-            n.contains("seed") && n.ends_with(".sh")
-        });
-        let configured = || {
-            options
-                .is_seed_script
-                .is_some_and(|named| p.canonicalize().is_ok_and(|c| named(&c)))
-        };
-        if (by_name || configured()) && !run_in_a_service.contains(&canonical(p)) {
+    for path in found {
+        if run_in_a_service.is_empty() || !run_in_a_service.contains(&canonical(path)) {
             scripts.push(Script {
-                path: p.to_path_buf(),
+                path: path.clone(),
                 vars: vars.clone(),
                 mount: None,
                 service: None,

@@ -46,6 +46,10 @@ pub struct Stack {
     /// Whether it is named after its folder (else after a file), which
     /// decides how a clashing name is made unique.
     pub by_folder: bool,
+    /// Seed scripts the tree's walk found in its folder (not in a folder
+    /// below that is an environment of its own): run on their own unless
+    /// a service mounts them.
+    pub scripts: Vec<PathBuf>,
 }
 
 fn file_name(path: &Path) -> String {
@@ -86,10 +90,15 @@ fn default_set(has: impl Fn(&str) -> Option<PathBuf>) -> Vec<PathBuf> {
 
 impl Stack {
     /// The stack compose runs in `dir` without `-f`: its default file and
-    /// override (none when the folder has no default file).
+    /// override (none when the folder has no default file), with the seed
+    /// scripts a walk of the folder finds.
     pub fn of_folder(dir: &Path) -> Stack {
         let files = default_set(|name| Some(dir.join(name)).filter(|p| p.is_file()));
-        Stack::of_folder_files(dir, files)
+        let mut stack = Stack::of_folder_files(dir, files);
+        let listing =
+            crate::discover::list_tree(dir, crate::discover::Walk::default(), |_| false, |_| false);
+        stack.scripts = scripts_in(dir, &listing);
+        stack
     }
 
     /// A stack named after its folder `dir`.
@@ -102,6 +111,7 @@ impl Stack {
             name,
             env_files: Vec::new(),
             by_folder: true,
+            scripts: Vec::new(),
         }
     }
 
@@ -122,6 +132,7 @@ impl Stack {
             profile_names,
             env_files: Vec::new(),
             by_folder: false,
+            scripts: Vec::new(),
         }
     }
 }
@@ -188,9 +199,12 @@ pub fn stacks(
         .iter()
         .flat_map(|s| s.files.iter().map(|f| canonical(f)))
         .collect();
+    // Files are made canonical only to compare them with claimed or
+    // referenced ones: a tree without either (the common case) needs none.
+    let is_claimed = |f: &Path| !claimed.is_empty() && claimed.contains(&canonical(f));
     let discovered = compose
         .iter()
-        .filter(|f| !claimed.contains(&canonical(f)))
+        .filter(|f| !is_claimed(f))
         .flat_map(|f| references(f, f.parent().unwrap_or(Path::new(""))));
     let configured_refs = sets
         .iter()
@@ -201,8 +215,7 @@ pub fn stacks(
         .collect();
     let mut by_folder: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for file in compose {
-        let key = canonical(file);
-        if referenced.contains(&key) {
+        if !referenced.is_empty() && referenced.contains(&canonical(file)) {
             continue;
         }
         if let Some(dir) = file.parent() {
@@ -223,10 +236,7 @@ pub fn stacks(
         // (`prod/compose.prod.yml` is `prod`); beside others (configured
         // sets' too), after itself.
         let alone = files.len() == 1;
-        let files: Vec<PathBuf> = files
-            .into_iter()
-            .filter(|f| !claimed.contains(&canonical(f)))
-            .collect();
+        let files: Vec<PathBuf> = files.into_iter().filter(|f| !is_claimed(f)).collect();
         let has = |name: &str| files.iter().find(|f| file_name(f) == name).cloned();
         let set = default_set(has);
         // An override that lost to another is read by no compose run.
@@ -258,11 +268,46 @@ pub fn stacks(
                 profile_names: std::iter::once(folder.clone()).chain(label).collect(),
                 env_files: Vec::new(),
                 by_folder: alone,
+                scripts: Vec::new(),
             });
         }
     }
     unique_names(root, &mut out);
     out
+}
+
+/// The seed scripts the walk found below `dir`, but for those in a
+/// folder below it that is an environment of its own (a compose file or
+/// a configured folder there). The listing is sorted, so what lies below
+/// a folder is one run of it.
+pub fn scripts_in(dir: &Path, listing: &crate::discover::Listing) -> Vec<PathBuf> {
+    let below = |list: &[PathBuf]| -> std::ops::Range<usize> {
+        let start = list.partition_point(|p| p.as_path() < dir);
+        let len = list.get(start..).map_or(0, |rest| {
+            rest.iter().take_while(|p| p.starts_with(dir)).count()
+        });
+        start..start + len
+    };
+    let nested: Vec<&Path> = [&listing.compose, &listing.configured]
+        .into_iter()
+        .flat_map(|list| list.get(below(list)).unwrap_or(&[]))
+        .map(|p| {
+            if listing.configured.contains(p) {
+                p.as_path()
+            } else {
+                p.parent().unwrap_or(p)
+            }
+        })
+        .filter(|n| *n != dir)
+        .collect();
+    listing
+        .scripts
+        .get(below(&listing.scripts))
+        .unwrap_or(&[])
+        .iter()
+        .filter(|s| !nested.iter().any(|n| s.starts_with(n)))
+        .cloned()
+        .collect()
 }
 
 /// Gives stacks that share a name the folder's path below `root` as
@@ -315,7 +360,12 @@ mod tests {
 
     /// (name, files relative to the root) of each stack.
     fn described(root: &Path, claimed: &[&str], configured: &[&str]) -> Vec<(String, Vec<String>)> {
-        let listing = crate::discover::list_tree(root, crate::discover::Walk::default(), |_| false);
+        let listing = crate::discover::list_tree(
+            root,
+            crate::discover::Walk::default(),
+            |_| false,
+            |_| false,
+        );
         let set: Vec<PathBuf> = claimed.iter().map(|c| root.join(c)).collect();
         let sets = [Stack::of_files("set".into(), set)];
         let configured: Vec<PathBuf> = configured.iter().map(|c| root.join(c)).collect();
