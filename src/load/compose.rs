@@ -564,9 +564,9 @@ fn include_entry(
         v.bind(&|name| project.vars.get(name).cloned());
         v.text()
     };
-    let mut refuse = |span: Span, message: String| {
+    let mut refuse = |span: Span, message: String, label: &str| {
         out.diagnostics
-            .push(Diagnostic::parse_error(span, message).with_label("compose stops here"));
+            .push(Diagnostic::parse_error(span, message).with_label(label));
         None
     };
     let mut files = Vec::new();
@@ -581,18 +581,21 @@ fn include_entry(
             return refuse(
                 node.span,
                 format!("include {rel} includes itself (a cycle)"),
+                "this include closes the cycle",
             );
         }
         if chain.len() >= MAX_DEPTH {
             return refuse(
                 node.span,
                 format!("include {rel} is nested more than {MAX_DEPTH} deep"),
+                "this include",
             );
         }
         if path.exists() && !scope.contains(&path) {
             return refuse(
                 node.span,
                 format!("include {rel} is outside the checked tree; isolint does not read it"),
+                "this include",
             );
         }
         files.push((path, node.span));
@@ -615,7 +618,11 @@ fn include_entry(
         let Some(rel) = text_of(node) else { continue };
         let path = crate::discover::normalize(&project.dir.join(&rel));
         if !path.is_file() {
-            return refuse(node.span, format!("include env_file {rel} does not exist"));
+            return refuse(
+                node.span,
+                format!("include env_file {rel} does not exist"),
+                "compose stops here",
+            );
         }
         env_files.push(path);
     }
