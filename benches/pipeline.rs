@@ -110,7 +110,7 @@ fn bench(c: &mut Criterion) {
     let policy = isolint::model::policy::Policy::default();
     group.throughput(Throughput::Elements(1));
     group.bench_function("rules", |b| {
-        b.iter(|| black_box(isolint::rules::run(&built[0], &policy, &[]).len()))
+        b.iter(|| black_box(isolint::rules::Registry::default().run(&built[0], &policy).len()))
     });
     group.finish();
 
@@ -129,7 +129,7 @@ fn bench(c: &mut Criterion) {
             };
             let sources = SourceMap::new();
             let found = isolint::check::findings(&sources, &request);
-            black_box(found.map(|f| f.len()).unwrap_or(usize::MAX))
+            black_box(found.map(|f| f.diagnostics.len()).unwrap_or(usize::MAX))
         })
     });
     group.finish();

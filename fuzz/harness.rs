@@ -187,9 +187,14 @@ pub fn pipeline(data: &[u8]) {
     let drawn = isolint::check::findings_and(&sources, &request, |env, config| {
         graph::build(env, &config.policy.domains)
     });
-    if let Ok((found, mut graphs)) = drawn {
+    if let Ok(isolint::check::Checked {
+        diagnostics: found,
+        kept: mut graphs,
+        rules,
+    }) = drawn
+    {
         let _ = isolint::report::json::render(&sources, &found);
-        let _ = isolint::report::sarif::render(&sources, &found, 1);
+        let _ = isolint::report::sarif::render(&sources, &found, &rules, 1);
         // The SVG's layout (dagre) costs most of a run here; the unit
         // tests' property test lays out random graphs instead.
         for g in &mut graphs {

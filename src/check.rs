@@ -42,9 +42,20 @@ pub struct Request<'a> {
     pub ignore: &'a [String],
 }
 
-/// The findings of a run, sorted and without repeats.
-pub fn findings(sources: &SourceMap, request: &Request) -> Result<Vec<Diagnostic>, Fatal> {
-    findings_and(sources, request, |_, _| ()).map(|(found, _)| found)
+/// What a run found.
+pub struct Checked<T = ()> {
+    /// The findings, sorted and without repeats.
+    pub diagnostics: Vec<Diagnostic>,
+    /// What the caller kept of each environment ([`findings_and`]).
+    pub kept: Vec<T>,
+    /// Every rule the run knew, built-in and the users', in code order
+    /// (a report that lists rules, SARIF, lists these).
+    pub rules: Vec<crate::rules::RuleMeta>,
+}
+
+/// The findings of a run.
+pub fn findings(sources: &SourceMap, request: &Request) -> Result<Checked, Fatal> {
+    findings_and(sources, request, |_, _| ())
 }
 
 /// [`findings`], and what `keep` takes of each environment (with its
@@ -54,7 +65,7 @@ pub fn findings_and<T: Send>(
     sources: &SourceMap,
     request: &Request,
     keep: impl Fn(&Environment, &crate::config::Config) -> T + Sync,
-) -> Result<(Vec<Diagnostic>, Vec<T>), Fatal> {
+) -> Result<Checked<T>, Fatal> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut kept = Vec::new();
     let mut configs = Configs::default();
@@ -63,10 +74,7 @@ pub fn findings_and<T: Send>(
         // Each environment is checked as soon as it is built, in
         // parallel, and only its findings are kept.
         let loaded = load_tree_with(sources, path, request.given, config.clone(), |env| {
-            (
-                crate::rules::run(&env, &config.policy, &config.rules),
-                keep(&env, &config),
-            )
+            (config.rules.run(&env, &config.policy), keep(&env, &config))
         })?;
         diagnostics.extend(loaded.diagnostics);
         for (found, k) in loaded.environments {
@@ -75,9 +83,12 @@ pub fn findings_and<T: Send>(
         }
     }
     // The command line's codes are checked once the files' rules are known.
+    let registries = configs.registries();
     for code in request.select.iter().chain(request.ignore) {
-        if !crate::rules::is_selector(code) {
-            let hint = crate::rules::suggest_code(code)
+        if !registries.iter().any(|r| r.is_selector(code)) {
+            let hint = registries
+                .iter()
+                .find_map(|r| r.suggest_code(code))
                 .map(|c| format!("; did you mean `{c}`?"))
                 .unwrap_or_default();
             return Err(Fatal(format!(
@@ -109,7 +120,14 @@ pub fn findings_and<T: Send>(
     });
     report::sort(sources, &mut diagnostics);
     report::dedup(sources, &mut diagnostics);
-    Ok((diagnostics, kept))
+    let mut rules: Vec<crate::rules::RuleMeta> = registries.iter().flat_map(|r| r.all()).collect();
+    rules.sort_by_key(|r| r.code);
+    rules.dedup_by_key(|r| r.code);
+    Ok(Checked {
+        diagnostics,
+        kept,
+        rules,
+    })
 }
 
 /// Reads one stack and builds its model, with what the configuration
@@ -301,6 +319,15 @@ impl Configs {
         Ok(config)
     }
 
+    /// The rules of every configuration read (the built-in ones alone
+    /// when none was).
+    fn registries(&self) -> Vec<&crate::rules::Registry> {
+        match self.loaded.as_slice() {
+            [] => vec![&self.default.rules],
+            loaded => loaded.iter().map(|(_, c)| &c.rules).collect(),
+        }
+    }
+
     /// The configuration a file's findings follow: the one whose folder
     /// holds it most closely.
     fn owner(&self, file: &Path) -> &crate::config::Config {
@@ -428,9 +455,9 @@ mod tests {
 
     /// A CFG001 whose file is `path`.
     fn reported(sources: &SourceMap, diagnostics: &[Diagnostic], path: &Path) -> bool {
-        diagnostics
-            .iter()
-            .any(|d| d.code == crate::rules::CFG001 && sources.path(d.primary.span.file) == path)
+        diagnostics.iter().any(|d| {
+            d.code == crate::diag::PARSE_ERROR.code && sources.path(d.primary.span.file) == path
+        })
     }
 
     /// Files listed by the walk but deleted before they are read (another

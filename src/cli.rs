@@ -175,10 +175,10 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Explain { rule, config } => {
-            user_rules(config.as_deref()).and_then(|()| explain(&rule))
+            registry(config.as_deref()).and_then(|r| explain(&r, &rule))
         }
         Command::Rules { format, config } => {
-            user_rules(config.as_deref()).and_then(|()| rules(format))
+            registry(config.as_deref()).and_then(|r| rules(&r, format))
         }
         Command::Dump(args) => dump(&args),
         Command::Graph(args) => graph(&args),
@@ -270,7 +270,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         }
         None => args.paths.clone(),
     };
-    let diagnostics = crate::check::findings(
+    let checked = crate::check::findings(
         &sources,
         &crate::check::Request {
             paths,
@@ -280,7 +280,8 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             ignore: &args.ignore,
         },
     )?;
-    let failed = crate::check::failed(&diagnostics);
+    let diagnostics = &checked.diagnostics;
+    let failed = crate::check::failed(diagnostics);
     let text = match args.format {
         Format::Pretty => {
             let color = match args.color {
@@ -290,7 +291,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            let mut text = report::pretty::render(&sources, &diagnostics, color);
+            let mut text = report::pretty::render(&sources, diagnostics, color);
             let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
             text.push_str(&format!(
                 "{} finding(s): {} error(s), {} warning(s), {} info(s); {} file(s) read\n",
@@ -302,10 +303,12 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             ));
             text
         }
-        Format::Concise => report::concise::render(&sources, &diagnostics),
-        Format::Json => report::json::render(&sources, &diagnostics),
-        Format::Sarif => report::sarif::render(&sources, &diagnostics, i32::from(failed)),
-        Format::Github => report::github::render(&sources, &diagnostics),
+        Format::Concise => report::concise::render(&sources, diagnostics),
+        Format::Json => report::json::render(&sources, diagnostics),
+        Format::Sarif => {
+            report::sarif::render(&sources, diagnostics, &checked.rules, i32::from(failed))
+        }
+        Format::Github => report::github::render(&sources, diagnostics),
     };
     write_stdout(&text)?;
     Ok(if failed {
@@ -315,30 +318,32 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
     })
 }
 
-/// Loads the configuration found from here (or given), which makes the
-/// user's rules known to `rules` and `explain`.
-fn user_rules(config: Option<&Path>) -> Result<(), Fatal> {
+/// The rules of the configuration found from here (or given): the
+/// built-in ones and the user's, for `rules` and `explain`.
+fn registry(config: Option<&Path>) -> Result<crate::rules::Registry, Fatal> {
     let sources = SourceMap::new();
     Configs::default()
         .for_path(&sources, Path::new("."), config)
-        .map(|_| ())
+        .map(|c| c.rules)
 }
 
-fn explain(rule: &str) -> Result<ExitCode, Fatal> {
-    let meta = crate::rules::find(rule)
+fn explain(registry: &crate::rules::Registry, rule: &str) -> Result<ExitCode, Fatal> {
+    let meta = registry
+        .find(rule)
         .ok_or_else(|| Fatal(format!("unknown rule '{rule}' (see `isolint rules`)")))?;
-    write_stdout(meta.doc)?;
+    write_stdout(&meta.document())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn rules(format: ListFormat) -> Result<ExitCode, Fatal> {
+fn rules(registry: &crate::rules::Registry, format: ListFormat) -> Result<ExitCode, Fatal> {
     let text = match format {
         ListFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&crate::rules::all())?;
+            let mut t = serde_json::to_string_pretty(&registry.all())?;
             t.push('\n');
             t
         }
-        ListFormat::Text => crate::rules::all()
+        ListFormat::Text => registry
+            .all()
             .iter()
             .map(|r| {
                 format!(
@@ -361,7 +366,11 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
     use crate::report::graph;
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
-    let (mut findings, graphs) = crate::check::findings_and(
+    let crate::check::Checked {
+        diagnostics: mut findings,
+        kept: graphs,
+        ..
+    } = crate::check::findings_and(
         &sources,
         &crate::check::Request {
             paths: args.paths.clone(),

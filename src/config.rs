@@ -367,8 +367,9 @@ pub struct Config {
     /// Domains, shared components and exceptions (design.md's unless
     /// configured).
     pub policy: crate::model::policy::Policy,
-    /// The user's declarative rules.
-    pub rules: Vec<crate::rules::declarative::Declarative>,
+    /// The rules of a run under this file: the built-in ones and the
+    /// user's.
+    pub rules: crate::rules::Registry,
 }
 
 impl Config {
@@ -377,7 +378,7 @@ impl Config {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let rel = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
         self.per_path.iter().any(|(set, codes)| {
-            set.is_match(rel) && codes.iter().any(|c| crate::rules::selects(c, code))
+            set.is_match(rel) && codes.iter().any(|c| self.rules.selects(c, code))
         })
     }
 
@@ -388,7 +389,7 @@ impl Config {
         let find = |p: Option<&str>| {
             self.overrides
                 .iter()
-                .filter(|(op, c, _)| op.as_deref() == p && crate::rules::selects(c, code))
+                .filter(|(op, c, _)| op.as_deref() == p && self.rules.selects(c, code))
                 .max_by_key(|(_, c, _)| {
                     if c.eq_ignore_ascii_case("ALL") {
                         0
@@ -405,7 +406,7 @@ impl Config {
     /// then the command line's on top, like ruff's layers (a `--select`
     /// starts the selection over, an `--ignore` removes from it).
     pub fn selected(&self, code: &str, select: &[String], ignore: &[String]) -> bool {
-        let any = |list: &[String]| list.iter().any(|s| crate::rules::selects(s, code));
+        let any = |list: &[String]| list.iter().any(|s| self.rules.selects(s, code));
         let by_file = (self.select.is_empty() || any(&self.select)) && !any(&self.ignore);
         let base = if select.is_empty() {
             by_file
@@ -741,7 +742,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         let mut more = crate::rules::declarative::load_folder(sources, &path, &rules)?;
         rules.append(&mut more);
     }
-    crate::rules::register(&rules);
+    let rules = crate::rules::Registry::new(rules);
     // Codes are checked once the user's rules are known.
     let per_path_codes = raw.per_path_ignores.values().flatten();
     let severity_codes = raw.severity.iter().flat_map(|(key, value)| match value {
@@ -755,7 +756,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         .chain(per_path_codes)
         .chain(severity_codes)
     {
-        if !crate::rules::is_selector(code.get_ref()) {
+        if !rules.is_selector(code.get_ref()) {
             let mut d = Diagnostic::parse_error(
                 span_of(id, &text, code),
                 format!(
@@ -763,7 +764,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
                     code.get_ref()
                 ),
             );
-            if let Some(near) = crate::rules::suggest_code(code.get_ref()) {
+            if let Some(near) = rules.suggest_code(code.get_ref()) {
                 d = d.with_help(format!("did you mean `{near}`?"));
             }
             return Err(d);

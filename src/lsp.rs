@@ -124,7 +124,9 @@ fn to_lsp(sources: &SourceMap, d: &Diagnostic) -> lsp::Diagnostic {
             Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
         }),
         code: Some(lsp::NumberOrString::String(d.code.to_string())),
-        code_description: crate::rules::doc_url(d.code)
+        code_description: crate::rules::Registry::default()
+            .find(d.code)
+            .and_then(|r| r.doc_url())
             .and_then(|u| lsp::Uri::from_str(&u).ok())
             .map(|href| lsp::CodeDescription { href }),
         source: Some("isolint".to_string()),
@@ -244,7 +246,7 @@ impl Server<'_> {
             ignore: &[],
         };
         let diagnostics = match crate::check::findings(&sources, &request) {
-            Ok(d) => d,
+            Ok(checked) => checked.diagnostics,
             Err(fatal) => return self.fail(&fatal),
         };
         let mut now: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();

@@ -79,7 +79,7 @@ fn sarif_is_valid_and_complete() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    assert_eq!(rules.len(), isolint::rules::all().len());
+    assert_eq!(rules.len(), isolint::rules::Registry::default().all().len());
     for r in &rules {
         assert!(
             r["help"]["markdown"]

@@ -50,9 +50,10 @@ fn codes_for(files: &[(String, String)]) -> Vec<String> {
 
 #[test]
 fn every_document_has_examples_that_run() {
-    for rule in isolint::rules::all() {
-        let bad = section_files(rule.doc, "Bad");
-        let good = section_files(rule.doc, "Good");
+    for rule in isolint::rules::Registry::default().all() {
+        let doc = rule.document();
+        let bad = section_files(&doc, "Bad");
+        let good = section_files(&doc, "Good");
         assert!(!bad.is_empty(), "{}: no runnable Bad example", rule.code);
         assert!(!good.is_empty(), "{}: no runnable Good example", rule.code);
         let found = codes_for(&bad);

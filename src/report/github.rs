@@ -27,7 +27,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             Severity::Info => "notice",
         };
         let pos = sources.position(d.primary.span);
-        let title = format!("{} {}", d.code, crate::rules::name_of(d.code));
+        let title = format!("{} {}", d.code, d.name);
         let mut message = d.message.clone();
         for r in &d.related {
             let p = sources.position(r.span);

@@ -85,7 +85,7 @@ pub fn report(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Report {
             let pos = sources.position(d.primary.span);
             Finding {
                 code: d.code.to_string(),
-                name: crate::rules::name_of(d.code).to_string(),
+                name: d.name.to_string(),
                 severity: d.severity.into(),
                 message: d.message.clone(),
                 environment: d.environment.clone(),

@@ -169,12 +169,7 @@ fn build(files: &Files, d: &Diagnostic) -> Rendered {
     }
     Rendered {
         message: wrapped(&d.message, 4),
-        code: Some(format!(
-            "{}[{}]: {}",
-            d.severity.as_str(),
-            d.code,
-            crate::rules::name_of(d.code)
-        )),
+        code: Some(format!("{}[{}]: {}", d.severity.as_str(), d.code, d.name)),
         severity: severity(d.severity),
         source: files.named(d.primary.span),
         labels,
@@ -187,7 +182,7 @@ fn build(files: &Files, d: &Diagnostic) -> Rendered {
 /// or a quote, nothing a secret is made of): it is shown as written even
 /// inside a masked value, so the reader sees what is wrong.
 fn syntax_token(sources: &SourceMap, d: &Diagnostic) -> Option<Span> {
-    if d.code != crate::rules::CFG001 {
+    if d.code != crate::diag::PARSE_ERROR.code {
         return None;
     }
     let span = d.primary.span;

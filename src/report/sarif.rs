@@ -102,8 +102,15 @@ fn fingerprint(sources: &SourceMap, d: &Diagnostic, seen: &mut BTreeMap<String, 
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -> String {
-    let all = crate::rules::all();
+/// The run as SARIF; `rules` are every rule the run knew, listed as
+/// the tool's.
+pub fn render(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    rules: &[crate::rules::RuleMeta],
+    exit_code: i32,
+) -> String {
+    let all = rules;
     let rules: Vec<sarif::ReportingDescriptor> = all
         .iter()
         .map(|r| {
@@ -114,14 +121,15 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], exit_code: i32) -
                     _ => "note",
                 }))
                 .build();
+            let doc = r.document();
             let help = sarif::MultiformatMessageString::builder()
-                .text(r.doc)
-                .markdown(r.doc)
+                .text(&doc)
+                .markdown(&doc)
                 .build();
             let short = sarif::MultiformatMessageString::builder()
                 .text(r.summary)
                 .build();
-            match crate::rules::doc_url(r.code) {
+            match r.doc_url() {
                 Some(uri) => sarif::ReportingDescriptor::builder()
                     .id(r.code)
                     .name(r.name)

@@ -1,27 +1,29 @@
-//! Rules: the registry of codes with their metadata and documentation.
+//! Rules: one file per compiled rule, named by what it checks, each with
+//! its one declaration ([`RuleMeta`]: code, name, severity, profiles,
+//! summary) and its document's body in the top-level `rules/` folder;
+//! the [`Registry`] of one run.
 //!
 //! Codes are a public interface (suppressions, SARIF, tests depend on
-//! them); each rule has a document in the top-level `rules/` folder that
-//! `isolint explain` prints.
+//! them); file names are not.
 
-mod cfg002;
+mod crossed_config;
+mod crossed_service_url;
+mod crossed_upstream;
 pub mod declarative;
-mod iso001;
-pub(crate) mod iso002;
-mod iso003;
-mod iso004;
-mod iso005;
-mod iso006;
-mod iso007;
-mod iso008;
-mod iso009;
+mod duplicate_oauth2_client;
+pub(crate) mod parent_cookie_domain;
+mod port_plan;
+mod shared_database;
+mod shared_db_credentials;
+mod shared_secret;
 pub mod suppress;
+mod unresolved;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::model::Environment;
 use crate::model::domain::Domains;
 
-pub use crate::diag::codes::*;
+pub use crate::diag::{Doc, RuleMeta};
 
 /// What a rule sees: one environment, the platform's domains, and what
 /// the boundary allows (shared components, exceptions).
@@ -51,32 +53,98 @@ impl Context<'_> {
 }
 
 /// A check over the model. Adding a rule is one file implementing this
-/// (with its metadata), one line in [`checks`] and its document; a
+/// (with its declaration), one line in [`COMPILED`] and its document; a
 /// declarative rule is one `rules/*.yml` file and its document.
 pub trait Rule: Sync {
     fn meta(&self) -> RuleMeta;
     fn check(&self, ctx: &Context) -> Vec<Diagnostic>;
 }
 
-/// Every built-in rule that checks the model: the compiled ones, then
-/// the declarative ones of `rules/*.yml`.
-pub fn checks() -> Vec<&'static dyn Rule> {
-    let compiled: Vec<&'static dyn Rule> = vec![
-        &cfg002::Unresolved,
-        &iso001::SharedDatabase,
-        &iso002::ParentCookieDomain,
-        &iso003::CrossedUpstream,
-        &iso004::DuplicateOAuth2Client,
-        &iso005::CrossedServiceUrl,
-        &iso006::SharedSecret,
-        &iso007::CrossedConfig,
-        &iso008::SharedDbCredentials,
-        &iso009::PortPlan,
-    ];
-    compiled
-        .into_iter()
-        .chain(declarative::builtin().iter().map(|r| r as &dyn Rule))
-        .collect()
+/// The compiled rules that check the model.
+const COMPILED: &[&dyn Rule] = &[
+    &unresolved::Unresolved,
+    &shared_database::SharedDatabase,
+    &parent_cookie_domain::ParentCookieDomain,
+    &crossed_upstream::CrossedUpstream,
+    &duplicate_oauth2_client::DuplicateOAuth2Client,
+    &crossed_service_url::CrossedServiceUrl,
+    &shared_secret::SharedSecret,
+    &crossed_config::CrossedConfig,
+    &shared_db_credentials::SharedDbCredentials,
+    &port_plan::PortPlan,
+];
+
+/// Codes the pipeline itself reports (parse errors, suppressions), not
+/// checks over the model.
+const PIPELINE: &[RuleMeta] = &[crate::diag::PARSE_ERROR, suppress::RULE];
+
+/// The rules of one run: the built-in ones and the user's (from the
+/// folders `isolint.toml` names). A value, owned by whoever runs the
+/// check: the language server builds a new one whenever the
+/// configuration is read again, so an edited rule is never stale.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    user: Vec<declarative::Declarative>,
+}
+
+impl Registry {
+    /// The built-in rules and the user's `rules`.
+    pub fn new(user: Vec<declarative::Declarative>) -> Registry {
+        Registry { user }
+    }
+
+    /// Every rule that checks the model: the compiled ones, the built-in
+    /// declarative ones of `rules/*.yml`, then the user's.
+    pub fn checks(&self) -> impl Iterator<Item = &dyn Rule> {
+        COMPILED
+            .iter()
+            .copied()
+            .chain(declarative::builtin().iter().map(|r| r as &dyn Rule))
+            .chain(self.user.iter().map(|r| r as &dyn Rule))
+    }
+
+    /// Every rule, in code order.
+    pub fn all(&self) -> Vec<RuleMeta> {
+        let mut out: Vec<RuleMeta> = PIPELINE.to_vec();
+        out.extend(self.checks().map(|r| r.meta()));
+        out.sort_by_key(|r| r.code);
+        out
+    }
+
+    /// Looks a rule up by code (`CFG001`, any case) or name (`parse-error`).
+    pub fn find(&self, code_or_name: &str) -> Option<RuleMeta> {
+        self.all()
+            .into_iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    }
+
+    /// Whether `selector` picks `code`: the code itself, the rule's name, a
+    /// prefix of codes (`ISO`, `SEC00`) or `ALL`, like ruff's selectors.
+    pub fn selects(&self, selector: &str, code: &str) -> bool {
+        let upper = selector.to_ascii_uppercase();
+        if upper == "ALL" || code.starts_with(&upper) {
+            return true;
+        }
+        // Names are lower-case words with dashes; codes never are.
+        selector.contains('-') && self.find(code).is_some_and(|r| r.name == selector)
+    }
+
+    /// Whether `selector` picks at least one known rule.
+    pub fn is_selector(&self, selector: &str) -> bool {
+        !selector.is_empty() && self.all().iter().any(|r| self.selects(selector, r.code))
+    }
+
+    /// For a "did you mean": the known code closest to an unknown one.
+    pub fn suggest_code(&self, code: &str) -> Option<&'static str> {
+        let all = self.all();
+        let codes: Vec<&'static str> = all.iter().map(|r| r.code).collect();
+        crate::diag::closest(code, &codes)
+    }
+
+    /// Runs every rule over one environment.
+    pub fn run(&self, env: &Environment, policy: &crate::model::policy::Policy) -> Vec<Diagnostic> {
+        run(self.checks(), env, policy)
+    }
 }
 
 /// "a CIAM", "an IAM": the article for a domain name read as letters.
@@ -150,28 +218,28 @@ pub(crate) mod testing {
     }
 }
 
-/// Runs every built-in rule and the user's declarative ones over one
-/// environment.
-pub fn run(
+/// Runs `rules` over one environment: each in the profiles it declares,
+/// isolation rules only where there is a boundary, one finding per fact.
+fn run<'r>(
+    rules: impl Iterator<Item = &'r dyn Rule>,
     env: &Environment,
     policy: &crate::model::policy::Policy,
-    user: &[declarative::Declarative],
 ) -> Vec<Diagnostic> {
     let ctx = Context {
         env,
         domains: &policy.domains,
         policy,
     };
-    let mut out: Vec<Diagnostic> = checks()
-        .into_iter()
-        .chain(user.iter().map(|r| r as &dyn Rule))
+    let profile = env.profile.map(crate::model::Profile::as_str);
+    let mut out: Vec<Diagnostic> = rules
+        .filter(|r| r.meta().applies_to(profile))
         .flat_map(|r| r.check(&ctx))
         .collect();
     // No second stack, nothing to cross: isolation findings need a
     // boundary (`dump` says why there is none).
     // So does CFG002, which says what an isolation rule would need.
     if !env.resolved(&policy.domains).boundary.exists() {
-        out.retain(|d| !d.code.starts_with("ISO") && d.code != CFG002);
+        out.retain(|d| !d.code.starts_with("ISO") && d.code != crate::diag::UNRESOLVED.code);
     }
     merge_same_fact(&mut out);
     for d in &mut out {
@@ -324,102 +392,6 @@ fn merge_same_fact(out: &mut Vec<Diagnostic>) {
     *out = merged.into_iter().map(|m| m.d).collect();
 }
 
-/// What `isolint rules` and `explain` show for a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-    #[serde(skip)]
-    pub doc: &'static str,
-}
-
-/// Codes the pipeline itself reports (parse errors, suppressions), not
-/// checks over the model; those carry their metadata (see [`all`]).
-pub const PIPELINE_RULES: &[RuleMeta] = &[
-    RuleMeta {
-        code: CFG001,
-        name: "parse-error",
-        severity: Severity::Error,
-        summary: "a file cannot be parsed, or an import cannot be followed",
-        doc: include_str!("../../rules/CFG001.md"),
-    },
-    RuleMeta {
-        code: CFG003,
-        name: "unused-suppression",
-        severity: Severity::Warning,
-        summary: "an `# isolint: ignore[...]` comment matches no finding, or gives no reason",
-        doc: include_str!("../../rules/CFG003.md"),
-    },
-];
-
-/// The user's declarative rules loaded in this run, so that reports and
-/// lookups know their names like any other rule's.
-static USER_RULES: std::sync::RwLock<Vec<RuleMeta>> = std::sync::RwLock::new(Vec::new());
-
-/// Makes the user's rules known to [`find`], [`all`] and the reports.
-pub fn register(rules: &[declarative::Declarative]) {
-    let mut known = USER_RULES.write().unwrap_or_else(|e| e.into_inner());
-    for r in rules {
-        if !known.iter().any(|k| k.code == r.meta.code) {
-            known.push(r.meta);
-        }
-    }
-}
-
-/// Every rule: compiled, built-in declarative and the user's, in code
-/// order.
-pub fn all() -> Vec<RuleMeta> {
-    let mut out: Vec<RuleMeta> = PIPELINE_RULES.to_vec();
-    out.extend(checks().iter().map(|r| r.meta()));
-    out.extend(USER_RULES.read().unwrap_or_else(|e| e.into_inner()).iter());
-    out.sort_by_key(|r| r.code);
-    out
-}
-
-/// Looks a rule up by code (`CFG001`, any case) or name (`parse-error`).
-pub fn find(code_or_name: &str) -> Option<RuleMeta> {
-    all()
-        .into_iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
-}
-
-/// Whether `selector` picks `code`: the code itself, the rule's name, a
-/// prefix of codes (`ISO`, `SEC00`) or `ALL`, like ruff's selectors.
-pub fn selects(selector: &str, code: &str) -> bool {
-    let upper = selector.to_ascii_uppercase();
-    if upper == "ALL" || code.starts_with(&upper) {
-        return true;
-    }
-    // Names are lower-case words with dashes; codes never are.
-    selector.contains('-') && find(code).is_some_and(|r| r.name == selector)
-}
-
-/// Whether `selector` picks at least one known rule.
-pub fn is_selector(selector: &str) -> bool {
-    !selector.is_empty() && all().iter().any(|r| selects(selector, r.code))
-}
-
-/// For a "did you mean": the known code closest to an unknown one.
-pub fn suggest_code(code: &str) -> Option<&'static str> {
-    let all = all();
-    let codes: Vec<&'static str> = all.iter().map(|r| r.code).collect();
-    crate::diag::closest(code, &codes)
-}
-
-/// The online document of a built-in rule (users' rules have none).
-pub fn doc_url(code: &str) -> Option<String> {
-    let builtin = PIPELINE_RULES.iter().any(|r| r.code == code)
-        || checks().iter().any(|r| r.meta().code == code);
-    builtin.then(|| format!("{}/blob/main/rules/{code}.md", env!("CARGO_PKG_REPOSITORY")))
-}
-
-/// The rule's name for a code (`""` for an unknown code).
-pub fn name_of(code: &str) -> &'static str {
-    find(code).map_or("", |r| r.name)
-}
-
 /// Rule codes and texts read from rule files live as long as the process
 /// (a finding's code is `&'static str`): each distinct text is stored once.
 pub(crate) fn intern(text: &str) -> &'static str {
@@ -439,29 +411,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_rule_has_a_document_that_names_it() {
-        for rule in all() {
-            assert!(
-                rule.doc.contains(rule.code),
-                "{} doc lacks its code",
-                rule.code
-            );
-            assert!(
-                rule.doc.contains(rule.name),
-                "{} doc lacks its name",
-                rule.code
-            );
-        }
-        assert_eq!(find("parse-error").map(|r| r.code), Some(CFG001));
-        assert_eq!(find("cfg001").map(|r| r.name), Some("parse-error"));
-        assert_eq!(find("dev-mode").map(|r| r.code), Some("SEC004"));
-        for check in checks() {
-            assert!(
-                find(check.meta().code).is_some(),
-                "{} has no metadata",
-                check.meta().code
-            );
-        }
+    fn rules_are_found_by_code_or_name() {
+        let rules = Registry::default();
+        assert_eq!(rules.find("parse-error").map(|r| r.code), Some("CFG001"));
+        assert_eq!(rules.find("cfg001").map(|r| r.name), Some("parse-error"));
+        assert_eq!(rules.find("dev-mode").map(|r| r.code), Some("SEC004"));
+        let codes: Vec<&str> = rules.all().iter().map(|r| r.code).collect();
+        let mut unique = codes.clone();
+        unique.dedup();
+        assert_eq!(codes, unique, "two rules share a code");
     }
 
     fn merged(messages: &[&str]) -> Vec<String> {
@@ -469,8 +427,9 @@ mod tests {
         let mut out: Vec<Diagnostic> = messages
             .iter()
             .map(|m| Diagnostic {
-                code: ISO005,
-                severity: Severity::Error,
+                code: "ISO005",
+                name: "crossed-service-url",
+                severity: crate::diag::Severity::Error,
                 message: m.to_string(),
                 primary: crate::diag::Label::new(span, "here"),
                 related: Vec::new(),
@@ -519,6 +478,9 @@ mod tests {
 
     #[test]
     fn selectors_are_codes_names_prefixes_or_all() {
+        let rules = Registry::default();
+        let selects = |s: &str, c: &str| rules.selects(s, c);
+        let is_selector = |s: &str| rules.is_selector(s);
         assert!(selects("ISO003", "ISO003"));
         assert!(selects("iso", "ISO003"));
         assert!(selects("crossed-upstream", "ISO003"));

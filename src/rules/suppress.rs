@@ -4,9 +4,18 @@
 //! required; a suppression without one does not apply, and one that
 //! matches nothing is reported (CFG003), so stale ones do not pile up.
 
-use super::CFG003;
-use crate::diag::{Diagnostic, Label, Severity};
+use crate::diag::{Diagnostic, Doc, RuleMeta, Severity};
 use crate::syntax::source::{FileId, SourceMap, Span};
+
+/// CFG003's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "CFG003",
+    name: "unused-suppression",
+    severity: Severity::Warning,
+    profiles: &[],
+    summary: "an `# isolint: ignore[...]` comment matches no finding, or gives no reason",
+    doc: Doc::Body(include_str!("../../rules/CFG003.md")),
+};
 
 const MARKER: &str = "isolint: ignore[";
 
@@ -101,24 +110,20 @@ pub fn apply(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 fn report(span: Span, message: &str) -> Diagnostic {
-    Diagnostic {
-        code: CFG003,
-        environment: None,
-        severity: Severity::Warning,
-        message: message.to_string(),
-        primary: Label::new(span, "suppression"),
-        related: Vec::new(),
-        help: Some("remove the comment, or fix its codes and reason".into()),
-    }
+    RULE.finding(span, "suppression", message)
+        .with_help("remove the comment, or fix its codes and reason")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::diag::Label;
+
     fn diag(span: Span, code: &'static str) -> Diagnostic {
         Diagnostic {
             code,
+            name: "",
             environment: None,
             severity: Severity::Error,
             message: String::new(),

@@ -204,7 +204,7 @@ impl Graph {
             }
             if let Some((&from, rest)) = joined.split_first() {
                 for &to in rest {
-                    self.finding_edge(from, to, d.code, d.severity);
+                    self.finding_edge(from, to, d);
                 }
             }
         }
@@ -220,8 +220,8 @@ impl Graph {
             .any(|a| spans.iter().any(|f| overlaps(sources, a.span, *f)))
     }
 
-    fn finding_edge(&mut self, from: usize, to: usize, code: &'static str, severity: Severity) {
-        let label = crate::rules::name_of(code).to_string();
+    fn finding_edge(&mut self, from: usize, to: usize, d: &Diagnostic) {
+        let (code, severity, label) = (d.code, d.severity, d.name.to_string());
         if let Some(e) = self
             .edges
             .iter_mut()
@@ -868,7 +868,12 @@ mod tests {
                     }
                     g.edge(from, to, "e", Vec::new());
                     if red {
-                        g.finding_edge(to, from, "ISO001", Severity::Error);
+                        let span = crate::syntax::source::Span::new(
+                            crate::syntax::source::FileId(0),
+                            0,
+                            0,
+                        );
+                        g.finding_edge(to, from, &Diagnostic::parse_error(span, "x"));
                     }
                 }
                 g.clusters

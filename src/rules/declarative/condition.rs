@@ -61,11 +61,11 @@ impl Condition {
                 let Some(value) = known()? else {
                     return Some(false);
                 };
-                let value = crate::rules::iso002::normalise(value);
+                let value = crate::rules::parent_cookie_domain::normalise(value);
                 if value.is_empty() {
                     return Some(false);
                 }
-                let covers = |h: &str| crate::rules::iso002::covers(&value, h);
+                let covers = |h: &str| crate::rules::parent_cookie_domain::covers(&value, h);
                 Some(match hosts {
                     Hosts::List(list) => list.iter().any(|h| covers(h)),
                     Hosts::OtherDomains => scope

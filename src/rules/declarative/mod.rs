@@ -24,7 +24,6 @@ mod read;
 pub mod select;
 
 use crate::diag::{Diagnostic, Label};
-use crate::model::Profile;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::syntax::source::{SourceMap, Span};
 use crate::syntax::value::{Op, Piece, Value};
@@ -37,8 +36,6 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone)]
 pub struct Declarative {
     pub meta: RuleMeta,
-    /// The profiles it applies to; empty: every environment.
-    pub profiles: Vec<Profile>,
     selectors: Vec<Selector>,
     condition: Option<Condition>,
     /// Fire only for values that two domains share (literal, or the same
@@ -90,7 +87,7 @@ pub fn builtin() -> &'static [Declarative] {
             .iter()
             .filter_map(|(name, text, doc)| {
                 let id = sources.add(*name, *text);
-                read_file(name, text, id, Some(doc))
+                read_file(name, text, id, Some(crate::rules::Doc::Body(doc)))
                     .ok()
                     .and_then(|mut v| v.pop())
             })
@@ -104,7 +101,7 @@ fn read_file(
     name: &str,
     text: &str,
     id: crate::syntax::source::FileId,
-    doc: Option<&str>,
+    doc: Option<crate::rules::Doc>,
 ) -> Result<Vec<Declarative>, Diagnostic> {
     let (roots, lang) = if name.ends_with(".toml") {
         (vec![crate::syntax::toml::parse(id, text)?], "toml")
@@ -153,13 +150,14 @@ pub fn load_folder(
             Diagnostic::parse_error(Span::new(id, 0, 0), format!("{}: {e}", path.display()))
         })?;
         let id = sources.add(&path, text.as_str());
-        let doc = crate::discover::read_text(&path.with_extension("md")).ok();
+        let doc = crate::discover::read_text(&path.with_extension("md"))
+            .ok()
+            .map(|d| crate::rules::Doc::Whole(crate::rules::intern(&d)));
         let name = path.to_string_lossy();
-        for rule in read_file(&name, &text, id, doc.as_deref())? {
-            let metas: Vec<RuleMeta> = crate::rules::PIPELINE_RULES
-                .iter()
-                .copied()
-                .chain(crate::rules::checks().into_iter().map(|r| r.meta()))
+        for rule in read_file(&name, &text, id, doc)? {
+            let metas: Vec<RuleMeta> = crate::rules::Registry::default()
+                .all()
+                .into_iter()
                 .chain(taken.iter().chain(&out).map(|r| r.meta))
                 .collect();
             if metas.iter().any(|m| m.code == rule.meta.code) {
@@ -186,16 +184,12 @@ impl Rule for Declarative {
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
-        if !self.profiles.is_empty() && !ctx.env.profile.is_some_and(|p| self.profiles.contains(&p))
-        {
-            return Vec::new();
-        }
         let hosts: Vec<(String, String)> = ctx
             .domains
             .list
             .iter()
             .flat_map(|d| {
-                crate::rules::iso002::public_hosts(ctx, &d.name)
+                crate::rules::parent_cookie_domain::public_hosts(ctx, &d.name)
                     .into_iter()
                     .map(|h| (d.name.clone(), h.host))
             })
@@ -337,6 +331,7 @@ impl Declarative {
         }
         Diagnostic {
             code: self.meta.code,
+            name: self.meta.name,
             severity: self.meta.severity,
             message: self.message.render(item, ctx),
             primary: Label::new(at, primary),
@@ -500,7 +495,7 @@ mod tests {
         let sources = SourceMap::new();
         for (name, text, doc) in BUILTIN {
             let id = sources.add(*name, *text);
-            if let Err(d) = read_file(name, text, id, Some(doc)) {
+            if let Err(d) = read_file(name, text, id, Some(crate::rules::Doc::Body(doc))) {
                 panic!("{name}: {}", d.message);
             }
         }
@@ -514,7 +509,7 @@ mod tests {
         let id = sources.add("r.yml", text);
         let err = read_file("r.yml", text, id, None).err();
         let err = err.unwrap_or_else(|| panic!("accepted"));
-        assert_eq!(err.code, crate::rules::CFG001);
+        assert_eq!(err.code, crate::diag::PARSE_ERROR.code);
         assert_eq!(
             err.primary.span.start as usize,
             text.find("confg").unwrap_or(0)

@@ -6,8 +6,8 @@ use super::condition::{Condition, Expected, Hosts};
 use super::select::{Selector, Target};
 use super::{Declarative, Template};
 use crate::diag::{Diagnostic, Severity};
-use crate::model::{Profile, ServiceKind};
-use crate::rules::RuleMeta;
+use crate::model::ServiceKind;
+use crate::rules::{Doc, RuleMeta};
 use crate::syntax::source::Span;
 use crate::syntax::yaml::{Entry, Kind, Node};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -96,7 +96,7 @@ fn globs(node: &Node, what: &str) -> Result<(GlobSet, Vec<String>)> {
 /// Reads one rule from the root of its file.
 /// `source` and `lang` (`yaml`, `toml`) are the file's, shown in the
 /// document of a rule that comes without one.
-pub fn rule(root: &Node, doc: Option<&str>, source: &str, lang: &str) -> Result<Declarative> {
+pub fn rule(root: &Node, doc: Option<Doc>, source: &str, lang: &str) -> Result<Declarative> {
     let entries = entries(root, RULE_KEYS, "a rule")?;
     let get = |key: &str| entries.iter().find(|e| e.key.as_str() == Some(key));
     let required =
@@ -129,21 +129,27 @@ pub fn rule(root: &Node, doc: Option<&str>, source: &str, lang: &str) -> Result<
             ));
         }
     };
-    let mut profiles = Vec::new();
+    let (mut prod, mut dev) = (false, false);
     if let Some(e) = get("profiles") {
         for p in texts(&e.value, "profiles")? {
-            profiles.push(match p.as_str() {
-                "prod" => Profile::Prod,
-                "dev" => Profile::Dev,
+            match p.as_str() {
+                "prod" => prod = true,
+                "dev" => dev = true,
                 _ => {
                     return Err(error(
                         e.value.span,
                         format!("profile `{p}` must be prod or dev"),
                     ));
                 }
-            });
+            }
         }
     }
+    let profiles: &'static [&'static str] = match (prod, dev) {
+        (true, true) => &["prod", "dev"],
+        (true, false) => &["prod"],
+        (false, true) => &["dev"],
+        (false, false) => &[],
+    };
     let summary = text(&required("summary")?.value, "summary")?;
     let select_node = &required("select")?.value;
     let selectors = match &select_node.kind {
@@ -162,27 +168,22 @@ pub fn rule(root: &Node, doc: Option<&str>, source: &str, lang: &str) -> Result<
     let code = crate::rules::intern(&code);
     let name = crate::rules::intern(&name);
     let summary = crate::rules::intern(&summary);
-    let doc = crate::rules::intern(&match doc {
-        Some(d) => d.to_string(),
-        None => generated_doc(
-            code,
-            name,
-            severity,
-            &profiles,
-            summary,
+    let mut meta = RuleMeta {
+        code,
+        name,
+        severity,
+        profiles,
+        summary,
+        doc: Doc::Whole(""),
+    };
+    meta.doc = doc.unwrap_or_else(|| {
+        Doc::Generated(crate::rules::intern(&generated_doc(
             help.as_deref(),
             (source, lang),
-        ),
+        )))
     });
     Ok(Declarative {
-        meta: RuleMeta {
-            code,
-            name,
-            severity,
-            summary,
-            doc,
-        },
-        profiles,
+        meta,
         selectors,
         condition,
         shared,
@@ -193,33 +194,9 @@ pub fn rule(root: &Node, doc: Option<&str>, source: &str, lang: &str) -> Result<
     })
 }
 
-/// The document of a rule that comes without one.
-fn generated_doc(
-    code: &str,
-    name: &str,
-    severity: Severity,
-    profiles: &[Profile],
-    summary: &str,
-    help: Option<&str>,
-    (source, lang): (&str, &str),
-) -> String {
-    let profiles = if profiles.is_empty() {
-        "all".to_string()
-    } else {
-        profiles
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut doc = format!(
-        "# {code} {name}\n\n- **Default severity:** {}\n- **Profiles:** {profiles}\n- **Summary:** {summary}\n",
-        severity.as_str()
-    );
-    doc.push_str(&format!(
-        "\n## Definition\n\n```{lang}\n{}\n```\n",
-        source.trim_end()
-    ));
+/// The body of the document of a rule that comes without one.
+fn generated_doc(help: Option<&str>, (source, lang): (&str, &str)) -> String {
+    let mut doc = format!("\n## Definition\n\n```{lang}\n{}\n```\n", source.trim_end());
     if let Some(help) = help {
         doc.push_str(&format!("\n## How to fix\n\n{help}\n"));
     }
@@ -399,7 +376,7 @@ fn condition_entry(e: &Entry) -> Result<Condition> {
             Kind::Seq(_) => Condition::ParentDomainOf(Hosts::List(
                 texts(v, "parent-domain-of")?
                     .iter()
-                    .map(|h| crate::rules::iso002::normalise(h))
+                    .map(|h| crate::rules::parent_cookie_domain::normalise(h))
                     .collect(),
             )),
             _ if v.as_str() == Some("other-domains") => {

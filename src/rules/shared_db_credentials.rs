@@ -2,28 +2,28 @@
 //! user, so role grants cannot keep them apart. A warning, for prod
 //! profiles; DSNs to the shared settings database are exempt.
 
-use super::{Context, ISO008, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::load::dsn::Part;
-use crate::model::Profile;
+
+/// ISO008's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO008",
+    name: "shared-db-credentials",
+    severity: Severity::Warning,
+    profiles: &["prod"],
+    summary: "two domains' DSNs use the same database user (prod)",
+    doc: Doc::Body(include_str!("../../rules/ISO008.md")),
+};
 
 pub struct SharedDbCredentials;
 
 impl Rule for SharedDbCredentials {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO008,
-            name: "shared-db-credentials",
-            severity: Severity::Warning,
-            summary: "two domains' DSNs use the same database user (prod)",
-            doc: include_str!("../../rules/ISO008.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
-        if ctx.env.profile != Some(Profile::Prod) {
-            return Vec::new();
-        }
         let mut seen: Vec<(Part, String, String, crate::syntax::source::Span)> = Vec::new();
         let mut out = Vec::new();
         let res = ctx.resolved();
@@ -54,9 +54,10 @@ impl Rule for SharedDbCredentials {
                     Part::Symbolic(vars) => format!("the user from ${{{}}}", vars.join("}, ${")),
                 };
                 out.push(Diagnostic {
-                    code: ISO008,
+                    code: RULE.code,
+                    name: RULE.name,
+                    severity: RULE.severity,
                     environment: None,
-                    severity: Severity::Warning,
                     message: format!(
                         "{} ({}) and {other} ({}) connect as the same database {who}",
                         s.service.name,

@@ -2,12 +2,22 @@
 //! (same host, port and name once the DSN is normalised), or the same
 //! unresolved variable for it. The documented settings database is exempt.
 
-use super::{Context, ISO001, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::load::dsn::{Dsn, Part};
 use crate::model::ServiceFacts;
 use crate::syntax::source::Span;
 use crate::syntax::value::Value;
+
+/// ISO001's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO001",
+    name: "shared-database",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "services of two domains use the same database (or the same variable for it)",
+    doc: Doc::Body(include_str!("../../rules/ISO001.md")),
+};
 
 pub struct SharedDatabase;
 
@@ -71,13 +81,7 @@ fn key(dsn: &Dsn) -> Option<(DbKey, Option<String>)> {
 
 impl Rule for SharedDatabase {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO001,
-            name: "shared-database",
-            severity: Severity::Error,
-            summary: "services of two domains use the same database (or the same variable for it)",
-            doc: include_str!("../../rules/ISO001.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -197,9 +201,10 @@ impl Rule for SharedDatabase {
                 .collect::<Vec<_>>()
                 .join(", ");
             out.push(Diagnostic {
-                code: ISO001,
+                code: RULE.code,
+                name: RULE.name,
+                severity: RULE.severity,
                 environment: None,
-                severity: Severity::Error,
                 message: format!("{} share {what}", super::and_list(&names)),
                 primary: Label::new(primary, format!("{here} connects here")),
                 related,

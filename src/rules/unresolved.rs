@@ -2,8 +2,8 @@
 //! informational: it says which variable to pass (`--var`, `--env-file`)
 //! so the rule can prove the boundary instead of comparing names.
 
-use super::{CFG002, Context, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta};
+use crate::diag::{Diagnostic, Label, UNRESOLVED as RULE};
 use crate::load::dsn::Part;
 use crate::syntax::source::Span;
 use crate::syntax::value::Value;
@@ -20,9 +20,10 @@ const COOKIE_KEYS: &[&str] = &[
 fn info(span: Span, what: &str, vars: &[String]) -> Diagnostic {
     let flags: Vec<String> = vars.iter().map(|v| format!("--var {v}=...")).collect();
     Diagnostic {
-        code: CFG002,
+        code: RULE.code,
+        name: RULE.name,
+        severity: RULE.severity,
         environment: None,
-        severity: Severity::Info,
         message: format!(
             "{what} is only known at deploy time (from {})",
             vars.join(", ")
@@ -46,13 +47,7 @@ fn symbolic(v: &Value) -> Option<Vec<String>> {
 
 impl Rule for Unresolved {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: CFG002,
-            name: "unresolved",
-            severity: Severity::Info,
-            summary: "a value an isolation rule needs stays symbolic; says which --var/--env-file would prove it",
-            doc: include_str!("../../rules/CFG002.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {

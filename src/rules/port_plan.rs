@@ -2,9 +2,19 @@
 //! service published on another domain's port range (CIAM 3xxx, IAM 4xxx
 //! by default).
 
-use super::{Context, ISO009, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::syntax::source::Span;
+
+/// ISO009's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO009",
+    name: "port-plan",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "host port bindings collide, or a domain's service is published on another domain's port range",
+    doc: Doc::Body(include_str!("../../rules/ISO009.md")),
+};
 
 pub struct PortPlan;
 
@@ -43,13 +53,7 @@ fn same_address(a: &Option<String>, b: &Option<String>) -> bool {
 
 impl Rule for PortPlan {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO009,
-            name: "port-plan",
-            severity: Severity::Error,
-            summary: "host port bindings collide, or a domain's service is published on another domain's port range",
-            doc: include_str!("../../rules/ISO009.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -81,9 +85,10 @@ impl Rule for PortPlan {
                     && same_address(&o.host_ip, &b.host_ip)
             }) {
                 out.push(Diagnostic {
-                    code: ISO009,
+                    code: RULE.code,
+                    name: RULE.name,
+                    severity: RULE.severity,
                     environment: None,
-                    severity: Severity::Error,
                     message: format!(
                         "{} and {} both publish host port {}/{}",
                         b.service, other.service, b.port, b.protocol
@@ -102,9 +107,10 @@ impl Rule for PortPlan {
             };
             if own != plan && !out.iter().any(|d: &Diagnostic| d.primary.span == b.span) {
                 out.push(Diagnostic {
-                    code: ISO009,
+                    code: RULE.code,
+                    name: RULE.name,
+                    severity: RULE.severity,
                     environment: None,
-                    severity: Severity::Error,
                     message: format!(
                         "{} ({}) is published on host port {}, in the {} port range",
                         b.service,

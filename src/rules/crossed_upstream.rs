@@ -2,20 +2,24 @@
 //! (through any route, matcher, snippet or import) to an upstream of
 //! another domain.
 
-use super::{Context, ISO003, Rule, RuleMeta, article};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta, article};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
+
+/// ISO003's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO003",
+    name: "crossed-upstream",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "a Caddy site of one domain proxies to an upstream of another domain",
+    doc: Doc::Body(include_str!("../../rules/ISO003.md")),
+};
 
 pub struct CrossedUpstream;
 
 impl Rule for CrossedUpstream {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO003,
-            name: "crossed-upstream",
-            severity: Severity::Error,
-            summary: "a Caddy site of one domain proxies to an upstream of another domain",
-            doc: include_str!("../../rules/ISO003.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -77,9 +81,10 @@ impl Rule for CrossedUpstream {
                     ));
                 }
                 out.push(Diagnostic {
-                    code: ISO003,
+                    code: RULE.code,
+                    name: RULE.name,
+                    severity: RULE.severity,
                     environment: None,
-                    severity: Severity::Error,
                     message: format!(
                         "the {} site {site_text} proxies to {shown}, {} {} upstream",
                         from.to_uppercase(),

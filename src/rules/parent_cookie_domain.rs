@@ -5,10 +5,20 @@
 //! same variable). The browser then sends one domain's session to the
 //! other.
 
-use super::{Context, ISO002, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::load::ory::{Setting, Source};
 use crate::syntax::source::Span;
+
+/// ISO002's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO002",
+    name: "parent-cookie-domain",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "a domain's cookie domain equals or is a parent of another domain's host, or both domains set the same one",
+    doc: Doc::Body(include_str!("../../rules/ISO002.md")),
+};
 
 pub struct ParentCookieDomain;
 
@@ -105,13 +115,7 @@ fn setting_span(s: &Setting) -> Option<Span> {
 
 impl Rule for ParentCookieDomain {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO002,
-            name: "parent-cookie-domain",
-            severity: Severity::Error,
-            summary: "a domain's cookie domain equals or is a parent of another domain's host, or both domains set the same one",
-            doc: include_str!("../../rules/ISO002.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -241,9 +245,10 @@ fn finding(primary: Span, message: String, other: Option<Label>, cookie: &Cookie
         related.push(Label::new(*key_span, format!("{var} overrides the YAML")));
     }
     Diagnostic {
-        code: ISO002,
+        code: RULE.code,
+        name: RULE.name,
+        severity: RULE.severity,
         environment: None,
-        severity: Severity::Error,
         message,
         primary: Label::new(primary, "cookie domain"),
         related,

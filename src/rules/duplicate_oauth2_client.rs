@@ -4,11 +4,21 @@
 //! Hydra — outside the documented exception (the CIAM Athena signs its
 //! operators in through the IAM Hydra with its own `OAUTH_CLIENT_ID`).
 
-use super::{Context, ISO004, Rule, RuleMeta, ValueId};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta, ValueId};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::model::{OAuthClient, ServiceFacts};
 use crate::syntax::source::Span;
 use crate::syntax::value::Value;
+
+/// ISO004's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO004",
+    name: "duplicate-oauth2-client",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
+    doc: Doc::Body(include_str!("../../rules/ISO004.md")),
+};
 
 pub struct DuplicateOAuth2Client;
 
@@ -69,13 +79,7 @@ fn configured_ids(s: &ServiceFacts) -> Vec<(&str, &Value, crate::syntax::source:
 
 impl Rule for DuplicateOAuth2Client {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO004,
-            name: "duplicate-oauth2-client",
-            severity: Severity::Error,
-            summary: "one OAuth2 client id is registered in two domains' Hydras, or an app uses the other domain's client",
-            doc: include_str!("../../rules/ISO004.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -127,9 +131,10 @@ impl Rule for DuplicateOAuth2Client {
             }
             let homes: Vec<String> = homes.iter().map(|d| d.to_uppercase()).collect();
             out.push(Diagnostic {
-                code: ISO004,
+                code: RULE.code,
+                name: RULE.name,
+                severity: RULE.severity,
                 environment: None,
-                severity: Severity::Error,
                 message: format!(
                     "OAuth2 client {} is registered in the {} Hydras",
                     shown(id),
@@ -186,9 +191,10 @@ impl Rule for DuplicateOAuth2Client {
                 ));
                 related.extend(registration_context(reg, at));
                 out.push(Diagnostic {
-                    code: ISO004,
+                    code: RULE.code,
+                    name: RULE.name,
+                    severity: RULE.severity,
                     environment: None,
-                    severity: Severity::Error,
                     message: format!(
                         "{} ({}) is configured with OAuth2 client {} ({key}), which is registered only in the {} Hydra",
                         s.service.name,

@@ -2,9 +2,19 @@
 //! or session signing keys that are the same literal or the same variable
 //! in two domains. `ENCRYPTION_KEY` is shared by design.
 
-use super::{Context, ISO006, Rule, RuleMeta, ValueId};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta, ValueId};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::syntax::source::Span;
+
+/// ISO006's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO006",
+    name: "shared-secret",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
+    doc: Doc::Body(include_str!("../../rules/ISO006.md")),
+};
 
 pub struct SharedSecret;
 
@@ -37,13 +47,7 @@ fn is_app_secret(key: &str) -> bool {
 
 impl Rule for SharedSecret {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO006,
-            name: "shared-secret",
-            severity: Severity::Error,
-            summary: "cookie, cipher or system secrets, pairwise salts or session keys are the same in two domains",
-            doc: include_str!("../../rules/ISO006.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -134,9 +138,10 @@ impl Rule for SharedSecret {
                 );
             }
             out.push(Diagnostic {
-                code: ISO006,
+                code: RULE.code,
+                name: RULE.name,
+                severity: RULE.severity,
                 environment: None,
-                severity: Severity::Error,
                 message: format!("{} are {how}", super::and_list(&uses)),
                 primary: Label::new(s.span, format!("{} secret", s.domain.to_uppercase())),
                 related,

@@ -5,10 +5,20 @@
 //! (through its authentication keys only), and the IAM Kratos's return
 //! URLs may send the operator back to the CIAM Athena.
 
-use super::{Context, ISO005, Rule, RuleMeta, article};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta, article};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::model::ServiceKind;
 use crate::model::resolve::UrlRelation;
+
+/// ISO005's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO005",
+    name: "crossed-service-url",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "a service of one domain is configured with a URL of another domain, outside the documented exception",
+    doc: Doc::Body(include_str!("../../rules/ISO005.md")),
+};
 
 pub struct CrossedServiceUrl;
 
@@ -56,13 +66,7 @@ fn excepted(ctx: &Context, rel: &UrlRelation, own: &str, to: &str) -> bool {
 
 impl Rule for CrossedServiceUrl {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO005,
-            name: "crossed-service-url",
-            severity: Severity::Error,
-            summary: "a service of one domain is configured with a URL of another domain, outside the documented exception",
-            doc: include_str!("../../rules/ISO005.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -115,9 +119,10 @@ impl Rule for CrossedServiceUrl {
                 },
             };
             out.push(Diagnostic {
-                code: ISO005,
+                code: RULE.code,
+                name: RULE.name,
+                severity: RULE.severity,
                 environment: None,
-                severity: Severity::Error,
                 message: format!(
                     "{} ({}) is configured with {key} pointing at {what}",
                     s.service.name,

@@ -1,9 +1,19 @@
 //! ISO007 crossed-config: a domain's service mounts or loads another
 //! domain's config folder, config file, identity schema or email templates.
 
-use super::{Context, ISO007, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, Severity};
+use super::{Context, Rule, RuleMeta};
+use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::load::compose::VolumeKind;
+
+/// ISO007's declaration.
+pub const RULE: RuleMeta = RuleMeta {
+    code: "ISO007",
+    name: "crossed-config",
+    severity: Severity::Error,
+    profiles: &[],
+    summary: "a domain's service mounts or loads another domain's config, schemas or templates",
+    doc: Doc::Body(include_str!("../../rules/ISO007.md")),
+};
 
 pub struct CrossedConfig;
 
@@ -12,13 +22,7 @@ const LOADED: &[&str] = &["identity.schemas", "courier.templates"];
 
 impl Rule for CrossedConfig {
     fn meta(&self) -> RuleMeta {
-        RuleMeta {
-            code: ISO007,
-            name: "crossed-config",
-            severity: Severity::Error,
-            summary: "a domain's service mounts or loads another domain's config, schemas or templates",
-            doc: include_str!("../../rules/ISO007.md"),
-        }
+        RULE
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
@@ -82,9 +86,10 @@ impl Rule for CrossedConfig {
 
 fn finding(span: crate::syntax::source::Span, message: String, own: &str) -> Diagnostic {
     Diagnostic {
-        code: ISO007,
+        code: RULE.code,
+        name: RULE.name,
+        severity: RULE.severity,
         environment: None,
-        severity: Severity::Error,
         message,
         primary: Label::new(span, "another domain's config"),
         related: Vec::new(),
