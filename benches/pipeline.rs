@@ -110,7 +110,13 @@ fn bench(c: &mut Criterion) {
     let policy = isolint::model::policy::Policy::default();
     group.throughput(Throughput::Elements(1));
     group.bench_function("rules", |b| {
-        b.iter(|| black_box(isolint::rules::Registry::default().run(&built[0], &policy).len()))
+        b.iter(|| {
+            black_box(
+                isolint::rules::Registry::default()
+                    .run(&built[0], &policy)
+                    .len(),
+            )
+        })
     });
     group.finish();
 

@@ -1,5 +1,5 @@
 //! The fuzz targets' bodies, one function per target. Each target in
-//! `fuzz_targets/` calls its function; `tests/fuzz_regressions.rs` calls
+//! `fuzz_targets/` calls its function; `tests/it/fuzz_regressions.rs` calls
 //! the same functions on every input kept under `fuzz/regressions/`, so a
 //! finding stays fixed once it is filed there.
 

@@ -4,7 +4,7 @@
 //! `isolint.toml`, and the walk (ignore files, unique names, nothing
 //! found).
 
-mod common;
+use crate::common;
 
 use isolint::load::compose::{Compose, Service, Vars};
 use isolint::syntax::source::SourceMap;

@@ -4,7 +4,7 @@
 //! service's mounts; a seed script no service runs is evaluated once on
 //! its own.
 
-mod common;
+use crate::common;
 
 /// (client id, Hydra, file, line) of each registration `dump` models.
 fn clients(root: &std::path::Path) -> Vec<(String, String, String, u64)> {

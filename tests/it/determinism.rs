@@ -3,9 +3,8 @@
 //! environments load in parallel and files are numbered as they are
 //! read, so nothing may depend on which thread finished first.
 
-mod common;
-#[path = "../benches/synth/mod.rs"]
-mod synth;
+use crate::common;
+use crate::synth;
 
 use assert_cmd::Command;
 use std::path::Path;

@@ -2,9 +2,8 @@
 //! findings, each injected break gives exactly its one finding, and the
 //! same seed gives the same tree.
 
-mod common;
-#[path = "../benches/synth/mod.rs"]
-mod synth;
+use crate::common;
+use crate::synth;
 
 use common::findings;
 use synth::{BREAKS, Spec, generate};

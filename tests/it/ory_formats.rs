@@ -3,7 +3,7 @@
 //! the kind, its `CMD` gives the `-c` path, and the build-context files it
 //! `COPY`s are read as the service's own (an Ory config, a Caddyfile).
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -1,8 +1,5 @@
 //! Helpers shared by the integration tests.
 
-// Each test crate compiles this module and uses only part of it.
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //! finding (there is no second domain to cross into) and no CFG001 on a
 //! file its consumer accepts.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

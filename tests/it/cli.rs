@@ -1,7 +1,7 @@
 //! The command line as users and integrations meet it: exit codes and
 //! snapshots of every output format on the fixture trees.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 

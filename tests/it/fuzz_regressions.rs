@@ -5,7 +5,7 @@
 //! the test instead of stalling the suite).
 
 #[allow(dead_code)]
-#[path = "../fuzz/harness.rs"]
+#[path = "../../fuzz/harness.rs"]
 mod harness;
 
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! every service in it, the SVGs committed under `docs/` current, and the
 //! job summary.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! the tree it checks but its own runtime's. Watched with strace, on a
 //! tree whose imports, env files, mounts and links all try to lead out.
 
-mod common;
+use crate::common;
 
 use assert_cmd::cargo::cargo_bin;
 use std::path::Path;

@@ -3,9 +3,8 @@
 //! prod hygiene) in one way, and the right rule must fire at the edited
 //! line — nothing else.
 
-mod common;
-#[path = "../benches/synth/mod.rs"]
-mod synth;
+use crate::common;
+use crate::synth;
 
 use common::{copy_tree, findings};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! Opening a file publishes the diagnostics of its whole environment, an
 //! unsaved edit is checked on save, and a quick fix adds a suppression.
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};

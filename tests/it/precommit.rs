@@ -3,7 +3,7 @@
 //! any user's pre-commit would) in a scratch git repository holding a
 //! platform tree; it fails on a broken tree and passes on a healthy one.
 
-mod common;
+use crate::common;
 
 use common::copy_tree;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! schema, with stable fingerprints; JSON valid against its shipped
 //! schema; GitHub workflow commands; snapshots of each on the fixtures.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! not. A code block belongs to the example when its info string names a
 //! path after the language (```` ```yaml platform/prod/compose.yml ````).
 
-mod common;
+use crate::common;
 
 /// (path, text) of the files of one section of a document.
 fn section_files(doc: &str, section: &str) -> Vec<(String, String)> {

@@ -3,7 +3,7 @@
 //! lines, and the healthy `fixtures/olympus` and `fixtures/healthy/*`
 //! trees have none.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

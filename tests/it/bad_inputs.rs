@@ -5,9 +5,8 @@
 //! of the tree must still be checked: a known break elsewhere (the
 //! sentinel) is still reported.
 
-mod common;
-#[path = "../benches/synth/mod.rs"]
-mod synth;
+use crate::common;
+use crate::synth;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,37 @@
+//! The integration tests, one crate so the suite links once: each module
+//! is one area (the CLI, outputs, the language server, fixtures, the
+//! corpus checks); `common` holds the helpers they share.
+
+mod common;
+// The fuzz harness (`fuzz_regressions`) brings its own copy, as the
+// fuzz workspace needs it.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../benches/synth/mod.rs"]
+mod synth;
+
+mod action;
+mod bad_inputs;
+mod caddy_conformance;
+mod caddy_differential;
+mod caddy_imports;
+mod caddy_props;
+mod cli;
+mod compose;
+mod compose_sets;
+mod containment;
+mod determinism;
+mod fixtures;
+mod fuzz_regressions;
+mod graph;
+mod layering;
+mod loader_props;
+mod lsp;
+mod mutations;
+mod ory;
+mod ory_formats;
+mod outputs;
+mod precommit;
+mod realworld;
+mod rule_docs;
+mod seed_scripts;
+mod synth_trees;
