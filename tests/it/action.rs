@@ -190,14 +190,14 @@ fn the_action_passes_a_healthy_tree_and_fails_a_broken_one() {
     let bad = run_action(&[
         (
             "paths",
-            "fixtures/broken/iso003-literal fixtures/broken/iso008-shared-user",
+            "tests/rules/ISO003/literal tests/rules/ISO008/shared-user",
         ),
         ("sarif-file", &sarif),
     ]);
     assert_eq!(bad.status, 1, "{}", bad.stdout);
     assert!(
         bad.stdout.lines().any(
-            |l| l.starts_with("::error file=fixtures/broken/iso003-literal/")
+            |l| l.starts_with("::error file=tests/rules/ISO003/literal/")
                 && l.contains("title=ISO003 crossed-upstream::")
         ),
         "{}",
@@ -230,7 +230,7 @@ fn the_action_passes_a_healthy_tree_and_fails_a_broken_one() {
         bad.summary
     );
     let quiet = run_action(&[
-        ("paths", "fixtures/broken/iso003-literal"),
+        ("paths", "tests/rules/ISO003/literal"),
         ("sarif-file", &sarif),
         ("job-summary", "false"),
     ]);
@@ -239,14 +239,14 @@ fn the_action_passes_a_healthy_tree_and_fails_a_broken_one() {
 
     // fail-on: never only reports; warning fails on a warning alone.
     let never = run_action(&[
-        ("paths", "fixtures/broken/iso003-literal"),
+        ("paths", "tests/rules/ISO003/literal"),
         ("sarif-file", &sarif),
         ("fail-on", "never"),
     ]);
     assert_eq!(never.status, 0, "{}", never.stdout);
     assert!(never.stdout.contains("::error "));
     let only_warning = [
-        ("paths", "fixtures/broken/iso008-shared-user"),
+        ("paths", "tests/rules/ISO008/shared-user"),
         ("sarif-file", &*sarif),
     ];
     assert_eq!(run_action(&only_warning).status, 0);
@@ -271,7 +271,7 @@ fn the_action_passes_a_healthy_tree_and_fails_a_broken_one() {
     let config = dir.path().join("isolint.toml");
     std::fs::write(&config, "ignore = [\"ISO003\"]\n").unwrap_or_else(|e| panic!("{e}"));
     let symbolic = [
-        ("paths", "fixtures/broken/iso003-symbolic"),
+        ("paths", "tests/rules/ISO003/symbolic"),
         ("sarif-file", &*sarif),
     ];
     let before = run_action(&symbolic);

@@ -28,15 +28,10 @@ fn healthy_tree_passes_quietly() {
 
 #[test]
 fn broken_trees_fail_in_every_format() {
-    insta::assert_snapshot!(
-        "check_concise",
-        run(&["check", "fixtures/broken", "--format", "concise"], 1)
-    );
-    insta::assert_snapshot!(
-        "check_pretty",
-        run(&["check", "fixtures/broken", "--color", "never"], 1)
-    );
-    let json = run(&["check", "fixtures/broken", "--format", "json"], 1);
+    let check = common::check_format_trees;
+    insta::assert_snapshot!("check_concise", run(&check(&["--format", "concise"]), 1));
+    insta::assert_snapshot!("check_pretty", run(&check(&["--color", "never"]), 1));
+    let json = run(&check(&["--format", "json"]), 1);
     let value: serde_json::Value =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("json: {e}\n{json}"));
     insta::assert_json_snapshot!("check_json", value);
@@ -47,7 +42,7 @@ fn select_and_ignore_filter_codes() {
     let out = run(
         &[
             "check",
-            "fixtures/broken",
+            "tests/rules",
             "--format",
             "concise",
             "--ignore",
@@ -60,7 +55,7 @@ fn select_and_ignore_filter_codes() {
     let out = run(
         &[
             "check",
-            "fixtures/broken",
+            "tests/rules",
             "--format",
             "concise",
             "--ignore",
@@ -72,7 +67,7 @@ fn select_and_ignore_filter_codes() {
     let out = run(
         &[
             "check",
-            "fixtures/broken",
+            "tests/rules",
             "--format",
             "concise",
             "--select",
@@ -81,7 +76,7 @@ fn select_and_ignore_filter_codes() {
         1,
     );
     assert_eq!(out.lines().count(), 10, "{out}");
-    run(&["check", "fixtures/broken", "--select", "NOPE999"], 2);
+    run(&["check", "tests/rules", "--select", "NOPE999"], 2);
 }
 
 #[test]
@@ -142,10 +137,7 @@ fn dump_of_a_tree_shows_services_with_effective_ory_values_redacted() {
 #[test]
 fn dump_of_a_broken_caddyfile_exits_2_with_the_diagnostic() {
     let (_, stderr) = run_both(
-        &[
-            "dump",
-            "fixtures/broken/cfg001-heredoc/platform/dev/Caddyfile",
-        ],
+        &["dump", "tests/rules/CFG001/heredoc/platform/dev/Caddyfile"],
         2,
     );
     assert!(
@@ -412,7 +404,7 @@ fn config_selection_severity_and_per_path_ignores_apply() {
 
 #[test]
 fn user_rules_from_a_folder_are_listed_explained_and_checked() {
-    let config = "fixtures/broken/user-rules/isolint.toml";
+    let config = "fixtures/user-rules/isolint.toml";
     let list = run(&["rules", "--config", config], 0);
     assert!(list.contains("ORG001  strict-session-cookie"), "{list}");
     assert!(list.contains("SEC005  unpinned-image"), "{list}");
@@ -427,7 +419,7 @@ fn user_rules_from_a_folder_are_listed_explained_and_checked() {
     let out = run(
         &[
             "check",
-            "fixtures/broken/user-rules",
+            "fixtures/user-rules",
             "--format",
             "concise",
             "--select",
@@ -557,8 +549,8 @@ fn configuration_applies_to_every_finding_and_is_read_once() {
     let out = run(
         &[
             "check",
-            "fixtures/broken/user-rules/platform/prod",
-            "fixtures/broken/user-rules/platform",
+            "fixtures/user-rules/platform/prod",
+            "fixtures/user-rules/platform",
             "--format",
             "concise",
         ],

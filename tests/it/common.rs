@@ -1,6 +1,24 @@
 //! Helpers shared by the integration tests.
 
 use assert_cmd::Command;
+
+/// The trees the format snapshots check: an error with its hops and a
+/// deploy-time note, a warning, and suppressions. Few, so that a new rule
+/// leaves the format snapshots alone (each rule has its own, in
+/// `tests/rules`).
+pub const FORMAT_TREES: &[&str] = &[
+    "tests/rules/ISO003/literal",
+    "tests/rules/ISO008/shared-user",
+    "tests/rules/CFG003/suppressions",
+];
+
+/// `check FORMAT_TREES...` followed by `args`.
+pub fn check_format_trees<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once("check")
+        .chain(FORMAT_TREES.iter().copied())
+        .chain(args.iter().copied())
+        .collect()
+}
 use std::path::Path;
 
 /// Runs isolint with `args` (colour left to its defaults), checks the exit

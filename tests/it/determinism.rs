@@ -39,7 +39,7 @@ fn output_is_the_same_across_runs_and_thread_counts() {
         breaks,
     };
     synth::generate(&dir.path().join("synth"), &spec).unwrap_or_else(|e| panic!("{e}"));
-    common::copy_tree(Path::new("fixtures/broken"), &dir.path().join("fixtures"));
+    common::copy_tree(Path::new("tests/rules"), &dir.path().join("fixtures"));
     for format in [
         "pretty",
         "concise",

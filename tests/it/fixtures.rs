@@ -1,7 +1,6 @@
-//! Fixture trees with their expected findings: every `fixtures/broken/*`
-//! folder holds an `expected.txt` of `CODE path/inside/the/fixture LINE`
-//! lines, and the healthy `fixtures/olympus` and `fixtures/healthy/*`
-//! trees have none.
+//! Fixture trees: the healthy `fixtures/olympus` and `fixtures/healthy/*`
+//! trees have no findings, and findings of one fact are one (the broken
+//! trees, one per rule case, are checked in `rules.rs`).
 
 use crate::common;
 
@@ -12,38 +11,6 @@ type Findings = BTreeSet<(String, String, u64)>;
 
 fn findings(root: &Path) -> Findings {
     common::findings(root).into_iter().collect()
-}
-
-fn expected(dir: &Path) -> Findings {
-    let text = std::fs::read_to_string(dir.join("expected.txt"))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split_whitespace();
-            let code = parts.next().unwrap_or("").to_string();
-            let file = parts.next().unwrap_or("").to_string();
-            let line = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-            (code, file, line)
-        })
-        .collect()
-}
-
-#[test]
-fn broken_fixtures_give_exactly_their_expected_findings() {
-    let mut dirs: Vec<_> = std::fs::read_dir("fixtures/broken")
-        .unwrap_or_else(|e| panic!("fixtures/broken: {e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() >= 5, "fixtures missing");
-    for dir in dirs {
-        let want = expected(&dir);
-        assert!(!want.is_empty(), "{}: expected.txt is empty", dir.display());
-        assert_eq!(findings(&dir), want, "{}", dir.display());
-    }
 }
 
 #[test]
@@ -75,7 +42,7 @@ fn all_findings(root: &Path) -> Vec<(String, String, u64, String)> {
 #[test]
 fn one_finding_per_fact() {
     // Two services that read one YAML line: one finding naming both.
-    let dev = Path::new("fixtures/broken/iso005-dev-ports");
+    let dev = Path::new("tests/rules/ISO005/dev-ports");
     let at_yaml: Vec<_> = all_findings(dev)
         .into_iter()
         .filter(|(_, file, line, _)| file == "platform/dev/ciam-kratos/kratos.yml" && *line == 20)

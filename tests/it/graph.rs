@@ -8,17 +8,17 @@ use crate::common;
 
 use std::path::Path;
 
-/// One broken fixture per ISO rule.
+/// One test case per ISO rule (`tests/rules/<CODE>/<case>`).
 const VARIANTS: &[(&str, &str)] = &[
-    ("ISO001", "iso001-literal"),
-    ("ISO002", "iso002-literal"),
-    ("ISO003", "iso003-literal"),
-    ("ISO004", "iso004-literal"),
-    ("ISO005", "iso005-crossed-url"),
-    ("ISO006", "iso006-shared-secret"),
-    ("ISO007", "iso007-crossed-config"),
-    ("ISO008", "iso008-shared-user"),
-    ("ISO009", "iso009-port-plan"),
+    ("ISO001", "literal"),
+    ("ISO002", "literal"),
+    ("ISO003", "literal"),
+    ("ISO004", "literal"),
+    ("ISO005", "crossed-url"),
+    ("ISO006", "shared-secret"),
+    ("ISO007", "crossed-config"),
+    ("ISO008", "shared-user"),
+    ("ISO009", "port-plan"),
 ];
 
 /// The drawings committed under `docs/`, and the arguments that make them.
@@ -29,7 +29,7 @@ const COMMITTED: &[(&str, &[&str])] = &[
     ),
     (
         "docs/graph-iso003-crossed-upstream.svg",
-        &["fixtures/broken/iso003-literal"],
+        &["tests/rules/ISO003/literal"],
     ),
 ];
 
@@ -70,7 +70,7 @@ fn mermaid_edges(text: &str) -> Vec<(usize, &str)> {
 #[test]
 fn each_iso_rule_draws_a_red_edge_with_its_code() {
     for (code, fixture) in VARIANTS {
-        let path = format!("fixtures/broken/{fixture}");
+        let path = format!("tests/rules/{code}/{fixture}");
         let mermaid = graph(&[&path], 0);
         assert!(
             red_edges(&mermaid).iter().any(|l| l.contains(code)),
@@ -89,8 +89,9 @@ fn each_iso_rule_draws_a_red_edge_with_its_code() {
                 && l.contains(&format!("color=\"{colour}\""))),
             "{code}: no {colour} DOT edge in\n{dot}"
         );
-        insta::assert_snapshot!(format!("graph_{fixture}_mermaid"), mermaid);
-        insta::assert_snapshot!(format!("graph_{fixture}_dot"), dot);
+        let name = format!("graph_{}-{fixture}", code.to_lowercase());
+        insta::assert_snapshot!(format!("{name}_mermaid"), mermaid);
+        insta::assert_snapshot!(format!("{name}_dot"), dot);
     }
 }
 
@@ -115,8 +116,8 @@ fn the_svg_is_well_formed_and_names_every_service() {
             vec!["fixtures/olympus/platform/prod"],
         ),
         (
-            "fixtures/broken/iso005-crossed-url",
-            vec!["fixtures/broken/iso005-crossed-url"],
+            "tests/rules/ISO005/crossed-url",
+            vec!["tests/rules/ISO005/crossed-url"],
         ),
     ] {
         let mut args = args.clone();
@@ -168,15 +169,12 @@ fn an_svg_draws_one_environment() {
 
 #[test]
 fn the_job_summary_lists_findings_then_graphs_of_their_environments() {
-    let summary = graph(
-        &["fixtures/broken/iso003-literal", "--format", "summary"],
-        0,
-    );
+    let summary = graph(&["tests/rules/ISO003/literal", "--format", "summary"], 0);
     let table = summary
         .find("| severity | code | where | message |")
         .unwrap_or_else(|| panic!("{summary}"));
     let row = summary
-        .find("| error | ISO003 | `fixtures/broken/iso003-literal/platform/prod/Caddyfile:")
+        .find("| error | ISO003 | `tests/rules/ISO003/literal/platform/prod/Caddyfile:")
         .unwrap_or_else(|| panic!("{summary}"));
     let graph_at = summary
         .find("```mermaid\n")
@@ -185,11 +183,11 @@ fn the_job_summary_lists_findings_then_graphs_of_their_environments() {
     assert!(summary.contains("\n### prod\n"), "{summary}");
     assert!(summary.contains("ISO003: reverse_proxy"), "{summary}");
     // One environment's summary lists its findings alone.
-    let tree = "fixtures/broken";
+    let tree = "tests/rules";
     let all = graph(&[tree, "--format", "summary"], 0);
     let prod = graph(&[tree, "--format", "summary", "--environment", "prod"], 0);
     assert!(
-        all.contains("cfg001-heredoc/platform/dev/Caddyfile"),
+        all.contains("CFG001/heredoc/platform/dev/Caddyfile"),
         "{all}"
     );
     assert!(!prod.contains("platform/dev/"), "{prod}");
@@ -230,15 +228,9 @@ fn mermaid_parses_every_graph() {
         files.push(path);
     };
     write("olympus.mmd".into(), &graph(&["fixtures/olympus"], 0));
-    let mut fixtures: Vec<_> = std::fs::read_dir("fixtures/broken")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    fixtures.sort();
-    for fixture in &fixtures {
-        let path = fixture.to_string_lossy();
-        let name = fixture.file_name().unwrap_or_default().to_string_lossy();
-        write(format!("{name}.mmd"), &graph(&[&path], 0));
+    for (code, case) in crate::rules::cases() {
+        let path = format!("tests/rules/{code}/{case}");
+        write(format!("{code}-{case}.mmd"), &graph(&[&path], 0));
     }
     // Names Mermaid would read as syntax: a directive, a Markdown string,
     // a direction statement, quotes and markup.
@@ -268,7 +260,7 @@ fn mermaid_parses_every_graph() {
     let drawn = graph(&[&hostile.path().to_string_lossy()], 0);
     assert_eq!(drawn.matches("oauth2 client").count(), ids.len(), "{drawn}");
     write("hostile.mmd".into(), &drawn);
-    let summary = graph(&["fixtures/broken", "--format", "summary"], 0);
+    let summary = graph(&["tests/rules", "--format", "summary"], 0);
     for (i, block) in summary.split("```mermaid\n").skip(1).enumerate() {
         let diagram = block.split("```").next().unwrap_or("");
         write(format!("summary-{i}.mmd"), diagram);
@@ -287,7 +279,7 @@ fn mermaid_parses_every_graph() {
     );
     // Every file was parsed (the summary's graphs among them).
     assert!(
-        report.lines().count() >= files.len() && files.len() > fixtures.len() + 5,
+        report.lines().count() >= files.len() && files.len() > crate::rules::cases().len() + 5,
         "{report}"
     );
 }
@@ -348,8 +340,8 @@ fn only_the_crossing_use_of_a_shared_line_is_red() {
 /// its database, by the variable.
 #[test]
 fn focus_severities_and_symbolic_databases() {
-    let full = graph(&["fixtures/broken/iso003-literal"], 0);
-    let focused = graph(&["fixtures/broken/iso003-literal", "--focus"], 0);
+    let full = graph(&["tests/rules/ISO003/literal"], 0);
+    let focused = graph(&["tests/rules/ISO003/literal", "--focus"], 0);
     let edges = |t: &str| mermaid_edges(t).len();
     assert!(edges(&focused) < edges(&full), "{focused}");
     assert!(
@@ -361,22 +353,17 @@ fn focus_severities_and_symbolic_databases() {
     assert_eq!(edges(&healthy), 0, "{healthy}");
     // A CFG002 info (the tree has two) marks no node.
     let (check, _) = common::run_both(
-        &[
-            "check",
-            "fixtures/broken/iso003-literal",
-            "--format",
-            "concise",
-        ],
+        &["check", "tests/rules/ISO003/literal", "--format", "concise"],
         1,
     );
     assert!(check.contains("info[CFG002]"), "{check}");
     assert!(!full.contains("CFG002"), "{full}");
     // ${HYDRA_DSN}: the database node, named by the variable.
-    let symbolic = graph(&["fixtures/broken/iso001-symbolic"], 0);
+    let symbolic = graph(&["tests/rules/ISO001/symbolic"], 0);
     assert!(
         symbolic.contains("[(\"${HYDRA_DSN}<br/>database\")]"),
         "{symbolic}"
     );
-    let amber = graph(&["fixtures/broken/iso008-shared-user"], 0);
+    let amber = graph(&["tests/rules/ISO008/shared-user"], 0);
     assert!(amber.contains("stroke:#b7791f"), "{amber}");
 }

@@ -33,5 +33,6 @@ mod outputs;
 mod precommit;
 mod realworld;
 mod rule_docs;
+mod rules;
 mod seed_scripts;
 mod synth_trees;

@@ -79,7 +79,7 @@ fn run_hook(tree: &str) -> (i32, String) {
 
 #[test]
 fn the_hook_fails_a_broken_tree_and_passes_a_healthy_one() {
-    let (code, out) = run_hook("fixtures/broken/iso003-literal/platform");
+    let (code, out) = run_hook("tests/rules/ISO003/literal/platform");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("error[ISO003]"), "{out}");
     let (code, out) = run_hook("fixtures/olympus/platform");
