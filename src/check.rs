@@ -58,16 +58,17 @@ pub fn findings(sources: &SourceMap, request: &Request) -> Result<Checked, Fatal
     findings_and(sources, request, |_, _| ())
 }
 
-/// Checks one tree as `isolint check ROOT` does, with no deploy-time
-/// values and its own `isolint.toml`: the one way tests check a tree.
-pub fn tree(root: &Path) -> Result<(SourceMap, Checked), Fatal> {
+/// Checks one tree as `isolint check ROOT --select ...` does, with no
+/// deploy-time values and its own `isolint.toml`: the one way tests check
+/// a tree.
+pub fn tree(root: &Path, select: &[String]) -> Result<(SourceMap, Checked), Fatal> {
     let sources = SourceMap::new();
     let given = Given::default();
     let request = Request {
         paths: vec![root.to_path_buf()],
         given: &given,
         config: None,
-        select: &[],
+        select,
         ignore: &[],
     };
     let checked = findings(&sources, &request)?;

@@ -106,6 +106,11 @@ pub struct Service {
     /// Other names the service answers to on its networks:
     /// `container_name`, `hostname` and `networks.*.aliases`.
     pub aliases: Vec<String>,
+    /// The networks it joins, each where it is named; `None`: no
+    /// `networks:` key, so the project's `default` network.
+    pub networks: Option<Vec<(String, Span)>>,
+    /// `network_mode` as written (`host`, `none`, `service:NAME`).
+    pub network_mode: Option<(String, Span)>,
     /// Keys written with compose's `!reset` or `!override` tag: in an
     /// override file they replace the earlier value instead of merging.
     pub replaced: Vec<String>,
@@ -158,6 +163,7 @@ impl Service {
                 "entrypoint" => self.entrypoint.clear(),
                 "depends_on" => self.depends_on.clear(),
                 "profiles" => self.profiles.clear(),
+                "networks" => self.networks = None,
                 _ => {}
             }
         }
@@ -197,6 +203,17 @@ impl Service {
             if !self.aliases.contains(&a) {
                 self.aliases.push(a);
             }
+        }
+        if let Some(more) = later.networks {
+            let networks = self.networks.get_or_insert_with(Vec::new);
+            for (name, span) in more {
+                if !networks.iter().any(|(n, _)| *n == name) {
+                    networks.push((name, span));
+                }
+            }
+        }
+        if later.network_mode.is_some() {
+            self.network_mode = later.network_mode;
         }
     }
 
@@ -961,6 +978,10 @@ impl Ctx<'_> {
             profiles: self.strings(node.get("profiles")),
             build,
             aliases: self.aliases(node),
+            networks: node.get("networks").map(|n| self.networks(n)),
+            network_mode: node
+                .get("network_mode")
+                .and_then(|n| Some((self.text(n)?, n.span))),
             replaced: node
                 .entries()
                 .iter()
@@ -1222,6 +1243,22 @@ impl Ctx<'_> {
         }
         out.retain(|a| !a.is_empty());
         out
+    }
+
+    /// `networks:` as a list of names or a mapping keyed by them.
+    fn networks(&mut self, node: &Node) -> Vec<(String, Span)> {
+        let named: Vec<(String, Span)> = match &node.kind {
+            Kind::Seq(items) => items
+                .iter()
+                .filter_map(|i| Some((self.text(i)?, i.span)))
+                .collect(),
+            _ => node
+                .entries()
+                .iter()
+                .filter_map(|e| Some((e.key.as_str()?.to_string(), e.key.span)))
+                .collect(),
+        };
+        named.into_iter().filter(|(n, _)| !n.is_empty()).collect()
     }
 
     fn words(&mut self, node: Option<&Node>) -> Vec<Value> {

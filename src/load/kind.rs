@@ -203,6 +203,8 @@ mod tests {
             profiles: Vec::new(),
             build: None,
             aliases: Vec::new(),
+            networks: None,
+            network_mode: None,
             replaced: Vec::new(),
         };
         kind_of(&service).0

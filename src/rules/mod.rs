@@ -13,6 +13,7 @@ pub mod declarative;
 mod duplicate_oauth2_client;
 pub(crate) mod parent_cookie_domain;
 mod port_plan;
+mod shared_admin_network;
 mod shared_database;
 mod shared_db_credentials;
 mod shared_secret;
@@ -72,6 +73,7 @@ const COMPILED: &[&dyn Rule] = &[
     &crossed_config::CrossedConfig,
     &shared_db_credentials::SharedDbCredentials,
     &port_plan::PortPlan,
+    &shared_admin_network::SharedAdminNetwork,
 ];
 
 /// Codes the pipeline itself reports (parse errors, suppressions), not
@@ -488,6 +490,6 @@ mod tests {
         assert!(!selects("ISO0031", "ISO003"));
         assert!(!selects("SEC", "ISO003"));
         assert!(is_selector("SEC00") && is_selector("dev-mode"));
-        assert!(!is_selector("ISO010") && !is_selector("XYZ") && !is_selector(""));
+        assert!(!is_selector("ISO099") && !is_selector("XYZ") && !is_selector(""));
     }
 }

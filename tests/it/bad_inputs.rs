@@ -360,7 +360,7 @@ fn compose_interpolation_and_env_files() {
         *t = t.replace("env_file: ./ciam-athena.env", "env_file: ./missing.env");
     });
     let run = check(&root);
-    let message = run.has("CFG002", "compose.prod.yml", Some(104));
+    let message = run.has("CFG002", "compose.prod.yml", Some(110));
     assert!(message.contains("deploy time"), "{message}");
     assert!(
         !run.findings.iter().any(|f| f.0 == "CFG001"),
@@ -373,14 +373,14 @@ fn compose_interpolation_and_env_files() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let run = check(&root);
-    run.has("CFG001", "compose.prod.yml", Some(104));
+    run.has("CFG001", "compose.prod.yml", Some(110));
     run.still_checks("");
     // `${VAR:?message}` with VAR set empty: compose stops there. (Unset,
     // it is left to deploy time, as in the healthy tree.)
     let (_guard, root) = tree("");
     edit(&root, ".env", |t| t.push_str("POSTGRES_PASSWORD=\n"));
     let run = check(&root);
-    let message = run.has("CFG001", "compose.prod.yml", Some(17));
+    let message = run.has("CFG001", "compose.prod.yml", Some(18));
     assert!(message.contains("set POSTGRES_PASSWORD"), "{message}");
     run.still_checks("");
     // `${VAR` never closed.

@@ -46,7 +46,7 @@ fn select_and_ignore_filter_codes() {
             "--format",
             "concise",
             "--ignore",
-            "CFG001,CFG002,CFG003,ISO001,ISO002,ISO003,ISO004,ISO005,ISO006,ISO007,ISO008,ISO009",
+            "CFG001,CFG002,CFG003,ISO001,ISO002,ISO003,ISO004,ISO005,ISO006,ISO007,ISO008,ISO009,ISO010",
         ],
         1,
     );

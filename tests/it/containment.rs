@@ -92,9 +92,9 @@ fn nothing_is_executed_no_socket_opened_no_outside_file_read() {
     for expected in [
         ("Caddyfile", 79),
         ("Caddyfile", 88),
-        ("compose.prod.yml", 104),
-        ("compose.prod.yml", 121),
-        ("compose.prod.yml", 182),
+        ("compose.prod.yml", 110),
+        ("compose.prod.yml", 128),
+        ("compose.prod.yml", 193),
     ] {
         assert!(
             outside.contains(&(expected.0.to_string(), expected.1)),

@@ -19,6 +19,7 @@ const VARIANTS: &[(&str, &str)] = &[
     ("ISO007", "crossed-config"),
     ("ISO008", "shared-user"),
     ("ISO009", "port-plan"),
+    ("ISO010", "default-network"),
 ];
 
 /// The drawings committed under `docs/`, and the arguments that make them.
@@ -76,8 +77,8 @@ fn each_iso_rule_draws_a_red_edge_with_its_code() {
             red_edges(&mermaid).iter().any(|l| l.contains(code)),
             "{code}: no red edge labelled with it in\n{mermaid}"
         );
-        // Errors red, warnings (ISO008) amber.
-        let colour = if *code == "ISO008" {
+        // Errors red, warnings (ISO008, ISO010) amber.
+        let colour = if matches!(*code, "ISO008" | "ISO010") {
             "#b7791f"
         } else {
             "#d62728"

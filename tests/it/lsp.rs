@@ -213,7 +213,7 @@ fn environments_are_published_apart_and_config_errors_land_on_the_config() {
         std::fs::write(d.join("Caddyfile"), crossed).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(
             d.join("compose.yml"),
-            "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n",
+            "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    networks: [ciam]\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    networks: [iam]\nnetworks: {ciam: {}, iam: {}}\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
     }
