@@ -217,7 +217,7 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
         },
     };
     for file in &values.env_files {
-        let text = crate::discover::read_text(file)
+        let text = crate::discover::read_text(sources, file)
             .map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
         let id = sources.add(file, text.as_str());
         let none = |_: &str| None;
@@ -250,18 +250,24 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
-    let sources = SourceMap::new();
-    let given = env_from(&args.values, &sources)?;
     // An editor's buffer: the file's text comes from stdin, and the whole
     // environment it belongs to is checked (the paths given are not).
-    let paths = match &args.stdin_filename {
+    let buffer = match &args.stdin_filename {
         Some(file) => {
             let mut text = String::new();
             std::io::stdin()
                 .take(crate::discover::MAX_FILE_BYTES + 1)
                 .read_to_string(&mut text)
                 .map_err(|e| Fatal(format!("standard input: {e}")))?;
-            crate::discover::set_buffer(file, text);
+            Some((file.as_path(), text))
+        }
+        None => None,
+    };
+    let sources =
+        crate::discover::sources_with_buffers(buffer.iter().map(|(p, t)| (*p, t.as_str())));
+    let given = env_from(&args.values, &sources)?;
+    let paths = match &args.stdin_filename {
+        Some(file) => {
             // A file outside every environment (and no Caddyfile) has
             // nothing to check.
             crate::check::tree_of(&sources, file, args.config.as_deref())?

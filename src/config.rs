@@ -536,11 +536,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 /// Reads a configuration file; a malformed one is a CFG001 diagnostic with
 /// the span of the error.
 pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
-    let text = crate::discover::read_text(path).map_err(|e| {
-        let id = sources.add(path, "");
-        Diagnostic::parse_error(Span::new(id, 0, 0), format!("{}: {e}", path.display()))
-    })?;
-    let id = sources.add(path, text.as_str());
+    let (id, text) = crate::discover::read_source(sources, path).map_err(|u| u.at_file(sources))?;
     let raw: Raw = toml::from_str(&text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
         let mut d = Diagnostic::parse_error(

@@ -198,7 +198,6 @@ impl Server<'_> {
                     && let Some(path) = path_of(&p.text_document.uri)
                 {
                     // Unsaved text is gone: the file on disk counts again.
-                    crate::discover::clear_buffer(&path);
                     self.documents.remove(&canonical(&path));
                     self.check(&path);
                 }
@@ -208,7 +207,6 @@ impl Server<'_> {
     }
 
     fn open(&mut self, path: &Path, uri: lsp::Uri, text: String) {
-        crate::discover::set_buffer(path, text.clone());
         self.documents.insert(canonical(path), (uri, text));
     }
 
@@ -217,7 +215,12 @@ impl Server<'_> {
     /// any). A file outside every environment gets none; a configuration
     /// that does not load gets its error, on the configuration file.
     fn check(&mut self, path: &Path) {
-        let sources = SourceMap::new();
+        // The open documents' texts are what this run reads of them.
+        let sources = crate::discover::sources_with_buffers(
+            self.documents
+                .iter()
+                .map(|(p, (_, text))| (p.as_path(), text.as_str())),
+        );
         // A configuration's own error is kept under the configuration file.
         if let Some(file) = crate::config::find(path) {
             let file = canonical(&file);
@@ -339,7 +342,7 @@ impl Server<'_> {
             .documents
             .get(&canonical(&path))
             .map(|(_, t)| t.clone())
-            .or_else(|| crate::discover::read_text(&path).ok())
+            .or_else(|| crate::discover::read_disk(&path).ok())
             .unwrap_or_default();
         params
             .context

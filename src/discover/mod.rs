@@ -8,6 +8,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use crate::diag::Diagnostic;
+use crate::syntax::source::{FileId, SourceMap, Span};
+
 /// Files larger than this are refused rather than read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -109,6 +112,50 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// A file the run could not read, and why.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub error: ReadError,
+}
+
+impl Unreadable {
+    /// CFG001 at the file itself (entered empty in the source map).
+    pub fn at_file(&self, sources: &SourceMap) -> Diagnostic {
+        let id = sources.add(&self.path, "");
+        Diagnostic::parse_error(Span::new(id, 0, 0), self.to_string())
+    }
+
+    /// CFG001 at `span`, the line that names the file, after `context`
+    /// (`Could not import `).
+    pub fn at(&self, span: Span, context: &str) -> Diagnostic {
+        Diagnostic::parse_error(span, format!("{context}{self}"))
+    }
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            crate::syntax::source::display_path(&self.path),
+            self.error
+        )
+    }
+}
+
+/// Reads a file into the run's source map: the one way loaders read a
+/// file, an unreadable one coming back with what its CFG001 needs.
+pub fn read_source(sources: &SourceMap, path: &Path) -> Result<(FileId, String), Unreadable> {
+    match read_text(sources, path) {
+        Ok(text) => Ok((sources.add(path, text.as_str()), text)),
+        Err(error) => Err(Unreadable {
+            path: path.to_path_buf(),
+            error,
+        }),
+    }
+}
+
 /// Why a file could not be read as text.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -124,35 +171,16 @@ pub enum ReadError {
     NotAFile,
 }
 
-/// Editors' buffers (`--stdin-filename`, the language server's open
-/// documents): reads of these paths return the buffer, not the file.
-static BUFFERS: std::sync::RwLock<Vec<(PathBuf, String)>> = std::sync::RwLock::new(Vec::new());
-
-/// Makes reads of `path` return `text`, until [`clear_buffer`].
-pub fn set_buffer(path: &Path, text: String) {
-    let key = absolute(path);
-    let mut buffers = BUFFERS.write().unwrap_or_else(|e| e.into_inner());
-    buffers.retain(|(p, _)| *p != key);
-    buffers.push((key, text));
-}
-
-/// Reads of `path` see the file again.
-pub fn clear_buffer(path: &Path) {
-    let key = absolute(path);
-    let mut buffers = BUFFERS.write().unwrap_or_else(|e| e.into_inner());
-    buffers.retain(|(p, _)| *p != key);
-}
-
-fn buffer(path: &Path) -> Option<String> {
-    let buffers = BUFFERS.read().unwrap_or_else(|e| e.into_inner());
-    if buffers.is_empty() {
-        return None;
-    }
-    let key = absolute(path);
-    buffers
-        .iter()
-        .find(|(p, _)| *p == key)
-        .map(|(_, t)| t.clone())
+/// A source map for a run that sees editors' buffers (`--stdin-filename`,
+/// the language server's open documents) instead of their files.
+pub fn sources_with_buffers<'a>(
+    buffers: impl IntoIterator<Item = (&'a Path, &'a str)>,
+) -> SourceMap {
+    SourceMap::with_buffers(
+        buffers
+            .into_iter()
+            .map(|(path, text)| (absolute(path), std::sync::Arc::from(text))),
+    )
 }
 
 /// A path made absolute and canonical where it exists.
@@ -164,14 +192,24 @@ pub fn absolute(path: &Path) -> PathBuf {
     })
 }
 
-/// Reads a config file as UTF-8 text within the size limit.
-pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    if let Some(text) = buffer(path) {
+/// Reads a config file as UTF-8 text within the size limit (an editor's
+/// buffer of it, when the run has one).
+pub fn read_text(sources: &SourceMap, path: &Path) -> Result<String, ReadError> {
+    if sources.has_buffers()
+        && let Some(text) = sources.buffer(&absolute(path))
+    {
         if text.len() as u64 > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge(text.len() as u64));
         }
-        return Ok(text);
+        return Ok(text.to_string());
     }
+    read_disk(path)
+}
+
+/// Reads a file on disk as UTF-8 text within the size limit. Discovery
+/// (which files are compose files, what a project includes) decides from
+/// the files on disk; what is checked is read with [`read_text`].
+pub fn read_disk(path: &Path) -> Result<String, ReadError> {
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(ReadError::Directory);
@@ -228,7 +266,7 @@ pub fn is_compose_name(path: &Path) -> bool {
 pub fn is_compose_file(path: &Path) -> bool {
     is_compose_name(path)
         || (path.extension().is_some_and(|e| e == "yml" || e == "yaml")
-            && read_text(path).is_ok_and(|t| looks_like_compose(&t)))
+            && read_disk(path).is_ok_and(|t| looks_like_compose(&t)))
 }
 
 /// The Caddyfiles directly in `dir`, in name order.

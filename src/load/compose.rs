@@ -312,9 +312,8 @@ fn env_file_vars(sources: &SourceMap, files: &[PathBuf], extra: &Vars) -> (Vars,
     let mut vars = Vars::new();
     let mut diagnostics = Vec::new();
     for path in files {
-        match crate::discover::read_text(path) {
-            Ok(text) => {
-                let id = sources.add(path, text.as_str());
+        match crate::discover::read_source(sources, path) {
+            Ok((id, text)) => {
                 let known = |name: &str| extra.get(name).or_else(|| vars.get(name)).cloned();
                 match crate::load::dotenv::parse(id, &text, &known) {
                     Ok(env) => {
@@ -327,13 +326,7 @@ fn env_file_vars(sources: &SourceMap, files: &[PathBuf], extra: &Vars) -> (Vars,
                     Err(d) => diagnostics.push(d),
                 }
             }
-            Err(e) => {
-                let id = sources.add(path, "");
-                diagnostics.push(Diagnostic::parse_error(
-                    Span::new(id, 0, 0),
-                    format!("{}: {e}", crate::syntax::source::display_path(path)),
-                ));
-            }
+            Err(unreadable) => diagnostics.push(unreadable.at_file(sources)),
         }
     }
     for (k, v) in extra {
@@ -393,24 +386,27 @@ fn parse_file(
     path: &Path,
     at: Option<(Span, &str)>,
 ) -> Result<(FileId, Node), Diagnostic> {
-    let text = crate::discover::read_text(path).map_err(|e| match at {
-        Some((span, what)) => Diagnostic::parse_error(
-            span,
-            match &e {
+    let text = crate::discover::read_text(sources, path).map_err(|error| {
+        let unreadable = crate::discover::Unreadable {
+            path: path.to_path_buf(),
+            error,
+        };
+        match at {
+            Some((span, what)) => match &unreadable.error {
                 crate::discover::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
-                    format!(
-                        "{what} {} does not exist",
-                        crate::syntax::source::display_path(path)
+                    Diagnostic::parse_error(
+                        span,
+                        format!(
+                            "{what} {} does not exist",
+                            crate::syntax::source::display_path(path)
+                        ),
                     )
                 }
-                _ => format!("{what} {}: {e}", crate::syntax::source::display_path(path)),
-            },
-        )
-        .with_label("compose stops here"),
-        None => Diagnostic::parse_error(
-            Span::new(sources.add(path, ""), 0, 0),
-            format!("{}: {e}", path.display()),
-        ),
+                _ => unreadable.at(span, &format!("{what} ")),
+            }
+            .with_label("compose stops here"),
+            None => unreadable.at_file(sources),
+        }
     })?;
     let file = sources.add_once(path, text.as_str());
     let docs = yaml::parse(file, &text)?;
@@ -1095,7 +1091,7 @@ impl Ctx<'_> {
                 );
                 continue;
             }
-            let text = match crate::discover::read_text(&path) {
+            let text = match crate::discover::read_text(self.sources, &path) {
                 Ok(t) => t,
                 Err(_) if !required => continue,
                 // A secret file kept out of git: its values are given at

@@ -53,7 +53,7 @@ pub fn apply(
     if !path.is_file() || !scope.contains(&path) {
         return;
     }
-    let Ok(text) = crate::discover::read_text(&path) else {
+    let Ok(text) = crate::discover::read_text(sources, &path) else {
         return;
     };
     let file = sources.add_once(&path, text.as_str());

@@ -256,20 +256,13 @@ fn init_scripts(
         if !scope.contains(&path) {
             continue;
         }
-        match crate::discover::read_text(&path) {
-            Ok(text) => {
-                let id = sources.add(&path, text.as_str());
+        match crate::discover::read_source(sources, &path) {
+            Ok((id, text)) => {
                 let (sql, mut diags) = crate::load::initsql::parse(id, &text);
                 diagnostics.append(&mut diags);
                 out.push(sql);
             }
-            Err(e) => {
-                let id = sources.add(&path, "");
-                diagnostics.push(Diagnostic::parse_error(
-                    Span::new(id, 0, 0),
-                    format!("{}: {e}", path.display()),
-                ));
-            }
+            Err(unreadable) => diagnostics.push(unreadable.at_file(sources)),
         }
     }
     out
@@ -404,14 +397,14 @@ fn seed_clients(
             );
             continue;
         }
-        let text = match crate::discover::read_text(path) {
+        let text = match crate::discover::read_text(sources, path) {
             Ok(t) => t,
-            Err(e) => {
-                let id = sources.add(path, "");
-                diagnostics.push(Diagnostic::parse_error(
-                    Span::new(id, 0, 0),
-                    format!("{}: {e}", path.display()),
-                ));
+            Err(error) => {
+                let unreadable = crate::discover::Unreadable {
+                    path: path.to_path_buf(),
+                    error,
+                };
+                diagnostics.push(unreadable.at_file(sources));
                 continue;
             }
         };
@@ -428,7 +421,7 @@ fn seed_clients(
             if !scope.contains(&host) {
                 return None;
             }
-            let text = crate::discover::read_text(&host).ok()?;
+            let text = crate::discover::read_text(sources, &host).ok()?;
             let file = sources.add_once(&host, text.as_str());
             Some(Value::literal(
                 text.as_str(),

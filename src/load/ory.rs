@@ -203,7 +203,7 @@ pub fn load(
         );
         return config;
     }
-    let text = match crate::discover::read_text(&path) {
+    let text = match crate::discover::read_text(sources, &path) {
         Ok(t) => t,
         Err(e) => {
             diagnostics.push(

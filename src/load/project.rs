@@ -141,7 +141,7 @@ impl Stack {
 /// (`extends: {file}`), as written relative to `dir`, its project folder.
 /// Only files that mention either are parsed.
 fn references(path: &Path, dir: &Path) -> Vec<PathBuf> {
-    let Ok(text) = crate::discover::read_text(path) else {
+    let Ok(text) = crate::discover::read_disk(path) else {
         return Vec::new();
     };
     if !text.contains("include") && !text.contains("extends") {

@@ -126,11 +126,34 @@ pub struct SourceMap {
     /// Spans whose text is a secret: reports never show it.
     /// By file, so that a report's lookups stay cheap in a large tree.
     secrets: std::sync::Mutex<std::collections::HashMap<FileId, Vec<Span>>>,
+    /// Editors' unsaved texts for this run (`--stdin-filename`, the
+    /// language server's open documents), by absolute path: reading one
+    /// of these paths gives the buffer, not the file on disk.
+    buffers: std::collections::HashMap<PathBuf, Arc<str>>,
 }
 
 impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
+    }
+
+    /// A source map whose reads of `buffers`' paths (absolute) see their
+    /// text instead of the files on disk.
+    pub fn with_buffers(buffers: impl IntoIterator<Item = (PathBuf, Arc<str>)>) -> SourceMap {
+        SourceMap {
+            buffers: buffers.into_iter().collect(),
+            ..SourceMap::default()
+        }
+    }
+
+    /// The unsaved text of `path` (absolute), if an editor gave one.
+    pub fn buffer(&self, path: &Path) -> Option<Arc<str>> {
+        self.buffers.get(path).cloned()
+    }
+
+    /// Whether any buffer was given (most runs: none).
+    pub fn has_buffers(&self) -> bool {
+        !self.buffers.is_empty()
     }
 
     /// Adds a file; a leading UTF-8 byte order mark is kept in the text (so

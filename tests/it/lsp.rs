@@ -345,3 +345,74 @@ fn published_diagnostics_never_carry_a_secret() {
     client.notify("exit", Value::Null);
     let _ = client.child.wait();
 }
+
+/// The rules are read again for every check: a user's rule edited while
+/// the server runs gives its new message, and a removed one is gone.
+#[test]
+fn an_edited_user_rule_is_used_at_the_next_check() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = dir.path().join("platform/prod");
+    let lint = dir.path().join("lint");
+    for d in [&env, &lint] {
+        std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(
+        dir.path().join("isolint.toml"),
+        "[rules]\nfolders = [\"lint\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rule = |message: &str| {
+        format!(
+            "code: ORG001\nname: pinned-kratos\nseverity: warning\nsummary: a Kratos image is pinned to v1.3\nselect:\n  kind: kratos\n  image: tag\nwhen:\n  equals: v1.3.1\nmessage: \"{message}\"\n"
+        )
+    };
+    let rule_file = lint.join("ORG001.yml");
+    std::fs::write(&rule_file, rule("{service} is on the old line"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let compose = env.join("compose.yml");
+    let text = "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n";
+    std::fs::write(&compose, text).unwrap_or_else(|e| panic!("{e}"));
+    let compose_uri = uri(&compose);
+
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let messages = |published: Vec<(String, Vec<Value>)>| -> Vec<String> {
+        published
+            .into_iter()
+            .filter(|(u, _)| *u == compose_uri)
+            .flat_map(|(_, d)| d)
+            .filter(|d| d["code"] == "ORG001")
+            .map(|d| d["message"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": compose_uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let first = messages(client.diagnostics_until("compose.yml"));
+    assert_eq!(first, ["ciam-kratos is on the old line"]);
+    // The rule's message changes on disk; the next check uses it.
+    std::fs::write(&rule_file, rule("{service} still runs v1.3")).unwrap_or_else(|e| panic!("{e}"));
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": compose_uri}}),
+    );
+    let second = messages(client.diagnostics_until("compose.yml"));
+    assert_eq!(second, ["ciam-kratos still runs v1.3"]);
+    // Removed: no finding of it any more.
+    std::fs::remove_file(&rule_file).unwrap_or_else(|e| panic!("{e}"));
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": compose_uri}}),
+    );
+    assert_eq!(
+        messages(client.diagnostics_until("compose.yml")),
+        Vec::<String>::new()
+    );
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+}

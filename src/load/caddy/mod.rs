@@ -14,7 +14,7 @@ pub mod sites;
 pub mod upstream;
 
 use crate::diag::Diagnostic;
-use crate::discover::{Scope, read_text};
+use crate::discover::Scope;
 use crate::syntax::caddyfile::ast::{Body, Directive, Entry, EntryKind, TopItem};
 use crate::syntax::caddyfile::parser::{parse_directives, parse_file};
 use crate::syntax::caddyfile::token::{Env, Token};
@@ -132,25 +132,15 @@ impl<'a> Loader<'a> {
             }
             return Ok(id);
         }
-        match read_text(path) {
-            Ok(text) => {
-                let id = self.sources.add(path, text);
+        match crate::discover::read_source(self.sources, path) {
+            Ok((id, _)) => {
                 self.config.files.push(id);
                 Ok(id)
             }
-            Err(e) => {
-                let shown = crate::syntax::source::display_path(path);
-                let message = format!("{shown}: {e}");
-                Err(match at {
-                    Some(span) => {
-                        Diagnostic::parse_error(span, format!("Could not import {message}"))
-                    }
-                    None => {
-                        let id = self.sources.add(path, "");
-                        Diagnostic::parse_error(Span::new(id, 0, 0), message)
-                    }
-                })
-            }
+            Err(unreadable) => Err(match at {
+                Some(span) => unreadable.at(span, "Could not import "),
+                None => unreadable.at_file(self.sources),
+            }),
         }
     }
 

@@ -145,12 +145,9 @@ pub fn load_folder(
     files.sort();
     let mut out: Vec<Declarative> = Vec::new();
     for path in files {
-        let text = crate::discover::read_text(&path).map_err(|e| {
-            let id = sources.add(&path, "");
-            Diagnostic::parse_error(Span::new(id, 0, 0), format!("{}: {e}", path.display()))
-        })?;
-        let id = sources.add(&path, text.as_str());
-        let doc = crate::discover::read_text(&path.with_extension("md"))
+        let (id, text) =
+            crate::discover::read_source(sources, &path).map_err(|u| u.at_file(sources))?;
+        let doc = crate::discover::read_text(sources, &path.with_extension("md"))
             .ok()
             .map(|d| crate::rules::Doc::Whole(crate::rules::intern(&d)));
         let name = path.to_string_lossy();
