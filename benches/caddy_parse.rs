@@ -2,6 +2,14 @@
 //! site/upstream extraction, over Caddy's adapter corpus and over one large
 //! generated Caddyfile.
 
+// Outside the library: a failure here is a panic, as in any test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use isolint::discover::Scope;
 use isolint::load::caddy::{load_text, sites::sites};

@@ -3,6 +3,14 @@
 //! load and model build, the rules over built environments, and a whole
 //! check of a 100-environment tree.
 
+// Outside the library: a failure here is a panic, as in any test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 #[path = "synth/mod.rs"]
 mod synth;
 

@@ -4,6 +4,14 @@
 //!
 //! `cargo run --release --example synth -- OUT --environments 1000 --breaks 10`
 
+// Outside the library: a failure here is a panic, as in any test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 #[path = "../benches/synth/mod.rs"]
 mod synth;
 

@@ -314,12 +314,9 @@ pub fn scripts_in(dir: &Path, listing: &crate::discover::Listing) -> Vec<PathBuf
 /// theirs (`platform/cloud`, `ory/cloud`; a file's stack adds the file:
 /// `ops/compose.prod.yml`), then a number if still needed.
 pub fn unique_names(root: &Path, stacks: &mut [Stack]) {
-    let count = |stacks: &[Stack], name: &str| stacks.iter().filter(|s| s.name == name).count();
-    let clashing: Vec<usize> = (0..stacks.len())
-        .filter(|&i| count(stacks, &stacks[i].name) > 1)
-        .collect();
-    for i in clashing {
-        let stack = &mut stacks[i];
+    let names: Vec<String> = stacks.iter().map(|s| s.name.clone()).collect();
+    let clashes = |name: &str| names.iter().filter(|n| *n == name).count() > 1;
+    for stack in stacks.iter_mut().filter(|s| clashes(&s.name)) {
         let rel = stack
             .dir
             .strip_prefix(root)
@@ -333,13 +330,15 @@ pub fn unique_names(root: &Path, stacks: &mut [Stack]) {
             _ => rel,
         };
     }
-    for i in 0..stacks.len() {
+    let mut taken: Vec<String> = Vec::with_capacity(stacks.len());
+    for stack in stacks.iter_mut() {
+        let base = stack.name.clone();
         let mut n = 2;
-        let base = stacks[i].name.clone();
-        while stacks[..i].iter().any(|s| s.name == stacks[i].name) {
-            stacks[i].name = format!("{base}-{n}");
+        while taken.contains(&stack.name) {
+            stack.name = format!("{base}-{n}");
             n += 1;
         }
+        taken.push(stack.name.clone());
     }
 }
 

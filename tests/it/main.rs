@@ -2,6 +2,14 @@
 //! is one area (the CLI, outputs, the language server, fixtures, the
 //! corpus checks); `common` holds the helpers they share.
 
+// Outside the library: a failure here is a panic, as in any test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod common;
 // The fuzz harness (`fuzz_regressions`) brings its own copy, as the
 // fuzz workspace needs it.
