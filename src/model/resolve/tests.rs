@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::domain::Domains;
 use crate::discover::Scope;
 use crate::syntax::source::SourceMap;
 
