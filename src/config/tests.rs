@@ -1,4 +1,5 @@
 use super::*;
+use crate::syntax::source::SourceMap;
 
 #[test]
 fn seed_globs_are_relative_to_the_file_and_errors_have_spans() {

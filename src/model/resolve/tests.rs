@@ -1,6 +1,6 @@
 use super::*;
-use crate::model::domain::Domains;
 use crate::discover::Scope;
+use crate::model::domain::Domains;
 use crate::syntax::source::SourceMap;
 
 fn env(files: &[(&str, &str)]) -> Environment {

@@ -115,6 +115,27 @@ fn read_file(
         .collect()
 }
 
+/// The rules of every folder `isolint.toml` names (each with where it is
+/// named, for a folder that does not exist), in order; a code or name
+/// taken twice is a diagnostic at the second.
+pub fn load_folders(
+    sources: &SourceMap,
+    folders: &[(std::path::PathBuf, Span)],
+) -> Result<Vec<Declarative>, Diagnostic> {
+    let mut rules = Vec::new();
+    for (path, named) in folders {
+        if !path.is_dir() {
+            return Err(Diagnostic::parse_error(
+                *named,
+                format!("rule folder {} does not exist", path.display()),
+            ));
+        }
+        let mut more = load_folder(sources, path, &rules)?;
+        rules.append(&mut more);
+    }
+    Ok(rules)
+}
+
 /// Every rule file (`*.yml`, `*.yaml`, `*.toml`) in `dir`, in name order;
 /// a `NAME.md` next to `NAME.yml` is its document. A malformed file, or a
 /// code or name that a built-in rule or one of `taken` already has, is a
