@@ -16,14 +16,13 @@ pub mod summary;
 pub mod svg;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::load::compose::VolumeKind;
-use crate::load::dsn::{Dsn, Part};
-use crate::model::domain::Domains;
-use crate::model::references::dial_host;
-use crate::model::{Environment, ServiceKind};
+use crate::load::dsn::Part;
 use crate::syntax::source::{SourceMap, Span};
 use crate::syntax::value::Value;
 use std::collections::BTreeSet;
+
+mod build;
+pub use build::*;
 
 /// What a node or edge was drawn from: a span, and where it must have
 /// been reached through to count. A token of a snippet (or a wrapper
@@ -72,6 +71,23 @@ pub struct Node {
     /// The id before it was made unique: with name and kind, what says
     /// two nodes are the same thing.
     base: String,
+}
+
+impl Node {
+    /// A node with no finding on it yet and nothing written for it.
+    fn new(id: String, name: String, kind: String, shape: Shape, domain: Option<String>) -> Node {
+        Node {
+            id,
+            name,
+            kind,
+            shape,
+            domain,
+            codes: BTreeSet::new(),
+            severity: None,
+            anchors: Vec::new(),
+            base: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -341,324 +357,12 @@ fn part(p: &Part) -> String {
     }
 }
 
-/// The drawing of one environment, before findings are marked.
 /// Where a value's text is written when that is elsewhere (a `.env`
 /// line, a wrapper's call): marked only with the reference it came
 /// through, since other values may read the same line.
 fn written_anchor(v: &Value) -> Option<Anchor> {
     let (span, through) = v.written_at()?;
     (!through.is_empty()).then_some(Anchor { span, through })
-}
-
-pub fn build(env: &Environment, domains: &Domains) -> Graph {
-    let res = env.resolved(domains);
-    let mut g = Graph {
-        name: env.name.clone(),
-        ..Graph::default()
-    };
-    let mut service_nodes = Vec::new();
-    for (si, s) in env.services.iter().enumerate() {
-        let mut spans = vec![s.service.name_span];
-        for e in &s.service.environment {
-            spans.push(e.key_span);
-            spans.extend(e.value.as_ref().and_then(Value::span));
-        }
-        spans.extend(s.service.image.as_ref().and_then(Value::span));
-        spans.extend(
-            s.service
-                .command
-                .iter()
-                .chain(&s.service.entrypoint)
-                .filter_map(Value::span),
-        );
-        spans.extend(s.service.ports.iter().map(|p| p.span));
-        spans.extend(s.service.volumes.iter().map(|v| v.span));
-        if let Some(ory) = &s.ory {
-            for setting in ory.settings() {
-                spans.extend(setting.value.span());
-                if let crate::load::ory::Source::Yaml { key_span } = setting.source {
-                    spans.push(key_span);
-                }
-            }
-        }
-        let anchors = spans.into_iter().map(Anchor::at).collect();
-        service_nodes.push(g.node(Node {
-            id: ident("svc_", &s.service.name),
-            name: s.service.name.clone(),
-            kind: s.kind.as_str().to_string(),
-            shape: Shape::Service,
-            domain: res.service_domain(si).map(str::to_string),
-            codes: BTreeSet::new(),
-            severity: None,
-            anchors,
-            base: String::new(),
-        }));
-    }
-    let service_index = |name: &str| {
-        env.services
-            .iter()
-            .position(|s| s.service.name.eq_ignore_ascii_case(name))
-            .and_then(|i| service_nodes.get(i).copied())
-    };
-
-    // Caddy sites and their upstreams.
-    for (i, site) in env.sites.iter().enumerate() {
-        let name = site
-            .addresses
-            .iter()
-            .map(|a| a.text.clone().unwrap_or_else(|| a.raw.clone()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let from = g.node(Node {
-            id: format!("site_{i}"),
-            name,
-            kind: "site".to_string(),
-            shape: Shape::Site,
-            domain: res.site_domain(i).map(str::to_string),
-            codes: BTreeSet::new(),
-            severity: None,
-            anchors: site
-                .addresses
-                .iter()
-                .map(|a| Anchor {
-                    span: a.span,
-                    through: a.via.to_vec(),
-                })
-                .collect(),
-            base: String::new(),
-        });
-        for (ui, u) in site.upstreams.iter().enumerate() {
-            let target = res.upstream(i, ui);
-            let domain = target.and_then(|t| t.domain.clone());
-            let service = target.and_then(|t| match t.services.as_slice() {
-                [one] => env.services.get(*one),
-                _ => None,
-            });
-            let to = match service.and_then(|s| service_index(&s.service.name)) {
-                Some(to) => to,
-                None => {
-                    let target = u.dial.as_deref().unwrap_or(&u.raw);
-                    let host = u.dial.as_deref().map_or(target, dial_host);
-                    g.node(Node {
-                        id: ident("ext_", host),
-                        name: target.to_string(),
-                        kind: "upstream".to_string(),
-                        shape: Shape::External,
-                        domain,
-                        codes: BTreeSet::new(),
-                        severity: None,
-                        anchors: Vec::new(),
-                        base: String::new(),
-                    })
-                }
-            };
-            let anchor = Anchor {
-                span: u.span,
-                through: u.via.to_vec(),
-            };
-            g.edge(from, to, &u.directive, vec![anchor]);
-        }
-    }
-
-    // Each service's database, by host and name (never its credentials).
-    for i in 0..env.services.len() {
-        let Some(db) = res.database(i) else {
-            continue;
-        };
-        let (key, value) = (db.key, db.value.clone());
-        // A DSN that is one variable still names a database: by it.
-        let whole = match value.pieces.as_slice() {
-            [crate::syntax::value::Piece::Var(v)] if value.text().is_none() => Some(Dsn {
-                scheme: Part::Symbolic(vec![v.name.clone()]),
-                user: None,
-                has_password: false,
-                host: None,
-                port: None,
-                database: Some(Part::Symbolic(vec![v.name.clone()])),
-                database_template: Some(format!("${{{}}}", v.name)),
-                params: Vec::new(),
-                unknown_query: Vec::new(),
-                redacted: String::new(),
-            }),
-            _ => None,
-        };
-        let Some(dsn) = db.dsn.clone().or(whole) else {
-            continue;
-        };
-        let (Some(database), Some(from)) = (dsn.database.as_ref(), service_nodes.get(i).copied())
-        else {
-            continue;
-        };
-        let db = match database {
-            Part::Known(name) => name.clone(),
-            symbolic => dsn
-                .database_template
-                .clone()
-                .unwrap_or_else(|| part(symbolic)),
-        };
-        // Host names are case-insensitive: `Postgres` is `postgres`.
-        let mut server = dsn
-            .host
-            .as_ref()
-            .map(|h| match h {
-                Part::Known(host) => host.to_ascii_lowercase(),
-                symbolic => part(symbolic),
-            })
-            .unwrap_or_default();
-        if let Some(port) = &dsn.port {
-            server = format!("{server}:{}", part(port));
-        }
-        let domain = match database {
-            Part::Known(name) => domains.of_name(name),
-            Part::Symbolic(vars) => vars.iter().find_map(|v| domains.of_name(v)),
-        };
-        let to = g.node(Node {
-            id: ident("db_", &format!("{server}_{db}")),
-            name: db,
-            kind: if server.is_empty() {
-                "database".to_string()
-            } else {
-                format!("database on {server}")
-            },
-            shape: Shape::Database,
-            domain: domain.map(str::to_string),
-            codes: BTreeSet::new(),
-            severity: None,
-            anchors: Vec::new(),
-            base: String::new(),
-        });
-        // Where the DSN is written for this service; a `.env` line it
-        // comes from may serve several.
-        let anchors = value
-            .span()
-            .into_iter()
-            .map(Anchor::at)
-            .chain(written_anchor(&value))
-            .collect();
-        g.edge(from, to, key, anchors);
-    }
-
-    // URLs of other services a service is configured with (the proxy's
-    // are its sites' addresses, drawn already).
-    for url in &res.urls {
-        let (Some(s), Some(from)) = (
-            env.services.get(url.service),
-            service_nodes.get(url.service).copied(),
-        ) else {
-            continue;
-        };
-        if s.kind == ServiceKind::Proxy {
-            continue;
-        }
-        let Some(to) = (match url.target.services.as_slice() {
-            [one] => service_nodes.get(*one).copied(),
-            _ => None,
-        })
-        .filter(|to| *to != from) else {
-            continue;
-        };
-        let anchors = url
-            .value
-            .span()
-            .into_iter()
-            .chain([url.key_span])
-            .map(Anchor::at)
-            .chain(written_anchor(&url.value))
-            .collect();
-        g.edge(from, to, &url.key, anchors);
-    }
-
-    // Config folders mounted across the boundary (a folder of one domain
-    // in a service of another): to the service whose folder it is. Mounts
-    // within a domain are the rule and are not drawn.
-    for (i, s) in env.services.iter().enumerate() {
-        let (Some(from), Some(own)) = (service_nodes.get(i).copied(), res.service_domain(i)) else {
-            continue;
-        };
-        for v in &s.service.volumes {
-            let Some(source) = v.source.as_deref().filter(|_| v.kind == VolumeKind::Bind) else {
-                continue;
-            };
-            let Some(theirs) = domains.of_name(source).filter(|d| *d != own) else {
-                continue;
-            };
-            let owner = env.services.iter().position(|t| {
-                t.service.name != s.service.name
-                    && t.service
-                        .volumes
-                        .iter()
-                        .any(|w| w.kind == VolumeKind::Bind && w.source.as_deref() == Some(source))
-            });
-            let to = match owner.and_then(|o| service_nodes.get(o).copied()) {
-                Some(to) => to,
-                None => g.node(Node {
-                    id: ident("dir_", source),
-                    name: source.to_string(),
-                    kind: "config folder".to_string(),
-                    shape: Shape::External,
-                    domain: Some(theirs.to_string()),
-                    codes: BTreeSet::new(),
-                    severity: None,
-                    anchors: Vec::new(),
-                    base: String::new(),
-                }),
-            };
-            g.edge(
-                from,
-                to,
-                &format!("mounts {source}"),
-                vec![Anchor::at(v.span)],
-            );
-        }
-    }
-
-    // OAuth2 clients and the Hydra each is registered in.
-    for (i, c) in env.oauth2_clients.iter().enumerate() {
-        let r = &c.registration;
-        let name = r
-            .client_id
-            .as_ref()
-            .map_or_else(|| "(no client_id)".to_string(), shown);
-        // The registration (told apart by the calls it came through) and
-        // where its client id is written.
-        let mut anchors = vec![Anchor {
-            span: r.span,
-            through: r.via.clone(),
-        }];
-        anchors.extend(
-            r.client_id
-                .as_ref()
-                .and_then(Value::span)
-                .map(|span| Anchor {
-                    span,
-                    through: r.via.clone(),
-                }),
-        );
-        anchors.extend(r.client_id.as_ref().and_then(written_anchor));
-        let from = g.node(Node {
-            id: format!("client_{i}"),
-            name,
-            kind: "oauth2 client".to_string(),
-            shape: Shape::Client,
-            domain: res.client_domain(i).map(str::to_string),
-            codes: BTreeSet::new(),
-            severity: None,
-            anchors: anchors.clone(),
-            base: String::new(),
-        });
-        let hydra = res.client_hydra(env, i).map(|h| h.service.name.clone());
-        if let Some(to) = hydra.as_deref().and_then(service_index) {
-            g.edge(from, to, "registered in", anchors);
-        }
-    }
-
-    g.clusters = domains
-        .list
-        .iter()
-        .map(|d| d.name.clone())
-        .filter(|d| g.nodes.iter().any(|n| n.domain.as_ref() == Some(d)))
-        .collect();
-    g
 }
 
 /// The text of a node's label: name, kind and, when red, the codes.
