@@ -6,41 +6,25 @@
 //! name of the variable(s) it comes from. The password is never kept; the
 //! display form shows the mask (`****`) in its place.
 
-use crate::syntax::value::{Piece, Value};
-
-/// One DSN component: known text, or the variables it depends on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
-    Known(String),
-    Symbolic(Vec<String>),
-}
-
-impl Part {
-    pub fn known(&self) -> Option<&str> {
-        match self {
-            Part::Known(s) => Some(s),
-            Part::Symbolic(_) => None,
-        }
-    }
-}
+use crate::syntax::value::{Piece, Text, Value};
 
 /// A parsed DSN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dsn {
     /// `postgres`, `postgresql`, `cockroach`, `mysql`, `sqlite`, `memory`.
-    pub scheme: Part,
-    pub user: Option<Part>,
+    pub scheme: Text,
+    pub user: Option<Text>,
     /// Whether a password is written (never its value).
     pub has_password: bool,
-    pub host: Option<Part>,
-    pub port: Option<Part>,
+    pub host: Option<Text>,
+    pub port: Option<Text>,
     /// Database name (or file path for sqlite).
-    pub database: Option<Part>,
+    pub database: Option<Text>,
     /// The database name as written, unknown parts as `${NAME}`
     /// (`${ENV}_ciam_kratos`): what tells two symbolic names apart.
     pub database_template: Option<String>,
     /// Query parameters (`sslmode`, ...), in order.
-    pub params: Vec<(String, Part)>,
+    pub params: Vec<(String, Text)>,
     /// The variables of query text only known at deploy time
     /// (`?${PG_OPTS}`): any parameter may hide there.
     pub unknown_query: Vec<String>,
@@ -105,7 +89,7 @@ impl Dsn {
     }
 
     fn parse_text(text: &str, names: &[Vec<String>]) -> Option<Dsn> {
-        let part = |s: &str| -> Part {
+        let part = |s: &str| -> Text {
             let vars: Vec<String> = names
                 .iter()
                 .enumerate()
@@ -113,14 +97,14 @@ impl Dsn {
                 .flat_map(|(_, n)| n.iter().cloned())
                 .collect();
             if vars.is_empty() {
-                Part::Known(s.to_string())
+                Text::Known(s.to_string())
             } else {
-                Part::Symbolic(vars)
+                Text::Symbolic(vars)
             }
         };
         if text == "memory" {
             return Some(Dsn {
-                scheme: Part::Known("memory".into()),
+                scheme: Text::Known("memory".into()),
                 user: None,
                 has_password: false,
                 host: None,
@@ -181,14 +165,14 @@ impl Dsn {
         let has_password = url.password().is_some();
         let host = url.host_str().filter(|h| !h.is_empty()).map(|h| {
             if h == empty_host {
-                Part::Known(String::new())
+                Text::Known(String::new())
             } else {
                 part(h)
             }
         });
         // A port from an unknown variable makes the DSN unparsable for
         // `url`; a literal port is always known here.
-        let port = url.port().map(|p| Part::Known(p.to_string()));
+        let port = url.port().map(|p| Text::Known(p.to_string()));
         let path = url.path().trim_start_matches('/');
         let database_text = if scheme == "sqlite" || scheme == "sqlite3" {
             Some(url.path().to_string())
@@ -202,15 +186,15 @@ impl Dsn {
             }
             t
         });
-        let params: Vec<(String, Part)> = url
+        let params: Vec<(String, Text)> = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), part(&v)))
             .collect();
         let unknown_query = params
             .iter()
             .flat_map(|(k, _)| match part(k) {
-                Part::Symbolic(vars) => vars,
-                Part::Known(_) => Vec::new(),
+                Text::Symbolic(vars) => vars,
+                Text::Known(_) => Vec::new(),
             })
             .collect();
         let mut shown = url.clone();
@@ -236,17 +220,17 @@ impl Dsn {
     }
 
     /// A query parameter (`sslmode`).
-    pub fn param(&self, key: &str) -> Option<&Part> {
+    pub fn param(&self, key: &str) -> Option<&Text> {
         self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// A query parameter, or, when it is not written but part of the query
     /// is only known at deploy time, the variables it may come from.
-    pub fn param_or_unknown(&self, key: &str) -> Option<Part> {
+    pub fn param_or_unknown(&self, key: &str) -> Option<Text> {
         match self.param(key) {
             Some(p) => Some(p.clone()),
             None if !self.unknown_query.is_empty() => {
-                Some(Part::Symbolic(self.unknown_query.clone()))
+                Some(Text::Symbolic(self.unknown_query.clone()))
             }
             None => None,
         }
@@ -264,8 +248,8 @@ mod tests {
         v
     }
 
-    fn k(s: &str) -> Option<Part> {
-        Some(Part::Known(s.to_string()))
+    fn k(s: &str) -> Option<Text> {
+        Some(Text::Known(s.to_string()))
     }
 
     #[test]
@@ -275,7 +259,7 @@ mod tests {
             &[],
         );
         let d = Dsn::parse(&v).unwrap_or_else(|| panic!("not a dsn"));
-        assert_eq!(d.scheme, Part::Known("postgres".into()));
+        assert_eq!(d.scheme, Text::Known("postgres".into()));
         assert_eq!(
             (
                 d.user.clone(),
@@ -286,7 +270,7 @@ mod tests {
             (k("postgres"), k("postgres"), k("5432"), k("iam_kratos"))
         );
         assert!(d.has_password);
-        assert_eq!(d.param("sslmode"), Some(&Part::Known("disable".into())));
+        assert_eq!(d.param("sslmode"), Some(&Text::Known("disable".into())));
         assert!(
             !d.redacted.contains("POSTGRES_PASSWORD")
                 || d.redacted.contains(crate::syntax::redact::MASK)
@@ -307,8 +291,8 @@ mod tests {
         let d = Dsn::parse(&v).unwrap_or_else(|| panic!("not a dsn"));
         assert!(!d.redacted.contains("s3cr3t"), "{}", d.redacted);
         assert_eq!(d.user, k("ciam"));
-        assert_eq!(d.host, Some(Part::Symbolic(vec!["HOST".into()])));
-        assert_eq!(d.database, Some(Part::Symbolic(vec!["DB".into()])));
+        assert_eq!(d.host, Some(Text::Symbolic(vec!["HOST".into()])));
+        assert_eq!(d.database, Some(Text::Symbolic(vec!["DB".into()])));
         // A password with `/` (or `?`, `#`, `@`) written unencoded ends
         // a URL's user part early: it must not become host or database.
         for (dsn, secret) in [
@@ -333,7 +317,7 @@ mod tests {
         let d = Dsn::parse(&v).unwrap_or_else(|| panic!("dropped"));
         assert_eq!(d.host, k(""));
         assert_eq!(d.database, k("ciam_kratos"));
-        assert_eq!(d.param("sslmode"), Some(&Part::Known("disable".into())));
+        assert_eq!(d.param("sslmode"), Some(&Text::Known("disable".into())));
         assert!(!d.redacted.contains("isolint"), "{}", d.redacted);
     }
 
@@ -343,7 +327,7 @@ mod tests {
         assert_eq!(d.and_then(|d| d.database), k("/var/lib/sqlite/db.sqlite"));
         assert_eq!(
             Dsn::parse(&value("memory", &[])).map(|d| d.scheme),
-            Some(Part::Known("memory".into()))
+            Some(Text::Known("memory".into()))
         );
         let d = Dsn::parse(&value(
             "mysql://root:pw@tcp(mysql:3306)/kratos?parseTime=true",
@@ -361,7 +345,7 @@ mod tests {
         ));
         assert_eq!(
             d.and_then(|d| d.param("sslmode").cloned()),
-            Some(Part::Known("verify-full".into()))
+            Some(Text::Known("verify-full".into()))
         );
         assert!(Dsn::parse(&value("not a dsn", &[])).is_none());
     }

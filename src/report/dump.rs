@@ -2,13 +2,13 @@
 //! domain with its evidence, the boundary, every URL with its hops.
 
 use crate::load::caddy::sites::{Site, SiteAddress, Upstream};
-use crate::load::dsn::Part;
 use crate::load::ory::Source;
 use crate::model::domain::Domains;
 use crate::model::resolve::{Attribution, Boundary, Resolution, Target};
 use crate::model::{Environment, ServiceFacts};
 use crate::syntax::redact::redact;
 use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::Text;
 use crate::syntax::value::Value as ModelValue;
 use serde_json::{Value, json};
 
@@ -205,10 +205,10 @@ fn service(sources: &SourceMap, s: &ServiceFacts, a: Option<&Attribution>) -> Va
     })
 }
 
-fn part(p: &Option<Part>) -> Value {
+fn part(p: &Option<Text>) -> Value {
     match p {
-        Some(Part::Known(s)) => json!(s),
-        Some(Part::Symbolic(vars)) => json!({"vars": vars}),
+        Some(Text::Known(s)) => json!(s),
+        Some(Text::Symbolic(vars)) => json!({"vars": vars}),
         None => Value::Null,
     }
 }

@@ -23,10 +23,7 @@ pub const RULE: RuleMeta = RuleMeta {
 pub struct DuplicateOAuth2Client;
 
 fn shown(id: &ValueId) -> String {
-    match id {
-        ValueId::Known(t) => t.clone(),
-        ValueId::Symbolic(text, _) => text.clone(),
-    }
+    id.template.clone()
 }
 
 /// Where a registration names its client: the id's own token (inside

@@ -168,25 +168,26 @@ pub(crate) fn and_list(items: &[String]) -> String {
 
 /// What two values are compared by: their text when known, else the
 /// variables they come from (the same variable on both sides is sharing,
-/// even unresolved).
+/// even unresolved) in the same places (`template`, the text with each
+/// unknown part as `${NAME}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ValueId {
-    Known(String),
-    /// The text with unknown parts as `${NAME}`, and their names.
-    Symbolic(String, Vec<String>),
+pub(crate) struct ValueId {
+    pub text: crate::syntax::value::Text,
+    pub template: String,
 }
 
 impl ValueId {
-    /// `None` for an empty value.
+    /// `None` for an empty value, or one with no text and no variable.
     pub(crate) fn of(v: &crate::syntax::value::Value) -> Option<ValueId> {
-        match v.text() {
-            Some(t) if !t.is_empty() => Some(ValueId::Known(t)),
-            Some(_) => None,
-            None => {
-                let vars = v.unbound();
-                (!vars.is_empty()).then(|| ValueId::Symbolic(v.template_text(), vars))
-            }
-        }
+        use crate::syntax::value::Text;
+        let text = v.resolved();
+        let template = match &text {
+            Text::Known(t) if t.is_empty() => return None,
+            Text::Known(t) => t.clone(),
+            Text::Symbolic(vars) if vars.is_empty() => return None,
+            Text::Symbolic(_) => v.template_text(),
+        };
+        Some(ValueId { text, template })
     }
 }
 

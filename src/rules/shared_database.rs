@@ -4,9 +4,10 @@
 
 use super::{Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Doc, Label, Severity};
-use crate::load::dsn::{Dsn, Part};
+use crate::load::dsn::Dsn;
 use crate::model::ServiceFacts;
 use crate::syntax::source::Span;
+use crate::syntax::value::Text;
 use crate::syntax::value::Value;
 
 /// ISO001's declaration.
@@ -49,7 +50,7 @@ fn key(dsn: &Dsn) -> Option<(DbKey, Option<String>)> {
     match dsn.database.as_ref()? {
         // `${ENV}_ciam_kratos` and `${ENV}_iam_kratos` are two names: the
         // literal parts count with the variables.
-        Part::Symbolic(vars) => {
+        Text::Symbolic(vars) => {
             let mut key = vars.clone();
             key.sort();
             if let Some(t) = dsn
@@ -61,17 +62,17 @@ fn key(dsn: &Dsn) -> Option<(DbKey, Option<String>)> {
             }
             Some((DbKey::Symbolic(key), None))
         }
-        Part::Known(name) => {
+        Text::Known(name) => {
             let host = dsn
                 .host
                 .as_ref()
-                .and_then(Part::known)?
+                .and_then(Text::known)?
                 .trim_end_matches('.')
                 .to_ascii_lowercase();
             let port = dsn
                 .port
                 .as_ref()
-                .and_then(Part::known)
+                .and_then(Text::known)
                 .unwrap_or(default_port(&scheme))
                 .to_string();
             Some((DbKey::Known(host, port, name.clone()), Some(name.clone())))

@@ -4,7 +4,7 @@
 
 use super::{Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Doc, Label, Severity};
-use crate::load::dsn::Part;
+use crate::syntax::value::Text;
 
 /// ISO008's declaration.
 pub const RULE: RuleMeta = RuleMeta {
@@ -24,7 +24,7 @@ impl Rule for SharedDbCredentials {
     }
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
-        let mut seen: Vec<(Part, String, String, crate::syntax::source::Span)> = Vec::new();
+        let mut seen: Vec<(Text, String, String, crate::syntax::source::Span)> = Vec::new();
         let mut out = Vec::new();
         let res = ctx.resolved();
         for (i, s) in ctx.env.services.iter().enumerate() {
@@ -40,7 +40,7 @@ impl Rule for SharedDbCredentials {
                 continue;
             };
             let shared_db =
-                matches!(&dsn.database, Some(Part::Known(db)) if ctx.policy.is_shared_database(db));
+                matches!(&dsn.database, Some(Text::Known(db)) if ctx.policy.is_shared_database(db));
             let (Some(user), Some((span, through)), false) =
                 (dsn.user.clone(), value.written_at(), shared_db)
             else {
@@ -50,8 +50,8 @@ impl Rule for SharedDbCredentials {
                 seen.iter().find(|(u, d, _, _)| *u == user && *d != domain)
             {
                 let who = match &user {
-                    Part::Known(u) => format!("user {u}"),
-                    Part::Symbolic(vars) => format!("the user from ${{{}}}", vars.join("}, ${")),
+                    Text::Known(u) => format!("user {u}"),
+                    Text::Symbolic(vars) => format!("the user from ${{{}}}", vars.join("}, ${")),
                 };
                 out.push(Diagnostic {
                     code: RULE.code,

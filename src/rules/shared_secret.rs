@@ -5,6 +5,7 @@
 use super::{Context, Rule, RuleMeta, ValueId};
 use crate::diag::{Diagnostic, Doc, Label, Severity};
 use crate::syntax::source::Span;
+use crate::syntax::value::Text;
 
 /// ISO006's declaration.
 pub const RULE: RuleMeta = RuleMeta {
@@ -107,9 +108,9 @@ impl Rule for SharedSecret {
                 continue;
             };
             // Never the secret itself: only where it is and how it is named.
-            let how = match &s.id {
-                ValueId::Known(_) => "the same literal value".to_string(),
-                ValueId::Symbolic(_, vars) => {
+            let how = match &s.id.text {
+                Text::Known(_) => "the same literal value".to_string(),
+                Text::Symbolic(vars) => {
                     format!("the same variable ${{{}}}", vars.join("}, ${"))
                 }
             };

@@ -4,8 +4,8 @@
 
 use super::{Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Label, UNRESOLVED as RULE};
-use crate::load::dsn::Part;
 use crate::syntax::source::Span;
+use crate::syntax::value::Text;
 use crate::syntax::value::Value;
 
 pub struct Unresolved;
@@ -38,11 +38,10 @@ fn info(span: Span, what: &str, vars: &[String]) -> Diagnostic {
 }
 
 fn symbolic(v: &Value) -> Option<Vec<String>> {
-    if v.text().is_some() {
-        return None;
+    match v.resolved() {
+        crate::syntax::value::Text::Symbolic(vars) if !vars.is_empty() => Some(vars),
+        _ => None,
     }
-    let vars = v.unbound();
-    (!vars.is_empty()).then_some(vars)
 }
 
 impl Rule for Unresolved {
@@ -78,7 +77,7 @@ impl Rule for Unresolved {
                 && let Some(span) = value.span()
             {
                 for (part, what) in [(&dsn.host, "host"), (&dsn.database, "database")] {
-                    if let Some(Part::Symbolic(vars)) = part {
+                    if let Some(Text::Symbolic(vars)) = part {
                         out.push(info(
                             span,
                             &format!("the {what} of {}'s DSN", s.service.name),

@@ -16,6 +16,25 @@ pub const MAX_WEIGHT: usize = 1024;
 /// `${A:-${B:-...}}` nested deeper than this is refused.
 const MAX_TEMPLATE_DEPTH: usize = 32;
 
+/// A value as far as the tree tells: its text, or only known at deploy
+/// time, from these variables. Rules compare the known text, or the
+/// variables (the same variable is the same value); they never guess.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Text {
+    Known(String),
+    /// Only known at deploy time: the variables it waits for.
+    Symbolic(Vec<String>),
+}
+
+impl Text {
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Text::Known(s) => Some(s),
+            Text::Symbolic(_) => None,
+        }
+    }
+}
+
 /// A value as written, possibly with variable references.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Value {
@@ -89,6 +108,15 @@ impl Value {
                 text: text.into(),
                 span,
             }],
+        }
+    }
+
+    /// The value as far as the tree tells: [`Value::text`], or the
+    /// variables it waits for.
+    pub fn resolved(&self) -> Text {
+        match self.text() {
+            Some(t) => Text::Known(t),
+            None => Text::Symbolic(self.unbound()),
         }
     }
 

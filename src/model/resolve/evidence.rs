@@ -6,9 +6,9 @@
 use super::*;
 use crate::load::caddy::sites::Site;
 use crate::load::compose::{Port, VolumeKind};
-use crate::load::dsn::Part;
 use crate::model::domain::Domains;
 use crate::model::{Environment, ServiceFacts, ServiceKind};
+use crate::syntax::value::Text;
 use crate::syntax::value::Value;
 
 /// Images of infrastructure that belongs to no domain unless its name
@@ -113,9 +113,9 @@ pub(super) fn own_attribution(
     }) = db
     {
         let d = match &parsed.database {
-            Some(Part::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
+            Some(Text::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
             // `${ENV}_ciam_kratos`: its literal part names the domain too.
-            Some(Part::Symbolic(vars)) => parsed
+            Some(Text::Symbolic(vars)) => parsed
                 .database_template
                 .as_deref()
                 .and_then(|t| Some((domains.of_name(t)?, t.to_string())))

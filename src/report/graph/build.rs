@@ -4,10 +4,11 @@
 
 use super::*;
 use crate::load::compose::VolumeKind;
-use crate::load::dsn::{Dsn, Part};
+use crate::load::dsn::Dsn;
 use crate::model::domain::Domains;
 use crate::model::references::dial_host;
 use crate::model::{Environment, ServiceKind};
+use crate::syntax::value::Text;
 use crate::syntax::value::Value;
 
 /// The drawing of one environment, before findings are marked.
@@ -167,12 +168,12 @@ impl Builder<'_> {
             // A DSN that is one variable still names a database: by it.
             let whole = match value.pieces.as_slice() {
                 [crate::syntax::value::Piece::Var(v)] if value.text().is_none() => Some(Dsn {
-                    scheme: Part::Symbolic(vec![v.name.clone()]),
+                    scheme: Text::Symbolic(vec![v.name.clone()]),
                     user: None,
                     has_password: false,
                     host: None,
                     port: None,
-                    database: Some(Part::Symbolic(vec![v.name.clone()])),
+                    database: Some(Text::Symbolic(vec![v.name.clone()])),
                     database_template: Some(format!("${{{}}}", v.name)),
                     params: Vec::new(),
                     unknown_query: Vec::new(),
@@ -189,7 +190,7 @@ impl Builder<'_> {
                 continue;
             };
             let db = match database {
-                Part::Known(name) => name.clone(),
+                Text::Known(name) => name.clone(),
                 symbolic => dsn
                     .database_template
                     .clone()
@@ -200,7 +201,7 @@ impl Builder<'_> {
                 .host
                 .as_ref()
                 .map(|h| match h {
-                    Part::Known(host) => host.to_ascii_lowercase(),
+                    Text::Known(host) => host.to_ascii_lowercase(),
                     symbolic => part(symbolic),
                 })
                 .unwrap_or_default();
@@ -208,8 +209,8 @@ impl Builder<'_> {
                 server = format!("{server}:{}", part(port));
             }
             let domain = match database {
-                Part::Known(name) => domains.of_name(name),
-                Part::Symbolic(vars) => vars.iter().find_map(|v| domains.of_name(v)),
+                Text::Known(name) => domains.of_name(name),
+                Text::Symbolic(vars) => vars.iter().find_map(|v| domains.of_name(v)),
             };
             let kind = if server.is_empty() {
                 "database".to_string()

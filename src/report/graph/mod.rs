@@ -16,8 +16,8 @@ pub mod summary;
 pub mod svg;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::load::dsn::Part;
 use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::Text;
 use crate::syntax::value::Value;
 use std::collections::BTreeSet;
 
@@ -346,10 +346,10 @@ fn shown(v: &Value) -> String {
     .unwrap_or_else(|| v.template_text())
 }
 
-fn part(p: &Part) -> String {
+fn part(p: &Text) -> String {
     match p {
-        Part::Known(s) => s.clone(),
-        Part::Symbolic(vars) => vars
+        Text::Known(s) => s.clone(),
+        Text::Symbolic(vars) => vars
             .iter()
             .map(|v| format!("${{{v}}}"))
             .collect::<Vec<_>>()

@@ -3,7 +3,8 @@
 //! and a rule fires only on a definite `Some(true)`, so a symbolic value is
 //! never guessed at.
 
-use super::select::{Item, Text};
+use super::select::Item;
+use crate::syntax::value::Text;
 use regex::Regex;
 
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ impl Condition {
         let known = || match &item.text {
             None => Some(None),
             Some(Text::Known(t)) => Some(Some(t.as_str())),
-            Some(Text::Unknown(_)) => None,
+            Some(Text::Symbolic(_)) => None,
         };
         match self {
             Condition::Missing(want) => Some(item.text.is_none() == *want),
@@ -85,7 +86,7 @@ fn equals(e: &Expected, item: &Item) -> Option<bool> {
     match (e, &item.text) {
         (_, None) => Some(false),
         (Expected::Bool(b), Some(_)) if item.boolean.is_some() => Some(item.boolean == Some(*b)),
-        (_, Some(Text::Unknown(_))) => None,
+        (_, Some(Text::Symbolic(_))) => None,
         // A string `"true"` is not the boolean `true`.
         (Expected::Bool(_), Some(Text::Known(_))) => Some(false),
         (Expected::Text(want), Some(Text::Known(t))) => Some(t == want),
@@ -144,7 +145,7 @@ mod tests {
         let t = |s: &str| Some(Text::Known(s.into()));
         assert_eq!(yes.eval(&item(t("true"), Some(true)), &scope), Some(true));
         assert_eq!(yes.eval(&item(t("true"), None), &scope), Some(false));
-        let unknown = item(Some(Text::Unknown(vec!["X".into()])), None);
+        let unknown = item(Some(Text::Symbolic(vec!["X".into()])), None);
         assert_eq!(yes.eval(&unknown, &scope), None);
         assert_eq!(yes.eval(&item(None, None), &scope), Some(false));
         let not_full = Condition::Not(Box::new(Condition::Equals(Expected::Text(

@@ -26,9 +26,10 @@ pub mod select;
 use crate::diag::{Diagnostic, Label};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::syntax::source::{SourceMap, Span};
+use crate::syntax::value::Text;
 use crate::syntax::value::{Op, Piece, Value};
 use condition::{Condition, Scope};
-use select::{Item, Selector, Text};
+use select::{Item, Selector};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -238,7 +239,7 @@ impl Rule for Declarative {
         }
         // Values two domains share: group by value, keep groups that span
         // domains; one finding per group, at its first item.
-        let ids: Vec<Option<String>> = items.iter().map(value_id).collect();
+        let ids: Vec<Option<crate::rules::ValueId>> = items.iter().map(value_id).collect();
         let mut out = Vec::new();
         let mut done = vec![false; items.len()];
         for (n, item) in items.iter().enumerate() {
@@ -267,14 +268,13 @@ impl Rule for Declarative {
 
 /// What shared values are compared by: the known text, or the template
 /// with its unknown variables (the same variable is the same value).
-fn value_id(item: &Item) -> Option<String> {
+fn value_id(item: &Item) -> Option<crate::rules::ValueId> {
     match &item.text {
-        Some(Text::Known(t)) if !t.is_empty() => Some(t.clone()),
-        Some(Text::Unknown(_)) => item
-            .origin
-            .as_ref()
-            .map(Value::template_text)
-            .filter(|t| !t.is_empty()),
+        Some(Text::Known(t)) if !t.is_empty() => Some(crate::rules::ValueId {
+            text: Text::Known(t.clone()),
+            template: t.clone(),
+        }),
+        Some(Text::Symbolic(_)) => item.origin.as_ref().and_then(crate::rules::ValueId::of),
         _ => None,
     }
 }
@@ -492,7 +492,7 @@ impl Template {
                     Some(Text::Known(t)) => {
                         format!("`{}`", crate::syntax::redact::redact(&item.key, t))
                     }
-                    Some(Text::Unknown(vars)) => vars
+                    Some(Text::Symbolic(vars)) => vars
                         .iter()
                         .map(|v| format!("`${{{v}}}`"))
                         .collect::<Vec<_>>()

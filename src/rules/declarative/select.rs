@@ -1,11 +1,11 @@
 //! What a declarative rule looks at: the items a selector picks out of the
 //! model, each with its domain, its key, its value and where it is written.
 
-use crate::load::dsn::Part;
 use crate::model::ServiceKind;
 use crate::model::{Environment, ServiceFacts};
 use crate::rules::Context;
 use crate::syntax::source::Span;
+use crate::syntax::value::Text;
 use crate::syntax::value::{Piece, Value};
 use globset::GlobSet;
 
@@ -44,14 +44,6 @@ pub enum Target {
     Caddy(String),
 }
 
-/// A value as a condition reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Text {
-    Known(String),
-    /// Only known at deploy time: the variables it depends on.
-    Unknown(Vec<String>),
-}
-
 /// One selected value.
 #[derive(Debug, Clone)]
 pub struct Item<'a> {
@@ -78,14 +70,14 @@ impl Text {
     fn of(v: &Value) -> Text {
         match v.text() {
             Some(t) => Text::Known(t),
-            None => Text::Unknown(v.unbound()),
+            None => Text::Symbolic(v.unbound()),
         }
     }
 
-    fn of_part(p: &Part) -> Text {
+    fn of_part(p: &Text) -> Text {
         match p {
-            Part::Known(t) => Text::Known(t.clone()),
-            Part::Symbolic(vars) => Text::Unknown(vars.clone()),
+            Text::Known(t) => Text::Known(t.clone()),
+            Text::Symbolic(vars) => Text::Symbolic(vars.clone()),
         }
     }
 }
@@ -121,7 +113,7 @@ impl Selector {
                             key: d.path.clone(),
                             text: Some(match &d.args {
                                 Some(t) => Text::Known(t.clone()),
-                                None => Text::Unknown(d.vars.clone()),
+                                None => Text::Symbolic(d.vars.clone()),
                             }),
                             boolean: None,
                             span: d.span,
@@ -308,7 +300,7 @@ impl Selector {
                 item.boolean = None;
                 // The part's own variables: the DSN's password is no part.
                 item.vars = match &p {
-                    Some(Part::Symbolic(vars)) => vars.clone(),
+                    Some(Text::Symbolic(vars)) => vars.clone(),
                     _ => Vec::new(),
                 };
                 // Where the part is written, and only its own origin (not
