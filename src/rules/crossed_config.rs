@@ -2,7 +2,7 @@
 //! domain's config folder, config file, identity schema or email templates.
 
 use super::{Context, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Doc, Label, Severity};
+use crate::diag::{Diagnostic, Doc, Severity};
 use crate::load::compose::VolumeKind;
 
 /// ISO007's declaration.
@@ -85,17 +85,9 @@ impl Rule for CrossedConfig {
 }
 
 fn finding(span: crate::syntax::source::Span, message: String, own: &str) -> Diagnostic {
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        environment: None,
-        message,
-        primary: Label::new(span, "another domain's config"),
-        related: Vec::new(),
-        help: Some(format!(
+    RULE.finding(span, "another domain's config", message)
+        .with_help(format!(
             "mount and load the {} service's own config folder, schemas and templates",
             own.to_uppercase()
-        )),
-    }
+        ))
 }

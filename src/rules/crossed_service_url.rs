@@ -118,23 +118,14 @@ impl Rule for CrossedServiceUrl {
                     None => format!("{} {upper} host", article(to)),
                 },
             };
-            out.push(Diagnostic {
-                code: RULE.code,
-                name: RULE.name,
-                severity: RULE.severity,
-                environment: None,
-                message: format!(
+            out.push(RULE.finding(primary, format!("{} {upper} URL", article(to)), format!(
                     "{} ({}) is configured with {key} pointing at {what}",
                     s.service.name,
                     own.to_uppercase(),
-                ),
-                primary: Label::new(primary, format!("{} {upper} URL", article(to))),
-                related,
-                help: Some(format!(
+                )).with_related_labels(related).with_help(format!(
                     "point {key} at the {} service of the same role; only the CIAM Athena's own sign-in keys may reach the IAM Kratos and Hydra, and only the IAM Kratos's return URLs may name the CIAM Athena",
                     own.to_uppercase()
-                )),
-            });
+                )));
         }
         out
     }

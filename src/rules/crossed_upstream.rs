@@ -80,20 +80,19 @@ impl Rule for CrossedUpstream {
                         ),
                     ));
                 }
-                out.push(Diagnostic {
-                    code: RULE.code,
-                    name: RULE.name,
-                    severity: RULE.severity,
-                    environment: None,
-                    message: format!(
-                        "the {} site {site_text} proxies to {shown}, {} {} upstream",
-                        from.to_uppercase(),
-                        article(&to),
-                        to.to_uppercase()
-                    ),
-                    primary: Label::new(u.span, format!("{} upstream", to.to_uppercase())),
-                    related,
-                    help: Some(format!(
+                out.push(
+                    RULE.finding(
+                        u.span,
+                        format!("{} upstream", to.to_uppercase()),
+                        format!(
+                            "the {} site {site_text} proxies to {shown}, {} {} upstream",
+                            from.to_uppercase(),
+                            article(&to),
+                            to.to_uppercase()
+                        ),
+                    )
+                    .with_related_labels(related)
+                    .with_help(format!(
                         "proxy this {} site to {} {} service, or serve {shown} from {} {} site",
                         from.to_uppercase(),
                         article(&from),
@@ -101,7 +100,7 @@ impl Rule for CrossedUpstream {
                         article(&to),
                         to.to_uppercase()
                     )),
-                });
+                );
             }
         }
         out

@@ -127,20 +127,11 @@ impl Rule for DuplicateOAuth2Client {
                 related.extend(registration_context(other, span));
             }
             let homes: Vec<String> = homes.iter().map(|d| d.to_uppercase()).collect();
-            out.push(Diagnostic {
-                code: RULE.code,
-                name: RULE.name,
-                severity: RULE.severity,
-                environment: None,
-                message: format!(
+            out.push(RULE.finding(primary, format!("registered in the {} Hydra", domain.to_uppercase()), format!(
                     "OAuth2 client {} is registered in the {} Hydras",
                     shown(id),
                     homes.join(" and the ")
-                ),
-                primary: Label::new(primary, format!("registered in the {} Hydra", domain.to_uppercase())),
-                related,
-                help: Some("give each domain's apps client ids of their own, registered only in that domain's Hydra".into()),
-            });
+                )).with_related_labels(related).with_help("give each domain's apps client ids of their own, registered only in that domain's Hydra"));
         }
         // An app configured with a client id that only the other domain's
         // Hydra knows.
@@ -187,26 +178,17 @@ impl Rule for DuplicateOAuth2Client {
                     format!("registered in the {} Hydra here", home.to_uppercase()),
                 ));
                 related.extend(registration_context(reg, at));
-                out.push(Diagnostic {
-                    code: RULE.code,
-                    name: RULE.name,
-                    severity: RULE.severity,
-                    environment: None,
-                    message: format!(
+                out.push(RULE.finding(primary, format!("{} {} client id", super::article(home), home.to_uppercase()), format!(
                         "{} ({}) is configured with OAuth2 client {} ({key}), which is registered only in the {} Hydra",
                         s.service.name,
                         app_domain.to_uppercase(),
                         shown(&id),
                         home.to_uppercase()
-                    ),
-                    primary: Label::new(primary, format!("{} {} client id", super::article(home), home.to_uppercase())),
-                    related,
-                    help: Some(format!(
+                    )).with_related_labels(related).with_help(format!(
                         "register a client for {} in the {} Hydra and configure that id",
                         s.service.name,
                         app_domain.to_uppercase()
-                    )),
-                });
+                    )));
             }
         }
         out

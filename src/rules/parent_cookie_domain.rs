@@ -244,16 +244,7 @@ fn finding(primary: Span, message: String, other: Option<Label>, cookie: &Cookie
     {
         related.push(Label::new(*key_span, format!("{var} overrides the YAML")));
     }
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        environment: None,
-        message,
-        primary: Label::new(primary, "cookie domain"),
-        related,
-        help: Some("set each domain's cookie domain to its own host (or leave it unset so cookies stay host-only)".into()),
-    }
+    RULE.finding(primary, "cookie domain", message).with_related_labels(related).with_help("set each domain's cookie domain to its own host (or leave it unset so cookies stay host-only)")
 }
 
 #[cfg(test)]

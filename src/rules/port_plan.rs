@@ -84,48 +84,45 @@ impl Rule for PortPlan {
                     && o.service != b.service
                     && same_address(&o.host_ip, &b.host_ip)
             }) {
-                out.push(Diagnostic {
-                    code: RULE.code,
-                    name: RULE.name,
-                    severity: RULE.severity,
-                    environment: None,
-                    message: format!(
-                        "{} and {} both publish host port {}/{}",
-                        b.service, other.service, b.port, b.protocol
-                    ),
-                    primary: Label::new(b.span, format!("{} publishes {}", b.service, b.port)),
-                    related: vec![Label::new(
+                out.push(
+                    RULE.finding(
+                        b.span,
+                        format!("{} publishes {}", b.service, b.port),
+                        format!(
+                            "{} and {} both publish host port {}/{}",
+                            b.service, other.service, b.port, b.protocol
+                        ),
+                    )
+                    .with_related_labels(vec![Label::new(
                         other.span,
                         format!("{} publishes it too", other.service),
-                    )],
-                    help: Some("give each service its own host port, on its domain's range".into()),
-                });
+                    )])
+                    .with_help("give each service its own host port, on its domain's range"),
+                );
                 continue;
             }
             let (Some(own), Some(plan)) = (&b.domain, ctx.domains.of_port(b.port)) else {
                 continue;
             };
             if own != plan && !out.iter().any(|d: &Diagnostic| d.primary.span == b.span) {
-                out.push(Diagnostic {
-                    code: RULE.code,
-                    name: RULE.name,
-                    severity: RULE.severity,
-                    environment: None,
-                    message: format!(
-                        "{} ({}) is published on host port {}, in the {} port range",
-                        b.service,
-                        own.to_uppercase(),
-                        b.port,
-                        plan.to_uppercase()
-                    ),
-                    primary: Label::new(b.span, format!("{} range", plan.to_uppercase())),
-                    related: Vec::new(),
-                    help: Some(format!(
+                out.push(
+                    RULE.finding(
+                        b.span,
+                        format!("{} range", plan.to_uppercase()),
+                        format!(
+                            "{} ({}) is published on host port {}, in the {} port range",
+                            b.service,
+                            own.to_uppercase(),
+                            b.port,
+                            plan.to_uppercase()
+                        ),
+                    )
+                    .with_help(format!(
                         "publish {} on a port of the {} range",
                         b.service,
                         own.to_uppercase()
                     )),
-                });
+                );
             }
         }
         out

@@ -199,29 +199,17 @@ fn finding(
         };
         Label::new(o.span, format!("{name} ({d}) {how}"))
     });
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        environment: None,
-        message: format!(
-            "{admin} ({}) serves its admin API on {network}, which {} also {verb}",
-            own.to_uppercase(),
-            super::and_list(&who)
-        ),
-        primary: Label::new(
-            m.span,
-            if m.implicit {
+    RULE.finding(m.span, if m.implicit {
                 format!("{admin} names no network, so it joins the default one")
             } else {
                 format!("{admin} joins `{}`", m.network)
-            },
-        ),
-        related: related.collect(),
-        help: Some(format!(
+            }, format!(
+            "{admin} ({}) serves its admin API on {network}, which {} also {verb}",
+            own.to_uppercase(),
+            super::and_list(&who)
+        )).with_related_labels(related).with_help(format!(
             "put the {} Kratos and Hydra on a network of their own domain (`networks: [{}]`) that the other domain's services do not join; let only the proxy and seed jobs join both where they must",
             own.to_uppercase(),
             own.to_lowercase()
-        )),
-    }
+        ))
 }

@@ -201,18 +201,7 @@ impl Rule for SharedDatabase {
                 .chain(sharing)
                 .collect::<Vec<_>>()
                 .join(", ");
-            out.push(Diagnostic {
-                code: RULE.code,
-                name: RULE.name,
-                severity: RULE.severity,
-                environment: None,
-                message: format!("{} share {what}", super::and_list(&names)),
-                primary: Label::new(primary, format!("{here} connects here")),
-                related,
-                help: Some(
-                    "point each domain's services at databases of their own domain; only the settings database is shared".to_string(),
-                ),
-            });
+            out.push(RULE.finding(primary, format!("{here} connects here"), format!("{} share {what}", super::and_list(&names))).with_related_labels(related).with_help("point each domain's services at databases of their own domain; only the settings database is shared".to_string(),));
         }
         out
     }

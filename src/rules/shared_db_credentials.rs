@@ -53,30 +53,30 @@ impl Rule for SharedDbCredentials {
                     Text::Known(u) => format!("user {u}"),
                     Text::Symbolic(vars) => format!("the user from ${{{}}}", vars.join("}, ${")),
                 };
-                out.push(Diagnostic {
-                    code: RULE.code,
-                    name: RULE.name,
-                    severity: RULE.severity,
-                    environment: None,
-                    message: format!(
-                        "{} ({}) and {other} ({}) connect as the same database {who}",
-                        s.service.name,
-                        domain.to_uppercase(),
-                        other_domain.to_uppercase()
-                    ),
-                    primary: Label::new(span, format!("{} connects here", s.service.name)),
-                    related: std::iter::once(Label::new(
-                        *other_span,
-                        format!("{other} connects as the same user"),
-                    ))
-                    .chain(
-                        through
-                            .iter()
-                            .map(|t| Label::new(*t, "the DSN comes through here")),
+                out.push(
+                    RULE.finding(
+                        span,
+                        format!("{} connects here", s.service.name),
+                        format!(
+                            "{} ({}) and {other} ({}) connect as the same database {who}",
+                            s.service.name,
+                            domain.to_uppercase(),
+                            other_domain.to_uppercase()
+                        ),
                     )
-                    .collect(),
-                    help: Some("give each domain's services database roles of their own".into()),
-                });
+                    .with_related_labels(
+                        std::iter::once(Label::new(
+                            *other_span,
+                            format!("{other} connects as the same user"),
+                        ))
+                        .chain(
+                            through
+                                .iter()
+                                .map(|t| Label::new(*t, "the DSN comes through here")),
+                        ),
+                    )
+                    .with_help("give each domain's services database roles of their own"),
+                );
             }
             seen.push((user, domain, s.service.name.clone(), span));
         }

@@ -138,16 +138,7 @@ impl Rule for SharedSecret {
                         .map(|t| Label::new(*t, "it comes through here")),
                 );
             }
-            out.push(Diagnostic {
-                code: RULE.code,
-                name: RULE.name,
-                severity: RULE.severity,
-                environment: None,
-                message: format!("{} are {how}", super::and_list(&uses)),
-                primary: Label::new(s.span, format!("{} secret", s.domain.to_uppercase())),
-                related,
-                help: Some("generate separate secrets for each domain (only ENCRYPTION_KEY is shared by design)".into()),
-            });
+            out.push(RULE.finding(s.span, format!("{} secret", s.domain.to_uppercase()), format!("{} are {how}", super::and_list(&uses))).with_related_labels(related).with_help("generate separate secrets for each domain (only ENCRYPTION_KEY is shared by design)"));
         }
         out
     }

@@ -3,7 +3,7 @@
 //! so the rule can prove the boundary instead of comparing names.
 
 use super::{Context, Rule, RuleMeta};
-use crate::diag::{Diagnostic, Label, UNRESOLVED as RULE};
+use crate::diag::{Diagnostic, UNRESOLVED as RULE};
 use crate::syntax::source::Span;
 use crate::syntax::value::Text;
 use crate::syntax::value::Value;
@@ -19,22 +19,18 @@ const COOKIE_KEYS: &[&str] = &[
 
 fn info(span: Span, what: &str, vars: &[String]) -> Diagnostic {
     let flags: Vec<String> = vars.iter().map(|v| format!("--var {v}=...")).collect();
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        environment: None,
-        message: format!(
+    RULE.finding(
+        span,
+        "symbolic",
+        format!(
             "{what} is only known at deploy time (from {})",
             vars.join(", ")
         ),
-        primary: Label::new(span, "symbolic"),
-        related: Vec::new(),
-        help: Some(format!(
-            "pass {} or an --env-file with the deploy-time values to check it exactly",
-            flags.join(" ")
-        )),
-    }
+    )
+    .with_help(format!(
+        "pass {} or an --env-file with the deploy-time values to check it exactly",
+        flags.join(" ")
+    ))
 }
 
 fn symbolic(v: &Value) -> Option<Vec<String>> {

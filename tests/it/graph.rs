@@ -85,11 +85,7 @@ fn each_iso_rule_draws_a_red_edge_with_its_code() {
         let warning = isolint::rules::Registry::default()
             .find(code)
             .is_some_and(|r| r.severity == isolint::diag::Severity::Warning);
-        let colour = if warning {
-            "#b7791f"
-        } else {
-            "#d62728"
-        };
+        let colour = if warning { "#b7791f" } else { "#d62728" };
         let dot = graph(&[&path, "--format", "dot"], 0);
         assert!(
             dot.lines().any(|l| l.contains(" -> ")
