@@ -134,20 +134,14 @@ impl Rule for CrossedServiceUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::domain::Domains;
+
     use crate::rules::testing;
 
     fn findings(compose: &str) -> Vec<String> {
-        let (env, _) = testing::environment(&[("compose.yml", compose)]);
-        let domains = Domains::default();
-        CrossedServiceUrl
-            .check(&Context {
-                env: &env,
-                domains: &domains,
-                policy: &Default::default(),
-            })
+        let (env, sources) = testing::environment(&[("compose.yml", compose)]);
+        testing::check(&CrossedServiceUrl, &env, &sources)
             .into_iter()
-            .map(|d| d.message)
+            .map(|(_, message)| message)
             .collect()
     }
 

@@ -113,7 +113,7 @@ mod tests {
     use crate::discover::Scope;
     use crate::load::caddy::{load_text, sites::sites};
     use crate::model::Environment;
-    use crate::model::domain::Domains;
+
     use crate::syntax::caddyfile::token::Env;
     use crate::syntax::source::SourceMap;
 
@@ -133,16 +133,7 @@ mod tests {
             sites: site_list,
             ..Environment::default()
         };
-        let domains = Domains::default();
-        CrossedUpstream
-            .check(&Context {
-                env: &env,
-                domains: &domains,
-                policy: &Default::default(),
-            })
-            .into_iter()
-            .map(|d| (sources.position(d.primary.span).line, d.message))
-            .collect()
+        crate::rules::testing::check(&CrossedUpstream, &env, &sources)
     }
 
     #[test]

@@ -198,7 +198,7 @@ impl Rule for DuplicateOAuth2Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::domain::Domains;
+
     use crate::rules::testing;
 
     fn findings(app: &str, key: &str) -> usize {
@@ -211,15 +211,8 @@ mod tests {
         );
         let seed = format!("curl -X PUT http://iam-hydra:4445/admin/clients/{id} -d '{{}}'\n");
         let seed = seed.as_str();
-        let (env, _) = testing::environment(&[("compose.yml", &compose), ("seed.sh", seed)]);
-        let domains = Domains::default();
-        DuplicateOAuth2Client
-            .check(&Context {
-                env: &env,
-                domains: &domains,
-                policy: &Default::default(),
-            })
-            .len()
+        let (env, sources) = testing::environment(&[("compose.yml", &compose), ("seed.sh", seed)]);
+        testing::check(&DuplicateOAuth2Client, &env, &sources).len()
     }
     #[test]
     fn the_documented_exception_is_narrow() {

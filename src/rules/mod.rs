@@ -219,6 +219,25 @@ pub(crate) mod testing {
         let env = crate::model::build::environment(loaded, None, None);
         (env, sources)
     }
+
+    /// One rule's findings in `env`, with the built-in domains and policy,
+    /// as (line, message).
+    pub fn check(
+        rule: &dyn super::Rule,
+        env: &Environment,
+        sources: &SourceMap,
+    ) -> Vec<(usize, String)> {
+        let domains = crate::model::domain::Domains::default();
+        let ctx = super::Context {
+            env,
+            domains: &domains,
+            policy: &Default::default(),
+        };
+        rule.check(&ctx)
+            .into_iter()
+            .map(|d| (sources.position(d.primary.span).line, d.message))
+            .collect()
+    }
 }
 
 /// Runs `rules` over one environment: each in the profiles it declares,

@@ -210,21 +210,12 @@ impl Rule for SharedDatabase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::domain::Domains;
+
     use crate::rules::testing;
 
     fn findings(compose: &str) -> Vec<(usize, String)> {
         let (env, sources) = testing::environment(&[("compose.yml", compose)]);
-        let domains = Domains::default();
-        SharedDatabase
-            .check(&Context {
-                env: &env,
-                domains: &domains,
-                policy: &Default::default(),
-            })
-            .into_iter()
-            .map(|d| (sources.position(d.primary.span).line, d.message))
-            .collect()
+        testing::check(&SharedDatabase, &env, &sources)
     }
     #[test]
     fn the_same_database_after_normalising_is_shared() {
