@@ -59,8 +59,8 @@ pub fn findings(sources: &SourceMap, request: &Request) -> Result<Checked, Fatal
 }
 
 /// Checks one tree as `isolint check ROOT --select ...` does, with no
-/// deploy-time values and its own `isolint.toml`: the one way tests check
-/// a tree.
+/// deploy-time values and its own `isolint.toml` (the rule cases check
+/// their trees with it).
 pub fn tree(root: &Path, select: &[String]) -> Result<(SourceMap, Checked), Fatal> {
     let sources = SourceMap::new();
     let given = Given::default();

@@ -275,8 +275,9 @@ pub fn generate(root: &Path, spec: &Spec) -> io::Result<Generated> {
     Ok(out)
 }
 
-/// Adds per-domain workers (with a cache each) and a metrics service
-/// before the top-level `volumes:` section: about twenty services in all.
+/// Adds per-domain workers (with a cache each, both on their domain's
+/// network) and a metrics service before the top-level `volumes:`
+/// section: about twenty services in all.
 fn add_services(text: &mut String, apps: usize, rng: &mut Rng) {
     let mut services = String::new();
     for k in 0..apps {
@@ -289,9 +290,11 @@ fn add_services(text: &mut String, apps: usize, rng: &mut Rng) {
              HYDRA_ADMIN_URL: http://{domain}-hydra:4445\n      \
              CACHE_URL: redis://{domain}-cache-{k}:6379/0\n      \
              DATABASE_URL: postgres://${{PG_SETTINGS_USER}}:${{PG_SETTINGS_PASSWORD}}@postgres:5432/olympus?sslmode=${{POSTGRES_SSLMODE:-verify-full}}\n      \
-             ENCRYPTION_KEY: ${{ENCRYPTION_KEY}}\n    ports:\n      - \"127.0.0.1:{port}2{k:02}:8080\"\n\n  \
+             ENCRYPTION_KEY: ${{ENCRYPTION_KEY}}\n    ports:\n      - \"127.0.0.1:{port}2{k:02}:8080\"\n    \
+             networks: [{domain}]\n\n  \
              {domain}-cache-{k}:\n    <<: *restart\n    image: redis:7.4.{minor}-alpine\n    \
-             command: [\"redis-server\", \"--save\", \"\", \"--appendonly\", \"no\"]\n\n"
+             command: [\"redis-server\", \"--save\", \"\", \"--appendonly\", \"no\"]\n    \
+             networks: [{domain}]\n\n"
         ));
     }
     services.push_str(

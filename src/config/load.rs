@@ -196,42 +196,40 @@ fn domains(
         return Ok(crate::model::domain::Domains::default());
     }
     let mut list = Vec::new();
-    {
-        for d in raw {
-            let mut ports = Vec::new();
-            for range in &d.ports {
-                let parsed = range.get_ref().split_once('-').map_or(
-                    (range.get_ref().as_str(), range.get_ref().as_str()),
-                    |(a, b)| (a, b),
-                );
-                match (
-                    parsed.0.trim().parse::<u16>(),
-                    parsed.1.trim().parse::<u16>(),
-                ) {
-                    (Ok(a), Ok(b)) if a <= b => ports.push((a, b)),
-                    _ => {
-                        return Err(file.error(
-                            range,
-                            format!(
-                                "invalid port range '{}' for domain {}: use \"3000-3999\"",
-                                range.get_ref(),
-                                d.name
-                            ),
-                        ));
-                    }
+    for d in raw {
+        let mut ports = Vec::new();
+        for range in &d.ports {
+            let parsed = range.get_ref().split_once('-').map_or(
+                (range.get_ref().as_str(), range.get_ref().as_str()),
+                |(a, b)| (a, b),
+            );
+            match (
+                parsed.0.trim().parse::<u16>(),
+                parsed.1.trim().parse::<u16>(),
+            ) {
+                (Ok(a), Ok(b)) if a <= b => ports.push((a, b)),
+                _ => {
+                    return Err(file.error(
+                        range,
+                        format!(
+                            "invalid port range '{}' for domain {}: use \"3000-3999\"",
+                            range.get_ref(),
+                            d.name
+                        ),
+                    ));
                 }
             }
-            let mut names: Vec<String> = d.names.iter().map(|n| n.to_ascii_lowercase()).collect();
-            if names.is_empty() {
-                names.push(d.name.to_ascii_lowercase());
-            }
-            list.push(crate::model::domain::Domain {
-                name: d.name.to_ascii_lowercase(),
-                names,
-                hosts: d.hosts,
-                ports,
-            });
         }
+        let mut names: Vec<String> = d.names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        if names.is_empty() {
+            names.push(d.name.to_ascii_lowercase());
+        }
+        list.push(crate::model::domain::Domain {
+            name: d.name.to_ascii_lowercase(),
+            names,
+            hosts: d.hosts,
+            ports,
+        });
     }
     Ok(crate::model::domain::Domains { list })
 }

@@ -84,6 +84,24 @@ mod tests {
     use super::Profile;
 
     #[test]
+    fn rule_headers_name_the_aliases_of_each_profile() {
+        let meta = crate::diag::RuleMeta {
+            profiles: &["prod", "dev"],
+            ..crate::diag::PARSE_ERROR
+        };
+        let header = meta.header();
+        for (names, profile) in [
+            (["prod", "production", "staging"], Profile::Prod),
+            (["dev", "local", "development"], Profile::Dev),
+        ] {
+            for name in names {
+                assert!(header.contains(&format!("`{name}`")), "{header}");
+                assert_eq!(Profile::from_name(name), Some(profile));
+            }
+        }
+    }
+
+    #[test]
     fn profiles_from_names() {
         assert_eq!(Profile::from_name("Production"), Some(Profile::Prod));
         assert_eq!(Profile::from_name("local"), Some(Profile::Dev));

@@ -21,6 +21,9 @@ pub const RULE: RuleMeta = RuleMeta {
 
 pub struct SharedAdminNetwork;
 
+/// The rest of the help, after the domain's network.
+const HELP: &str = "that the other domain's services do not join; let only the proxy and seed jobs join both where they must";
+
 /// Compose's name for the network of services that name none.
 const DEFAULT: &str = "default";
 
@@ -81,8 +84,10 @@ fn memberships(ctx: &Context, i: usize) -> Vec<Membership> {
     }
 }
 
-/// Whether service `i` serves an admin API: a Kratos or Hydra that is not
-/// a one-off migration job, and whose admin API is not bound to loopback.
+/// Whether service `i` serves an admin API: a Kratos running `serve` (or
+/// its image's default command), a Hydra running `serve all` or `serve
+/// admin` (or its default), and not on a loopback address. Migrations,
+/// the courier, the janitor and CLI jobs serve nothing.
 fn serves_admin(ctx: &Context, i: usize) -> bool {
     let Some(s) = ctx.env.services.get(i) else {
         return false;
@@ -97,9 +102,14 @@ fn serves_admin(ctx: &Context, i: usize) -> bool {
         .chain(&s.service.command)
         .filter_map(|w| w.text())
         .collect();
-    let has = |w: &str| words.iter().any(|x| x == w);
-    if has("migrate") && !has("serve") {
-        return false;
+    if !words.is_empty() {
+        let Some(at) = words.iter().position(|w| w == "serve") else {
+            return false;
+        };
+        let what = words.get(at + 1).map(String::as_str);
+        if s.kind == ServiceKind::Hydra && !matches!(what, Some("all" | "admin")) {
+            return false;
+        }
     }
     let loopback = s
         .ory
@@ -125,6 +135,7 @@ impl Rule for SharedAdminNetwork {
             if !serves_admin(ctx, i) {
                 continue;
             }
+            let profiles = &s.service.profiles;
             for m in memberships(ctx, i) {
                 // The other domain's services on this network, but the
                 // documented exception's app, which signs in through this
@@ -142,7 +153,14 @@ impl Rule for SharedAdminNetwork {
                             let excepted = ctx.policy.exceptions.iter().any(|e| {
                                 e.from == theirs && e.to == own && e.is_role(&o.service.name)
                             });
-                            if excepted {
+                            // Services started under different profiles
+                            // only (`--profile ciam` here, `--profile iam`
+                            // there) never run side by side.
+                            let theirs_profiles = &o.service.profiles;
+                            let apart = !profiles.is_empty()
+                                && !theirs_profiles.is_empty()
+                                && !profiles.iter().any(|p| theirs_profiles.contains(p));
+                            if excepted || apart {
                                 return None;
                             }
                             let joined = memberships(ctx, j)
@@ -199,16 +217,20 @@ fn finding(
         };
         Label::new(o.span, format!("{name} ({d}) {how}"))
     });
-    RULE.finding(m.span, if m.implicit {
-                format!("{admin} names no network, so it joins the default one")
-            } else {
-                format!("{admin} joins `{}`", m.network)
-            }, format!(
-            "{admin} ({}) serves its admin API on {network}, which {} also {verb}",
-            own.to_uppercase(),
-            super::and_list(&who)
-        )).with_related_labels(related).with_help(format!(
-            "put the {} Kratos and Hydra on a network of their own domain (`networks: [{}]`) that the other domain's services do not join; let only the proxy and seed jobs join both where they must",
+    let label = if m.implicit {
+        format!("{admin} names no network, so it joins the default one")
+    } else {
+        format!("{admin} joins `{}`", m.network)
+    };
+    let message = format!(
+        "{admin} ({}) serves its admin API on {network}, which {} also {verb}",
+        own.to_uppercase(),
+        super::and_list(&who)
+    );
+    RULE.finding(m.span, label, message)
+        .with_related_labels(related)
+        .with_help(format!(
+            "put the {} Kratos and Hydra on a network of their own domain (`networks: [{}]`) {HELP}",
             own.to_uppercase(),
             own.to_lowercase()
         ))

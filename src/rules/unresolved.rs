@@ -5,8 +5,7 @@
 use super::{Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, UNRESOLVED as RULE};
 use crate::syntax::source::Span;
-use crate::syntax::value::Text;
-use crate::syntax::value::Value;
+use crate::syntax::value::{Text, Value};
 
 pub struct Unresolved;
 
@@ -35,7 +34,7 @@ fn info(span: Span, what: &str, vars: &[String]) -> Diagnostic {
 
 fn symbolic(v: &Value) -> Option<Vec<String>> {
     match v.resolved() {
-        crate::syntax::value::Text::Symbolic(vars) if !vars.is_empty() => Some(vars),
+        Text::Symbolic(vars) if !vars.is_empty() => Some(vars),
         _ => None,
     }
 }

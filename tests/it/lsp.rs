@@ -347,7 +347,8 @@ fn published_diagnostics_never_carry_a_secret() {
 }
 
 /// The rules are read again for every check: a user's rule edited while
-/// the server runs gives its new message, and a removed one is gone.
+/// the server runs gives its new message and answers to its new name (a
+/// selector in `isolint.toml`), and a removed one is gone.
 #[test]
 fn an_edited_user_rule_is_used_at_the_next_check() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -361,14 +362,17 @@ fn an_edited_user_rule_is_used_at_the_next_check() {
         "[rules]\nfolders = [\"lint\"]\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let rule = |message: &str| {
+    let rule = |name: &str, message: &str| {
         format!(
-            "code: ORG001\nname: pinned-kratos\nseverity: warning\nsummary: a Kratos image is pinned to v1.3\nselect:\n  kind: kratos\n  image: tag\nwhen:\n  equals: v1.3.1\nmessage: \"{message}\"\n"
+            "code: ORG001\nname: {name}\nseverity: warning\nsummary: a Kratos image is pinned to v1.3\nselect:\n  kind: kratos\n  image: tag\nwhen:\n  equals: v1.3.1\nmessage: \"{message}\"\n"
         )
     };
     let rule_file = lint.join("ORG001.yml");
-    std::fs::write(&rule_file, rule("{service} is on the old line"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &rule_file,
+        rule("pinned-kratos", "{service} is on the old line"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let compose = env.join("compose.yml");
     let text = "services:\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n";
     std::fs::write(&compose, text).unwrap_or_else(|e| panic!("{e}"));
@@ -395,16 +399,28 @@ fn an_edited_user_rule_is_used_at_the_next_check() {
     );
     let first = messages(client.diagnostics_until("compose.yml"));
     assert_eq!(first, ["ciam-kratos is on the old line"]);
-    // The rule's message changes on disk; the next check uses it.
-    std::fs::write(&rule_file, rule("{service} still runs v1.3")).unwrap_or_else(|e| panic!("{e}"));
+    // The rule's name and message change on disk, and the configuration
+    // selects it by its new name; the next check knows both.
+    std::fs::write(&rule_file, rule("kratos-line", "{service} still runs v1.3"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("isolint.toml"),
+        "select = [\"kratos-line\"]\n[rules]\nfolders = [\"lint\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     client.notify(
         "textDocument/didSave",
         json!({"textDocument": {"uri": compose_uri}}),
     );
     let second = messages(client.diagnostics_until("compose.yml"));
     assert_eq!(second, ["ciam-kratos still runs v1.3"]);
-    // Removed: no finding of it any more.
+    // Removed (and no longer selected): no finding of it any more.
     std::fs::remove_file(&rule_file).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("isolint.toml"),
+        "[rules]\nfolders = [\"lint\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     client.notify(
         "textDocument/didSave",
         json!({"textDocument": {"uri": compose_uri}}),

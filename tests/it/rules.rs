@@ -88,6 +88,8 @@ cases! {
     iso010_default_network: "ISO010" / "default-network",
     iso010_ok_admin_on_loopback: "ISO010" / "ok-admin-on-loopback",
     iso010_ok_network_per_domain: "ISO010" / "ok-network-per-domain",
+    iso010_ok_nothing_serves_admin: "ISO010" / "ok-nothing-serves-admin",
+    iso010_ok_profiles_apart: "ISO010" / "ok-profiles-apart",
     iso010_ok_sign_in_exception: "ISO010" / "ok-sign-in-exception",
     iso010_shared_network: "ISO010" / "shared-network",
     sec001_leak_sensitive_values: "SEC001" / "leak-sensitive-values",

@@ -76,8 +76,7 @@ impl Ctx<'_> {
         out
     }
 
-    /// `command`/`entrypoint`: a list of words, or a string split at white
-    /// space outside quotes.
+    /// `build:`: a context string, or `context` and `dockerfile`.
     pub(super) fn build(&mut self, node: &Node) -> Build {
         match &node.kind {
             Kind::Map(_) => Build {
@@ -126,6 +125,8 @@ impl Ctx<'_> {
         named.into_iter().filter(|(n, _)| !n.is_empty()).collect()
     }
 
+    /// `command`/`entrypoint`: a list of words, or a string split at white
+    /// space outside quotes.
     pub(super) fn words(&mut self, node: Option<&Node>) -> Vec<Value> {
         let Some(node) = node else {
             return Vec::new();

@@ -284,10 +284,17 @@ impl Ctx<'_> {
             profiles: self.strings(node.get("profiles")),
             build,
             aliases: self.aliases(node),
-            networks: node.get("networks").map(|n| self.networks(n)),
-            network_mode: node
-                .get("network_mode")
-                .and_then(|n| Some((self.text(n)?, n.span))),
+            // No networks named, an empty list included: the default one.
+            networks: node
+                .get("networks")
+                .map(|n| self.networks(n))
+                .filter(|n| !n.is_empty()),
+            // Known only at deploy time: kept as written, so that the
+            // service is not taken for one on the default network.
+            network_mode: node.get("network_mode").and_then(|n| {
+                let v = self.value(n)?;
+                Some((v.text().unwrap_or_else(|| v.template_text()), n.span))
+            }),
             replaced: node
                 .entries()
                 .iter()

@@ -137,7 +137,8 @@ impl Service {
     /// Applies a later compose file's definition of the same service, as
     /// compose merges override files: single values are replaced when the
     /// override sets them, environment entries added (the later wins),
-    /// ports added, volumes replaced by mount target, dependencies joined.
+    /// ports added, volumes replaced by mount target, dependencies,
+    /// aliases and networks joined (`network_mode` replaced).
     pub fn overlay(&mut self, later: Service) {
         for key in &later.replaced {
             match key.as_str() {
@@ -155,6 +156,7 @@ impl Service {
                 "depends_on" => self.depends_on.clear(),
                 "profiles" => self.profiles.clear(),
                 "networks" => self.networks = None,
+                "network_mode" => self.network_mode = None,
                 _ => {}
             }
         }

@@ -348,14 +348,11 @@ impl Declarative {
             add_provenance(o, &mut related);
         }
         Diagnostic {
-            code: self.meta.code,
-            name: self.meta.name,
-            severity: self.meta.severity,
-            message: self.message.render(item, ctx),
-            primary: Label::new(at, primary),
-            related,
             help: self.help.clone(),
-            environment: None,
+            ..self
+                .meta
+                .finding(at, primary, self.message.render(item, ctx))
+                .with_related_labels(related)
         }
     }
 }
