@@ -190,13 +190,36 @@ fn json_matches_its_shipped_schema() {
 #[test]
 fn github_annotations() {
     let out = run(&["check", "tests/rules", "--format", "github"], 1);
+    let kind = |l: &str| -> u8 {
+        match l {
+            l if l.starts_with("::error file=") => 0,
+            l if l.starts_with("::warning file=") => 1,
+            l if l.starts_with("::notice file=") => 2,
+            // A notice past GitHub's limit, as plain text in the log.
+            l if l.contains(": notice[") => 3,
+            l if l.starts_with("::notice title=isolint::") => 4,
+            _ => panic!("{l}"),
+        }
+    };
+    // Errors, then warnings, then notices, then the closing notice; GitHub
+    // annotates ten of each kind, the closing notice among them.
+    let kinds: Vec<u8> = out.lines().map(kind).collect();
+    assert!(kinds.is_sorted(), "{out}");
+    let of = |k: u8| kinds.iter().filter(|x| **x == k).count();
+    assert!(of(0) > 10 && of(1) > 10, "{out}");
+    assert_eq!(of(2), (of(2) + of(3)).min(9), "{out}");
+    assert_eq!(of(4), 1, "{out}");
+    let json = parse(&run(&["check", "tests/rules", "--format", "json"], 1));
+    let total = json["findings"].as_array().map_or(0, Vec::len);
+    assert_eq!(of(0) + of(1) + of(2) + of(3), total);
+    let hidden = (of(0) - 10) + (of(1) - 10) + of(3);
+    let closing = out.lines().last().unwrap_or("");
+    assert!(
+        closing.contains(&format!("{total} findings"))
+            && closing.contains(&format!("so {hidden} are not shown here")),
+        "{closing}"
+    );
     for line in out.lines() {
-        assert!(
-            line.starts_with("::error file=")
-                || line.starts_with("::warning file=")
-                || line.starts_with("::notice file="),
-            "{line}"
-        );
         assert!(!line.contains('\r'));
     }
     // GitHub drops annotations with columns over several lines.
