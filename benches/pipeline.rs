@@ -140,6 +140,8 @@ fn bench(c: &mut Criterion) {
                 config: None,
                 select: &[],
                 ignore: &[],
+                baseline: Default::default(),
+                no_suppressions: false,
             };
             let sources = SourceMap::new();
             let found = isolint::check::findings(&sources, &request);

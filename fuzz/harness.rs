@@ -182,6 +182,8 @@ pub fn pipeline(data: &[u8]) {
         config: None,
         select: &[],
         ignore: &[],
+        baseline: Default::default(),
+        no_suppressions: false,
     };
     let sources = SourceMap::new();
     let drawn = isolint::check::findings_and(&sources, &request, |env, config| {
@@ -191,6 +193,7 @@ pub fn pipeline(data: &[u8]) {
         diagnostics: found,
         kept: mut graphs,
         rules,
+        ..
     }) = drawn
     {
         let _ = isolint::report::json::render(&sources, &found);

@@ -12,6 +12,8 @@ use crate::syntax::caddyfile::token::Env;
 use crate::syntax::source::SourceMap;
 use std::path::{Path, PathBuf};
 
+pub mod baseline;
+
 /// A failure that ends the run with exit status 2.
 pub struct Fatal(pub String);
 
@@ -40,6 +42,23 @@ pub struct Request<'a> {
     pub config: Option<&'a Path>,
     pub select: &'a [String],
     pub ignore: &'a [String],
+    /// Which baseline leaves known findings out.
+    pub baseline: BaselineChoice<'a>,
+    /// `--no-suppressions`: inline suppressions do not apply (and no
+    /// baseline), for centrally governed repositories.
+    pub no_suppressions: bool,
+}
+
+/// Which baseline a run uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum BaselineChoice<'a> {
+    /// The one `isolint.toml` names, if any.
+    #[default]
+    Configured,
+    /// `--baseline FILE`.
+    File(&'a Path),
+    /// None (`--write-baseline`, `--no-suppressions`).
+    Off,
 }
 
 /// What a run found.
@@ -51,6 +70,8 @@ pub struct Checked<T = ()> {
     /// Every rule the run knew, built-in and the users', in code order
     /// (a report that lists rules, SARIF, lists these).
     pub rules: Vec<crate::rules::RuleMeta>,
+    /// What the baseline left out, and its entries that match nothing.
+    pub baseline: baseline::Applied,
 }
 
 /// The findings of a run.
@@ -70,6 +91,8 @@ pub fn tree(root: &Path, select: &[String]) -> Result<(SourceMap, Checked), Fata
         config: None,
         select,
         ignore: &[],
+        baseline: BaselineChoice::Configured,
+        no_suppressions: false,
     };
     let checked = findings(&sources, &request)?;
     Ok((sources, checked))
@@ -116,7 +139,9 @@ pub fn findings_and<T: Send>(
     // Suppressions first (so a per-path ignore does not make one look
     // unused), then each finding meets the configuration of its file:
     // per-path ignores, severities, and the selection.
-    crate::rules::suppress::apply(sources, &mut diagnostics);
+    if !request.no_suppressions {
+        crate::rules::suppress::apply(sources, &mut diagnostics);
+    }
     diagnostics.retain_mut(|d| {
         let file = sources.path(d.primary.span.file);
         let config = configs.owner(file);
@@ -137,6 +162,18 @@ pub fn findings_and<T: Send>(
     });
     report::sort(sources, &mut diagnostics);
     report::dedup(sources, &mut diagnostics);
+    let file = match request.baseline {
+        _ if request.no_suppressions => None,
+        BaselineChoice::Off => None,
+        BaselineChoice::File(path) => Some(path.to_path_buf()),
+        BaselineChoice::Configured => configs.loaded.first().and_then(|(_, c)| c.baseline.clone()),
+    };
+    let baseline = match file {
+        Some(path) => baseline::Baseline::read(&path)
+            .map_err(Fatal)?
+            .apply(sources, &mut diagnostics),
+        None => baseline::Applied::default(),
+    };
     let mut rules: Vec<crate::rules::RuleMeta> = registries.iter().flat_map(|r| r.all()).collect();
     rules.sort_by_key(|r| r.code);
     rules.dedup_by_key(|r| r.code);
@@ -144,6 +181,7 @@ pub fn findings_and<T: Send>(
         diagnostics,
         kept,
         rules,
+        baseline,
     })
 }
 

@@ -79,6 +79,16 @@ pub struct CheckArgs {
     pub stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Findings this baseline holds are known: reported, not failing
+    /// (default: `baseline` in isolint.toml).
+    #[arg(long, conflicts_with_all = ["write_baseline", "no_suppressions"])]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file, and exit 0.
+    #[arg(long)]
+    pub write_baseline: Option<PathBuf>,
+    /// Inline suppressions and baselines do not apply.
+    #[arg(long)]
+    pub no_suppressions: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,8 +294,25 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
             config: args.config.as_deref(),
             select: &args.select,
             ignore: &args.ignore,
+            baseline: match (&args.baseline, &args.write_baseline) {
+                (Some(file), _) => crate::check::BaselineChoice::File(file),
+                (None, Some(_)) => crate::check::BaselineChoice::Off,
+                (None, None) => crate::check::BaselineChoice::Configured,
+            },
+            no_suppressions: args.no_suppressions,
         },
     )?;
+    if let Some(path) = &args.write_baseline {
+        let baseline = crate::check::baseline::Baseline::of(&sources, &checked.diagnostics, path);
+        baseline.write(path).map_err(Fatal)?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "isolint: {} finding(s) recorded in {}",
+            baseline.findings.len(),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let diagnostics = &checked.diagnostics;
     let failed = crate::check::failed(diagnostics);
     let text = match args.format {
@@ -298,9 +325,15 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
                 }
             };
             let mut text = report::pretty::render(&sources, diagnostics, color);
+            text.push_str(&stale_entries(&checked.baseline));
             let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+            let known = if checked.baseline.used {
+                format!("; {} known (baseline)", checked.baseline.known)
+            } else {
+                String::new()
+            };
             text.push_str(&format!(
-                "{} finding(s): {} error(s), {} warning(s), {} info(s); {} file(s) read\n",
+                "{} finding(s): {} error(s), {} warning(s), {} info(s){known}; {} file(s) read\n",
                 diagnostics.len(),
                 count(Severity::Error),
                 count(Severity::Warning),
@@ -317,11 +350,42 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fatal> {
         Format::Github => report::github::render(&sources, diagnostics),
     };
     write_stdout(&text)?;
+    // The other formats are read by tools: the baseline's account goes to
+    // standard error.
+    if args.format != Format::Pretty && checked.baseline.used {
+        let _ = write!(
+            std::io::stderr(),
+            "isolint: {} known finding(s) (baseline)\n{}",
+            checked.baseline.known,
+            stale_entries(&checked.baseline)
+        );
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The baseline's entries that no finding matches any more.
+fn stale_entries(applied: &crate::check::baseline::Applied) -> String {
+    if applied.stale.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "{} baseline {} (fixed, or changed; --write-baseline records today's findings):\n",
+        applied.stale.len(),
+        if applied.stale.len() == 1 {
+            "entry no longer matches"
+        } else {
+            "entries no longer match"
+        }
+    );
+    for e in &applied.stale {
+        text.push_str(&format!("  {} {}: {}\n", e.code, e.file, e.message));
+    }
+    text.push('\n');
+    text
 }
 
 /// The rules of the configuration found from here (or given): the
@@ -384,6 +448,8 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
             config: args.config.as_deref(),
             select: &[],
             ignore: &[],
+            baseline: Default::default(),
+            no_suppressions: false,
         },
         // Only the environment asked for is drawn.
         |env, config| {

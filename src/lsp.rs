@@ -247,6 +247,8 @@ impl Server<'_> {
             config: None,
             select: &[],
             ignore: &[],
+            baseline: Default::default(),
+            no_suppressions: false,
         };
         let diagnostics = match crate::check::findings(&sources, &request) {
             Ok(checked) => checked.diagnostics,

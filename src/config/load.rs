@@ -74,10 +74,15 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         crate::rules::Registry::new(crate::rules::declarative::load_folders(sources, &folders)?);
     // Codes are checked once the user's rules are known.
     check_codes(&file, &rules, &raw)?;
+    let baseline = raw
+        .baseline
+        .as_ref()
+        .map(|b| crate::discover::normalize(&dir.join(b.get_ref())));
     Ok(Config {
         dir,
         seed_scripts,
         environments,
+        baseline,
         select: raw
             .select
             .into_iter()

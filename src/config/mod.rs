@@ -73,6 +73,8 @@ pub struct Config {
     /// Rule selection from the file (see [`Config::selected`]).
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// The baseline file it names (absolute).
+    pub baseline: Option<PathBuf>,
     per_path: Vec<(GlobSet, Vec<String>)>,
     /// Profiles by environment folder name (lower-cased).
     profiles: Vec<(String, crate::model::Profile)>,

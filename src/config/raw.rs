@@ -40,6 +40,11 @@ pub struct Raw {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub(super) select: Vec<Text>,
+    /// A baseline file (relative to this file): the findings it holds are
+    /// known, reported but not failing (`check --write-baseline` makes it).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(super) baseline: Option<Text>,
     /// Never these rules (an `--ignore` on the command line adds to them).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

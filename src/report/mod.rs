@@ -208,6 +208,40 @@ pub fn dedup(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
     });
 }
 
+/// What identifies each finding across runs: its rule, its file (as
+/// `path` shows it), its message and the text it points at (secrets
+/// masked, so the hash gives nothing away), not its line. Identical
+/// findings in one file are told apart by their order. SARIF's
+/// fingerprints and baselines use it.
+pub fn fingerprints(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    path: &dyn Fn(&std::path::Path) -> String,
+) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.primary.span;
+            let file = masked_file(sources, span.file);
+            let (start, len) = file.span(span);
+            let masked = file.text.get(start..start + len).unwrap_or("").to_string();
+            let key = format!(
+                "{}\u{0}{}\u{0}{}\u{0}{}",
+                d.code,
+                path(sources.path(span.file)),
+                d.message,
+                masked.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            let n = seen.entry(key.clone()).or_insert(0);
+            *n += 1;
+            let digest = Sha256::digest(format!("{key}\u{0}{n}").as_bytes());
+            digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@
 use crate::diag::{Diagnostic, Label, Severity};
 use crate::syntax::source::{SourceMap, Span};
 use serde_sarif::sarif;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -81,27 +80,6 @@ fn location(
     })
 }
 
-/// What identifies a finding across runs: its rule, file, message and the
-/// text it points at (secrets masked, so the hash gives nothing away), not
-/// its line. Identical findings in one file are told apart by their order.
-fn fingerprint(sources: &SourceMap, d: &Diagnostic, seen: &mut BTreeMap<String, usize>) -> String {
-    let span = d.primary.span;
-    let file = super::masked_file(sources, span.file);
-    let (start, len) = file.span(span);
-    let masked = file.text.get(start..start + len).unwrap_or("").to_string();
-    let key = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}",
-        d.code,
-        sources.display_path(d.primary.span.file),
-        d.message,
-        masked.split_whitespace().collect::<Vec<_>>().join(" ")
-    );
-    let n = seen.entry(key.clone()).or_insert(0);
-    *n += 1;
-    let digest = Sha256::digest(format!("{key}\u{0}{n}").as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
-
 /// The run as SARIF; `rules` are every rule the run knew, listed as
 /// the tool's.
 pub fn render(
@@ -148,10 +126,13 @@ pub fn render(
             }
         })
         .collect();
-    let mut seen = BTreeMap::new();
+    let prints = super::fingerprints(sources, diagnostics, &|p| {
+        crate::syntax::source::display_path(p)
+    });
     let results: Vec<sarif::Result> = diagnostics
         .iter()
-        .map(|d| {
+        .zip(prints)
+        .map(|(d, print)| {
             let related: Vec<sarif::Location> = d
                 .related
                 .iter()
@@ -161,7 +142,7 @@ pub fn render(
                 })
                 .collect();
             let mut fingerprints = BTreeMap::new();
-            fingerprints.insert("isolint/v1".to_string(), fingerprint(sources, d, &mut seen));
+            fingerprints.insert("isolint/v1".to_string(), print);
             let rule_index = all.iter().position(|r| r.code == d.code).unwrap_or(0) as i64;
             let message = match &d.help {
                 Some(help) => format!("{}\n{help}", d.message),

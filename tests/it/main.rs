@@ -19,6 +19,7 @@ mod synth;
 
 mod action;
 mod bad_inputs;
+mod baseline;
 mod caddy_conformance;
 mod caddy_differential;
 mod caddy_imports;
