@@ -3,8 +3,12 @@
 //! the whole environment it belongs to is checked with the editor's open
 //! buffers in place of the files, and diagnostics are published for every
 //! file of it, with related locations, a link to the rule's document, and
-//! a quick fix that adds a suppression. Checks run on the message loop: a
-//! tree is checked in milliseconds, so requests wait at most that long.
+//! a quick fix that adds a suppression. Edits are checked as the user
+//! types: a check waits until the document has been quiet for
+//! [`QUIET`], so a burst of keystrokes is checked once, with the newest
+//! text. Checks run on the message loop (a tree is checked in
+//! milliseconds); a result that an edit made while it ran has outdated is
+//! never published, a newer check follows.
 
 use crate::check::{Given, Request};
 use crate::diag::{Diagnostic, Severity};
@@ -12,9 +16,14 @@ use crate::syntax::source::{SourceMap, Span};
 use lsp_server::{Connection, Message, Notification, Response};
 use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
+use std::collections::VecDeque;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// How long a document must be quiet after an edit before it is checked.
+pub const QUIET: Duration = Duration::from_millis(150);
 
 /// Serves until the client says `exit`.
 pub fn serve() -> Result<(), String> {
@@ -43,6 +52,8 @@ pub fn serve() -> Result<(), String> {
         connection: &connection,
         documents: BTreeMap::new(),
         published: BTreeMap::new(),
+        due: BTreeMap::new(),
+        backlog: VecDeque::new(),
     };
     server.run()?;
     drop(connection);
@@ -57,6 +68,10 @@ struct Server<'a> {
     /// Per checked tree, the files we published diagnostics for, to clear
     /// them when they are fixed.
     published: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+    /// Edited documents waiting to be checked, and when.
+    due: BTreeMap<PathBuf, Instant>,
+    /// Messages that arrived while a check ran, handled before the next.
+    backlog: VecDeque<Message>,
 }
 
 fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
@@ -139,7 +154,27 @@ fn to_lsp(sources: &SourceMap, d: &Diagnostic) -> lsp::Diagnostic {
 
 impl Server<'_> {
     fn run(&mut self) -> Result<(), String> {
-        for message in &self.connection.receiver {
+        use crossbeam_channel::RecvTimeoutError;
+        loop {
+            let message = if let Some(m) = self.backlog.pop_front() {
+                m
+            } else if let Some((path, at)) = self.next_due() {
+                let wait = at.saturating_duration_since(Instant::now());
+                match self.connection.receiver.recv_timeout(wait) {
+                    Ok(m) => m,
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.due.remove(&path);
+                        self.check(&path);
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            } else {
+                match self.connection.receiver.recv() {
+                    Ok(m) => m,
+                    Err(_) => return Ok(()),
+                }
+            };
             match message {
                 Message::Request(request) => {
                     if self
@@ -155,7 +190,34 @@ impl Server<'_> {
                 Message::Response(_) => {}
             }
         }
-        Ok(())
+    }
+
+    /// The edited document to check first, and when.
+    fn next_due(&self) -> Option<(PathBuf, Instant)> {
+        self.due
+            .iter()
+            .min_by_key(|(_, at)| **at)
+            .map(|(p, at)| (p.clone(), *at))
+    }
+
+    /// Whether an edit arrived while a check ran: the messages waiting are
+    /// kept for the loop, and a result they outdate is not published.
+    fn edited_meanwhile(&mut self) -> bool {
+        use lsp::notification::{
+            DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+        };
+        while let Ok(m) = self.connection.receiver.try_recv() {
+            self.backlog.push_back(m);
+        }
+        self.backlog.iter().any(|m| {
+            matches!(m, Message::Notification(n) if [
+                DidChangeTextDocument::METHOD,
+                DidOpenTextDocument::METHOD,
+                DidSaveTextDocument::METHOD,
+                DidCloseTextDocument::METHOD,
+            ]
+            .contains(&n.method.as_str()))
+        })
     }
 
     fn send(&self, message: Message) {
@@ -180,7 +242,10 @@ impl Server<'_> {
                     && let Some(path) = path_of(&p.text_document.uri)
                     && let Some(change) = p.content_changes.into_iter().last()
                 {
+                    // The newest text wins; it is checked once the typing
+                    // pauses.
                     self.open(&path, p.text_document.uri, change.text);
+                    self.due.insert(canonical(&path), Instant::now() + QUIET);
                 }
             }
             DidSaveTextDocument::METHOD => {
@@ -215,6 +280,7 @@ impl Server<'_> {
     /// any). A file outside every environment gets none; a configuration
     /// that does not load gets its error, on the configuration file.
     fn check(&mut self, path: &Path) {
+        self.due.remove(&canonical(path));
         // The open documents' texts are what this run reads of them.
         let sources = crate::discover::sources_with_buffers(
             self.documents
@@ -259,6 +325,12 @@ impl Server<'_> {
         for d in &diagnostics {
             let file = canonical(sources.path(d.primary.span.file));
             now.entry(file).or_default().push(to_lsp(&sources, d));
+        }
+        // Edited while it ran: the result is outdated. It is checked again
+        // once the edits are in (a newer edit of it pushes that back).
+        if self.edited_meanwhile() {
+            self.due.insert(canonical(path), Instant::now());
+            return;
         }
         self.replace(&tree, now);
     }

@@ -432,3 +432,60 @@ fn an_edited_user_rule_is_used_at_the_next_check() {
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
 }
+
+/// Edits are checked as the user types: a burst of changes is checked
+/// once the typing pauses, with the newest text, and no result of an
+/// intermediate text is published.
+#[test]
+fn edits_are_checked_as_you_type_with_the_newest_text() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = dir.path().join("platform/prod");
+    std::fs::create_dir_all(&env).unwrap_or_else(|e| panic!("{e}"));
+    let compose = "services:\n  caddy:\n    image: caddy:2.8.4\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile:ro\n  ciam-hera:\n    image: ghcr.io/example/hera:1.8.2\n  iam-hera:\n    image: ghcr.io/example/hera:1.8.2\n  iam-athena:\n    image: ghcr.io/example/athena:1.8.2\n  ciam-kratos:\n    image: oryd/kratos:v1.3.1\n    networks: [ciam]\n  iam-kratos:\n    image: oryd/kratos:v1.3.1\n    networks: [iam]\nnetworks: {ciam: {}, iam: {}}\n";
+    std::fs::write(env.join("compose.yml"), compose).unwrap_or_else(|e| panic!("{e}"));
+    let site =
+        |upstream: &str| format!("login.ciam.example.com {{\n\treverse_proxy {upstream}\n}}\n");
+    let caddyfile = env.join("Caddyfile");
+    std::fs::write(&caddyfile, site("ciam-hera:3000")).unwrap_or_else(|e| panic!("{e}"));
+    let caddy_uri = uri(&caddyfile);
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": caddy_uri, "languageId": "caddyfile", "version": 1, "text": site("ciam-hera:3000")}}),
+    );
+    let opened = client.diagnostics_until("Caddyfile");
+    assert!(opened.iter().all(|(_, d)| d.is_empty()), "{opened:?}");
+    // Three edits in a burst; only the last text is checked.
+    for (version, upstream) in [
+        (2, "iam-hera:4000"),
+        (3, "ciam-hera:3000"),
+        (4, "iam-athena:4001"),
+    ] {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": caddy_uri, "version": version}, "contentChanges": [{"text": site(upstream)}]}),
+        );
+    }
+    let typed = client.diagnostics_until("Caddyfile");
+    let messages: Vec<String> = typed
+        .iter()
+        .filter(|(u, _)| *u == caddy_uri)
+        .flat_map(|(_, d)| d.iter())
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("iam-athena:4001")),
+        "{messages:?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("iam-hera:4000")),
+        "an intermediate text was published: {messages:?}"
+    );
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+}
