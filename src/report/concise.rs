@@ -3,22 +3,21 @@
 
 use crate::diag::Diagnostic;
 use crate::syntax::source::SourceMap;
-use std::fmt::Write;
 
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for d in diagnostics {
-        let pos = sources.position(d.primary.span);
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {}[{}] {}",
-            sources.display_path(d.primary.span.file),
-            pos.line,
-            pos.column,
-            d.severity.as_str(),
-            d.code,
-            d.message
-        );
-    }
-    out
+    diagnostics.iter().map(|d| line(sources, d)).collect()
+}
+
+/// One finding's line, with its newline.
+pub fn line(sources: &SourceMap, d: &Diagnostic) -> String {
+    let pos = sources.position(d.primary.span);
+    format!(
+        "{}:{}:{}: {}[{}] {}\n",
+        sources.display_path(d.primary.span.file),
+        pos.line,
+        pos.column,
+        d.severity.as_str(),
+        d.code,
+        d.message
+    )
 }

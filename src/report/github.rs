@@ -52,16 +52,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             // Past GitHub's limit a notice would push the closing one
             // out: it stays in the log as plain text.
             if notes_written > note_places {
-                let pos = sources.position(d.primary.span);
-                let _ = writeln!(
-                    out,
-                    "{}:{}:{}: notice[{}] {}",
-                    sources.display_path(d.primary.span.file),
-                    pos.line,
-                    pos.column,
-                    d.code,
-                    d.message
-                );
+                out.push_str(&super::concise::line(sources, d));
                 continue;
             }
         }
@@ -146,7 +137,7 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l.ends_with(": notice[CFG002] note 11")),
+                .any(|l| l.ends_with(": info[CFG002] note 11")),
             "{out}"
         );
         assert!(
