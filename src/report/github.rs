@@ -135,9 +135,7 @@ mod tests {
             .count();
         assert_eq!(commands, 9, "{out}");
         assert!(
-            lines
-                .iter()
-                .any(|l| l.ends_with(": info[CFG002] note 11")),
+            lines.iter().any(|l| l.ends_with(": info[CFG002] note 11")),
             "{out}"
         );
         assert!(
