@@ -34,6 +34,60 @@ pub struct Given {
     pub walk: crate::discover::Walk,
 }
 
+impl Given {
+    /// Adds the values of an env file (compose's `.env` syntax); `what`
+    /// names where it was given (`--env-file`), for the error.
+    pub fn add_env_file(
+        &mut self,
+        sources: &SourceMap,
+        file: &Path,
+        what: &str,
+    ) -> Result<(), Fatal> {
+        let text = crate::discover::read_text(sources, file)
+            .map_err(|e| Fatal(format!("{what} {}: {e}", file.display())))?;
+        let id = sources.add(file, text.as_str());
+        let none = |_: &str| None;
+        let parsed = crate::load::dotenv::parse(id, &text, &none).map_err(|d| {
+            Fatal(format!(
+                "{what} {} cannot be read:\n{}",
+                file.display(),
+                report::pretty::render(sources, &[d], false)
+            ))
+        })?;
+        for entry in parsed.entries {
+            if let Some(value) = entry.value {
+                if let Some(text) = value.text() {
+                    self.env.insert(entry.key.clone(), text);
+                }
+                self.vars.insert(entry.key, std::sync::Arc::new(value));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one value, written in a one-line source named `origin`
+    /// (`--var KEY`), so findings can point at it.
+    pub fn add_var(&mut self, sources: &SourceMap, key: &str, value: &str, origin: String) {
+        self.env.insert(key.to_string(), value.to_string());
+        let id = sources.add(origin, value);
+        let span = crate::syntax::source::Span::new(id, 0, value.len());
+        self.vars.insert(
+            key.to_string(),
+            std::sync::Arc::new(crate::syntax::value::Value::literal(value, span)),
+        );
+    }
+
+    /// These values under `over`'s, which win; `over`'s walk setting.
+    pub fn under(mut self, over: &Given) -> Given {
+        self.env
+            .extend(over.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.vars
+            .extend(over.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.walk = over.walk;
+        self
+    }
+}
+
 /// What to check and how to select findings.
 pub struct Request<'a> {
     pub paths: Vec<PathBuf>,
@@ -111,9 +165,12 @@ pub fn findings_and<T: Send>(
     let mut configs = Configs::default();
     for path in &request.paths {
         let config = configs.for_path(sources, path, request.config)?;
+        // The configuration's deploy-time values (`[check]`), under the
+        // command line's.
+        let given = config.given(sources)?.under(request.given);
         // Each environment is checked as soon as it is built, in
         // parallel, and only its findings are kept.
-        let loaded = load_tree_with(sources, path, request.given, config.clone(), |env| {
+        let loaded = load_tree_with(sources, path, &given, config.clone(), |env| {
             (config.rules.run(&env, &config.policy), keep(&env, &config))
         })?;
         diagnostics.extend(loaded.diagnostics);

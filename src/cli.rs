@@ -217,8 +217,6 @@ fn write_stdout(text: &str) -> Result<(), Fatal> {
 }
 
 fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
-    use crate::syntax::value::Value;
-    use std::sync::Arc;
     let mut given = Given {
         env: Env::new(),
         vars: crate::load::compose::Vars::new(),
@@ -227,34 +225,10 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
         },
     };
     for file in &values.env_files {
-        let text = crate::discover::read_text(sources, file)
-            .map_err(|e| Fatal(format!("--env-file {}: {e}", file.display())))?;
-        let id = sources.add(file, text.as_str());
-        let none = |_: &str| None;
-        let parsed = crate::load::dotenv::parse(id, &text, &none).map_err(|d| {
-            Fatal(format!(
-                "--env-file {} cannot be read:\n{}",
-                file.display(),
-                report::pretty::render(sources, &[d], false)
-            ))
-        })?;
-        for entry in parsed.entries {
-            if let Some(value) = entry.value {
-                if let Some(text) = value.text() {
-                    given.env.insert(entry.key.clone(), text);
-                }
-                given.vars.insert(entry.key, Arc::new(value));
-            }
-        }
+        given.add_env_file(sources, file, "--env-file")?;
     }
     for (k, v) in &values.vars {
-        given.env.insert(k.clone(), v.clone());
-        // A one-line source, so findings can point at the flag.
-        let id = sources.add(format!("--var {k}"), v.as_str());
-        let span = crate::syntax::source::Span::new(id, 0, v.len());
-        given
-            .vars
-            .insert(k.clone(), Arc::new(Value::literal(v.clone(), span)));
+        given.add_var(sources, k, v, format!("--var {k}"));
     }
     Ok(given)
 }

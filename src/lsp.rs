@@ -45,15 +45,17 @@ pub fn serve() -> Result<(), String> {
         ..Default::default()
     };
     let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
-    connection
+    let params = connection
         .initialize(capabilities)
         .map_err(|e| format!("initialize: {e}"))?;
+    let options = Options::from(params.get("initializationOptions"));
     let mut server = Server {
         connection: &connection,
         documents: BTreeMap::new(),
         published: BTreeMap::new(),
         due: BTreeMap::new(),
         backlog: VecDeque::new(),
+        options,
     };
     server.run()?;
     drop(connection);
@@ -72,6 +74,57 @@ struct Server<'a> {
     due: BTreeMap<PathBuf, Instant>,
     /// Messages that arrived while a check ran, handled before the next.
     backlog: VecDeque<Message>,
+    /// The client's deploy-time values.
+    options: Options,
+}
+
+/// The client's `initializationOptions`: deploy-time values, as
+/// `--env-file` and `--var` give them (`{"envFiles": [...], "vars":
+/// {"KEY": "value"}}`); they win over `isolint.toml`'s `[check]`.
+#[derive(Debug, Default)]
+struct Options {
+    env_files: Vec<PathBuf>,
+    vars: Vec<(String, String)>,
+}
+
+impl Options {
+    fn from(value: Option<&serde_json::Value>) -> Options {
+        let Some(value) = value else {
+            return Options::default();
+        };
+        let env_files = value
+            .get("envFiles")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(PathBuf::from))
+            .collect();
+        let vars = value
+            .get("vars")
+            .and_then(serde_json::Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect();
+        Options { env_files, vars }
+    }
+
+    /// The values, read now (an env file edited meanwhile is seen).
+    fn given(&self, sources: &SourceMap) -> Result<Given, crate::check::Fatal> {
+        let mut given = Given::default();
+        for file in &self.env_files {
+            given.add_env_file(sources, file, "initializationOptions.envFiles")?;
+        }
+        for (key, value) in &self.vars {
+            given.add_var(
+                sources,
+                key,
+                value,
+                format!("initializationOptions.vars.{key}"),
+            );
+        }
+        Ok(given)
+    }
 }
 
 fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
@@ -298,7 +351,10 @@ impl Server<'_> {
             }
             self.replace(&file, BTreeMap::new());
         }
-        let given = Given::default();
+        let given = match self.options.given(&sources) {
+            Ok(given) => given,
+            Err(fatal) => return self.fail(&fatal),
+        };
         let tree = match crate::check::tree_of(&sources, path, None) {
             Ok(Some(tree)) => tree,
             Ok(None) => {

@@ -62,3 +62,28 @@ fn files_deleted_after_the_walk_are_reported() {
         "{diagnostics:?}"
     );
 }
+
+#[test]
+fn the_command_lines_values_win_over_the_configurations() {
+    let sources = SourceMap::new();
+    let mut configured = Given::default();
+    configured.add_var(
+        &sources,
+        "HOST",
+        "configured.example.com",
+        "[check] vars.HOST".into(),
+    );
+    configured.add_var(&sources, "ONLY", "kept", "[check] vars.ONLY".into());
+    let mut given = Given::default();
+    given.add_var(&sources, "HOST", "flag.example.com", "--var HOST".into());
+    let merged = configured.under(&given);
+    assert_eq!(
+        merged.env.get("HOST").map(String::as_str),
+        Some("flag.example.com")
+    );
+    assert_eq!(merged.env.get("ONLY").map(String::as_str), Some("kept"));
+    assert_eq!(
+        merged.vars.get("HOST").and_then(|v| v.text()).as_deref(),
+        Some("flag.example.com")
+    );
+}

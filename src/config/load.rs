@@ -78,11 +78,20 @@ pub fn load(sources: &SourceMap, path: &Path) -> Result<Config, Diagnostic> {
         .baseline
         .as_ref()
         .map(|b| crate::discover::normalize(&dir.join(b.get_ref())));
+    let env_files = raw
+        .check
+        .env_files
+        .iter()
+        .map(|f| crate::discover::normalize(&dir.join(f)))
+        .collect();
+    let vars = raw.check.vars.clone().into_iter().collect();
     Ok(Config {
         dir,
         seed_scripts,
         environments,
         baseline,
+        env_files,
+        vars,
         select: raw
             .select
             .into_iter()

@@ -75,6 +75,9 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// The baseline file it names (absolute).
     pub baseline: Option<PathBuf>,
+    /// `[check]` env files (absolute) and values.
+    pub env_files: Vec<PathBuf>,
+    pub vars: Vec<(String, String)>,
     per_path: Vec<(GlobSet, Vec<String>)>,
     /// Profiles by environment folder name (lower-cased).
     profiles: Vec<(String, crate::model::Profile)>,
@@ -92,6 +95,21 @@ pub struct Config {
 }
 
 impl Config {
+    /// The deploy-time values of `[check]`.
+    pub fn given(
+        &self,
+        sources: &crate::syntax::source::SourceMap,
+    ) -> Result<crate::check::Given, crate::check::Fatal> {
+        let mut given = crate::check::Given::default();
+        for file in &self.env_files {
+            given.add_env_file(sources, file, "[check] env-files")?;
+        }
+        for (key, value) in &self.vars {
+            given.add_var(sources, key, value, format!("[check] vars.{key}"));
+        }
+        Ok(given)
+    }
+
     /// Whether `code` is ignored for findings in `path` by a per-path entry.
     pub fn ignored_in(&self, code: &str, path: &Path) -> bool {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());

@@ -45,6 +45,9 @@ pub struct Raw {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub(super) baseline: Option<Text>,
+    /// Deploy-time values for every check under this file.
+    #[serde(default)]
+    pub(super) check: RawCheck,
     /// Never these rules (an `--ignore` on the command line adds to them).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -67,6 +70,19 @@ pub struct Raw {
     pub(super) shared: Vec<RawShared>,
     #[serde(default)]
     pub(super) exceptions: Vec<RawException>,
+}
+
+/// `[check]`: deploy-time values, as `--env-file` and `--var` give them
+/// (the command line's win), for the command line and the editor alike.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCheck {
+    /// Env files (relative to this file), read in order.
+    #[serde(default, rename = "env-files")]
+    pub(super) env_files: Vec<String>,
+    /// Values by name.
+    #[serde(default)]
+    pub(super) vars: std::collections::BTreeMap<String, String>,
 }
 
 /// `[[shared]]`: `database = "..."` or `secret = "..."`, with a reason.

@@ -545,6 +545,15 @@ fn the_readme_configuration_example_loads() {
         "services: {}\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    // The files it names.
+    std::fs::create_dir_all(dir.path().join("ci")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("ci/deploy.env"), "PG_PASSWORD=x\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("isolint-baseline.json"),
+        "{\"version\": 1, \"findings\": []}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("isolint.toml"), example).unwrap_or_else(|e| panic!("{e}"));
     run(&["check", &dir.path().to_string_lossy()], 0);
 }
@@ -670,4 +679,44 @@ fn seed_scripts_of_a_nested_environment_are_its_own() {
     };
     assert_eq!(clients("prod"), ["outer-client"], "{dump}");
     assert_eq!(clients("sandbox"), ["inner-client"], "{dump}");
+}
+
+/// `[check]` in `isolint.toml` gives deploy-time values as `--env-file`
+/// and `--var` do (the command line's win: `check`'s unit tests).
+#[test]
+fn the_configuration_gives_deploy_time_values() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    common::copy_tree(
+        std::path::Path::new("tests/rules/ISO003/literal"),
+        dir.path(),
+    );
+    let tree = dir.path().to_string_lossy().to_string();
+    let unresolved = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains("[CFG002]"))
+            .map(str::to_string)
+            .collect()
+    };
+    let before = unresolved(&run(&["check", &tree, "--format", "concise"], 1));
+    assert_eq!(before.len(), 2, "{before:?}");
+    std::fs::write(
+        dir.path().join("ci.env"),
+        "CIAM_HERA_PUBLIC_URL=https://login.ciam.example.com\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("isolint.toml"),
+        "[check]\nenv-files = [\"ci.env\"]\nvars = { CIAM_ATHENA_PUBLIC_URL = \"https://admin.ciam.example.com\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&["check", &tree, "--format", "concise"], 1);
+    assert_eq!(unresolved(&out), Vec::<String>::new(), "{out}");
+    assert!(out.contains("[ISO003]"), "{out}");
+    // A configured env file that is not there is a usage error.
+    std::fs::write(
+        dir.path().join("isolint.toml"),
+        "[check]\nenv-files = [\"missing.env\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    run(&["check", &tree], 2);
 }

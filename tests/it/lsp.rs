@@ -489,3 +489,51 @@ fn edits_are_checked_as_you_type_with_the_newest_text() {
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
 }
+
+/// The client's `initializationOptions` give deploy-time values: a site
+/// address they name is known, so it is no longer a CFG002 note.
+#[test]
+fn initialization_options_give_deploy_time_values() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    common::copy_tree(Path::new("tests/rules/ISO003/literal"), dir.path());
+    std::fs::write(
+        dir.path().join("deploy.env"),
+        "CIAM_HERA_PUBLIC_URL=https://login.ciam.example.com\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let caddyfile = dir.path().join("platform/prod/Caddyfile");
+    let text = std::fs::read_to_string(&caddyfile).unwrap_or_else(|e| panic!("{e}"));
+    let caddy_uri = uri(&caddyfile);
+    let codes = |options: Value| -> Vec<String> {
+        let mut client = Client::start();
+        client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {}, "initializationOptions": options}),
+        );
+        client.notify("initialized", json!({}));
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": caddy_uri, "languageId": "caddyfile", "version": 1, "text": text}}),
+        );
+        let published = client.diagnostics_until("Caddyfile");
+        client.request("shutdown", Value::Null);
+        client.notify("exit", Value::Null);
+        published
+            .into_iter()
+            .filter(|(u, _)| *u == caddy_uri)
+            .flat_map(|(_, d)| d)
+            .map(|d| d["code"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let without = codes(Value::Null);
+    assert_eq!(
+        without.iter().filter(|c| *c == "CFG002").count(),
+        2,
+        "{without:?}"
+    );
+    let with = codes(json!({
+        "envFiles": [dir.path().join("deploy.env")],
+        "vars": {"CIAM_ATHENA_PUBLIC_URL": "https://admin.ciam.example.com"}
+    }));
+    assert_eq!(with, ["ISO003"], "{with:?}");
+}
