@@ -25,9 +25,17 @@ use std::time::{Duration, Instant};
 /// How long a document must be quiet after an edit before it is checked.
 pub const QUIET: Duration = Duration::from_millis(150);
 
-/// Serves until the client says `exit`.
+/// Serves over standard input and output until the client says `exit`.
 pub fn serve() -> Result<(), String> {
     let (connection, io) = Connection::stdio();
+    serve_on(&connection)?;
+    drop(connection);
+    io.join().map_err(|e| format!("stdio: {e}"))
+}
+
+/// Serves on `connection` until the client says `exit` (the latency
+/// benchmark talks to it in memory).
+pub fn serve_on(connection: &Connection) -> Result<(), String> {
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
             lsp::TextDocumentSyncOptions {
@@ -50,16 +58,14 @@ pub fn serve() -> Result<(), String> {
         .map_err(|e| format!("initialize: {e}"))?;
     let options = Options::from(params.get("initializationOptions"));
     let mut server = Server {
-        connection: &connection,
+        connection,
         documents: BTreeMap::new(),
         published: BTreeMap::new(),
         due: BTreeMap::new(),
         backlog: VecDeque::new(),
         options,
     };
-    server.run()?;
-    drop(connection);
-    io.join().map_err(|e| format!("stdio: {e}"))
+    server.run()
 }
 
 struct Server<'a> {
