@@ -171,7 +171,13 @@ fn range(sources: &SourceMap, span: Span) -> lsp::Range {
     )
 }
 
-fn to_lsp(sources: &SourceMap, d: &Diagnostic) -> lsp::Diagnostic {
+/// One finding for the client; `rules` are the run's, for the link to the
+/// rule's document.
+fn to_lsp(
+    sources: &SourceMap,
+    d: &Diagnostic,
+    rules: &[crate::rules::RuleMeta],
+) -> lsp::Diagnostic {
     let related = d
         .related
         .iter()
@@ -198,8 +204,9 @@ fn to_lsp(sources: &SourceMap, d: &Diagnostic) -> lsp::Diagnostic {
             Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
         }),
         code: Some(lsp::NumberOrString::String(d.code.to_string())),
-        code_description: crate::rules::Registry::default()
-            .find(d.code)
+        code_description: rules
+            .iter()
+            .find(|r| r.code == d.code)
             .and_then(|r| r.doc_url())
             .and_then(|u| lsp::Uri::from_str(&u).ok())
             .map(|href| lsp::CodeDescription { href }),
@@ -351,7 +358,8 @@ impl Server<'_> {
             let file = canonical(&file);
             if let Err(d) = crate::config::load(&sources, &file) {
                 let mut now = BTreeMap::new();
-                now.insert(file.clone(), vec![to_lsp(&sources, &d)]);
+                let rules = crate::rules::Registry::default().all();
+                now.insert(file.clone(), vec![to_lsp(&sources, &d, &rules)]);
                 self.replace(&file, now);
                 return;
             }
@@ -378,15 +386,17 @@ impl Server<'_> {
             baseline: Default::default(),
             no_suppressions: false,
         };
-        let diagnostics = match crate::check::findings(&sources, &request) {
-            Ok(checked) => checked.diagnostics,
+        let checked = match crate::check::findings(&sources, &request) {
+            Ok(checked) => checked,
             Err(fatal) => return self.fail(&fatal),
         };
         let mut now: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
         now.entry(canonical(path)).or_default();
-        for d in &diagnostics {
+        for d in &checked.diagnostics {
             let file = canonical(sources.path(d.primary.span.file));
-            now.entry(file).or_default().push(to_lsp(&sources, d));
+            now.entry(file)
+                .or_default()
+                .push(to_lsp(&sources, d, &checked.rules));
         }
         // Edited while it ran: the result is outdated. It is checked again
         // once the edits are in (a newer edit of it pushes that back).

@@ -85,14 +85,20 @@ impl Baseline {
     /// Leaves out of `diagnostics` the findings this baseline holds.
     pub fn apply(&self, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Applied {
         let found = entries(sources, diagnostics, &self.dir);
-        let held = |fingerprint: &str| self.findings.iter().any(|e| e.fingerprint == fingerprint);
-        let mut keep = found.iter().map(|e| !held(&e.fingerprint));
+        let held: std::collections::HashSet<&str> = self
+            .findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect();
+        let seen: std::collections::HashSet<&str> =
+            found.iter().map(|e| e.fingerprint.as_str()).collect();
+        let mut keep = found.iter().map(|e| !held.contains(e.fingerprint.as_str()));
         let before = diagnostics.len();
         diagnostics.retain(|_| keep.next().unwrap_or(true));
         let stale = self
             .findings
             .iter()
-            .filter(|e| !found.iter().any(|f| f.fingerprint == e.fingerprint))
+            .filter(|e| !seen.contains(e.fingerprint.as_str()))
             .cloned()
             .collect();
         Applied {
