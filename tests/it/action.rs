@@ -3,6 +3,7 @@
 //! `-eo pipefail`) on a healthy and a broken tree; the action, the
 //! example workflow and the release workflow pass actionlint.
 
+use crate::release;
 use isolint::syntax::source::FileId;
 use isolint::syntax::yaml::{self, Node};
 use std::collections::BTreeMap;
@@ -27,13 +28,18 @@ fn evaluate(
     expr: &str,
     inputs: &BTreeMap<String, String>,
     outputs: &BTreeMap<String, BTreeMap<String, String>>,
+    arch: &str,
 ) -> String {
     let expr = expr.trim();
     if let Some(name) = expr.strip_prefix("inputs.") {
         return inputs.get(name).cloned().unwrap_or_default();
     }
-    if expr == "github.action_path" {
-        return repo().to_string_lossy().into_owned();
+    match expr {
+        "github.action_path" => return repo().to_string_lossy().into_owned(),
+        "github.token" => return String::new(),
+        "runner.os" => return "Linux".into(),
+        "runner.arch" => return arch.into(),
+        _ => {}
     }
     if let Some(rest) = expr.strip_prefix("steps.")
         && let Some((step, name)) = rest.split_once(".outputs.")
@@ -47,10 +53,19 @@ fn evaluate(
     panic!("the test does not know the expression `{expr}`")
 }
 
+/// `runner.arch` of a runner like this machine.
+pub fn runner_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "ARM64",
+        _ => "X64",
+    }
+}
+
 fn substitute(
     text: &str,
     inputs: &BTreeMap<String, String>,
     outputs: &BTreeMap<String, BTreeMap<String, String>>,
+    arch: &str,
 ) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -60,7 +75,7 @@ fn substitute(
         let close = after
             .find("}}")
             .unwrap_or_else(|| panic!("unclosed expression"));
-        out.push_str(&evaluate(&after[..close], inputs, outputs));
+        out.push_str(&evaluate(&after[..close], inputs, outputs, arch));
         rest = &after[close + 2..];
     }
     out.push_str(rest);
@@ -68,91 +83,144 @@ fn substitute(
 }
 
 /// What one run of the action did.
-struct Outcome {
-    status: i32,
-    stdout: String,
-    outputs: BTreeMap<String, String>,
+pub struct Outcome {
+    pub status: i32,
+    pub stdout: String,
+    /// The check step's outputs.
+    pub outputs: BTreeMap<String, String>,
+    /// The install step's outputs.
+    pub installed: BTreeMap<String, String>,
     /// What the steps wrote to the job summary.
-    summary: String,
+    pub summary: String,
 }
 
-/// Runs the action's `run` steps with these inputs, in the repository,
-/// with the test's isolint in place of the build.
-fn run_action(given: &[(&str, &str)]) -> Outcome {
-    let action = action();
-    let mut inputs = BTreeMap::new();
-    for entry in action.get("inputs").map(Node::entries).unwrap_or_default() {
-        let name = entry.key.as_str().unwrap_or_default().to_string();
-        let default = entry
-            .value
-            .get("default")
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_string();
-        inputs.insert(name, default);
-    }
-    for (k, v) in given {
-        assert!(inputs.contains_key(*k), "action.yml has no input {k}");
-        inputs.insert(k.to_string(), v.to_string());
-    }
-    let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let summary = scratch.path().join("summary.md");
-    let mut outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut stdout = String::new();
-    let steps = action
-        .get("runs.steps")
-        .map(Node::items)
-        .unwrap_or_default();
-    assert!(!steps.is_empty(), "action.yml has no steps");
-    for (n, step) in steps.iter().enumerate() {
-        let Some(script) = step.get("run").and_then(Node::as_str) else {
-            continue;
-        };
-        assert_eq!(step.get("shell").and_then(Node::as_str), Some("bash"));
-        let output_file = scratch.path().join(format!("output-{n}"));
-        std::fs::write(&output_file, "").unwrap_or_else(|e| panic!("{e}"));
-        let mut cmd = Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
-            .arg(substitute(script, &inputs, &outputs))
-            .current_dir(repo())
-            .env("GITHUB_OUTPUT", &output_file)
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .env("GITHUB_ACTION_PATH", repo())
-            .env("GITHUB_ACTIONS", "true")
-            .env("ISOLINT_PREBUILT_BIN", env!("CARGO_BIN_EXE_isolint"));
-        for e in step.get("env").map(Node::entries).unwrap_or_default() {
-            let value = e.value.as_str().unwrap_or_default();
-            cmd.env(
-                e.key.as_str().unwrap_or_default(),
-                substitute(value, &inputs, &outputs),
-            );
+/// The runner the action's steps run on.
+pub struct Runner<'a> {
+    /// The release the action downloads its binary from.
+    pub release: &'a release::Server,
+    /// The runner's home, where the binary is cached.
+    pub home: &'a Path,
+    /// Folders put before `PATH` (stand-ins for `gh`, say).
+    pub path: Vec<PathBuf>,
+    /// Commands the runner does not have: the folders of `PATH` that
+    /// hold them are left out.
+    pub without: &'a [&'a str],
+    /// `runner.arch`.
+    pub arch: &'a str,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner like this machine, with this release and home.
+    pub fn new(release: &'a release::Server, home: &'a Path) -> Runner<'a> {
+        Runner {
+            release,
+            home,
+            path: Vec::new(),
+            without: &[],
+            arch: runner_arch(),
         }
-        let out = cmd.output().unwrap_or_else(|e| panic!("bash: {e}"));
-        stdout.push_str(&String::from_utf8_lossy(&out.stdout));
-        let written = std::fs::read_to_string(&output_file).unwrap_or_default();
-        let values: BTreeMap<String, String> = written
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        if let Some(id) = step.get("id").and_then(Node::as_str) {
-            outputs.insert(id.to_string(), values);
+    }
+}
+
+/// The release of this test binary that most runs download from.
+fn shared_release() -> &'static release::Server {
+    static RELEASE: std::sync::OnceLock<release::Server> = std::sync::OnceLock::new();
+    RELEASE.get_or_init(|| release::Server::start(release::assets(false)))
+}
+
+/// Runs the action's steps with these inputs, in the repository, on a
+/// fresh runner whose release is this test's binary.
+pub fn run_action(given: &[(&str, &str)]) -> Outcome {
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    Runner::new(shared_release(), home.path()).run(given)
+}
+
+impl Runner<'_> {
+    /// Runs the action's `run` steps with these inputs, in the repository,
+    /// as a runner would: each `run` with bash `-eo pipefail`, its `env`,
+    /// `GITHUB_OUTPUT` and the job summary. A `uses` step (the cache) is
+    /// what the runner's home keeps between runs.
+    pub fn run(&self, given: &[(&str, &str)]) -> Outcome {
+        let action = action();
+        let mut inputs = BTreeMap::new();
+        for entry in action.get("inputs").map(Node::entries).unwrap_or_default() {
+            let name = entry.key.as_str().unwrap_or_default().to_string();
+            let default = entry
+                .value
+                .get("default")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string();
+            inputs.insert(name, default);
         }
-        let status = out.status.code().unwrap_or(-1);
-        if status != 0 {
-            return Outcome {
-                status,
-                stdout: format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)),
-                outputs: outputs.remove("check").unwrap_or_default(),
-                summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        inputs.insert("release-url".into(), self.release.url());
+        for (k, v) in given {
+            assert!(inputs.contains_key(*k), "action.yml has no input {k}");
+            inputs.insert(k.to_string(), v.to_string());
+        }
+        let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let summary = scratch.path().join("summary.md");
+        let mut outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut stdout = String::new();
+        let mut status = 0;
+        let steps = action
+            .get("runs.steps")
+            .map(Node::items)
+            .unwrap_or_default();
+        assert!(!steps.is_empty(), "action.yml has no steps");
+        let mut path = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .filter(|dir| !self.without.iter().any(|cmd| dir.join(cmd).exists()))
+            .collect::<Vec<_>>();
+        path.splice(0..0, self.path.iter().cloned());
+        let path = std::env::join_paths(path).unwrap_or_else(|e| panic!("{e}"));
+        for (n, step) in steps.iter().enumerate() {
+            let Some(script) = step.get("run").and_then(Node::as_str) else {
+                continue;
             };
+            assert_eq!(step.get("shell").and_then(Node::as_str), Some("bash"));
+            let output_file = scratch.path().join(format!("output-{n}"));
+            std::fs::write(&output_file, "").unwrap_or_else(|e| panic!("{e}"));
+            let mut cmd = Command::new("bash");
+            cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+                .arg(substitute(script, &inputs, &outputs, self.arch))
+                .current_dir(repo())
+                .env("HOME", self.home)
+                .env("PATH", &path)
+                .env("GITHUB_OUTPUT", &output_file)
+                .env("GITHUB_STEP_SUMMARY", &summary)
+                .env("GITHUB_ACTION_PATH", repo())
+                .env("GITHUB_ACTIONS", "true");
+            for e in step.get("env").map(Node::entries).unwrap_or_default() {
+                let value = e.value.as_str().unwrap_or_default();
+                cmd.env(
+                    e.key.as_str().unwrap_or_default(),
+                    substitute(value, &inputs, &outputs, self.arch),
+                );
+            }
+            let out = cmd.output().unwrap_or_else(|e| panic!("bash: {e}"));
+            stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+            let written = std::fs::read_to_string(&output_file).unwrap_or_default();
+            let values: BTreeMap<String, String> = written
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            if let Some(id) = step.get("id").and_then(Node::as_str) {
+                outputs.insert(id.to_string(), values);
+            }
+            status = out.status.code().unwrap_or(-1);
+            if status != 0 {
+                stdout.push_str(&String::from_utf8_lossy(&out.stderr));
+                break;
+            }
         }
-    }
-    Outcome {
-        status: 0,
-        stdout,
-        outputs: outputs.remove("check").unwrap_or_default(),
-        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        Outcome {
+            status,
+            stdout,
+            outputs: outputs.remove("check").unwrap_or_default(),
+            installed: outputs.remove("build").unwrap_or_default(),
+            summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        }
     }
 }
 

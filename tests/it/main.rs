@@ -18,6 +18,7 @@ mod common;
 mod synth;
 
 mod action;
+mod action_install;
 mod bad_inputs;
 mod baseline;
 mod caddy_conformance;
@@ -41,7 +42,9 @@ mod ory_formats;
 mod outputs;
 mod precommit;
 mod realworld;
+mod release;
 mod rule_docs;
 mod rules;
 mod seed_scripts;
 mod synth_trees;
+mod wheel;

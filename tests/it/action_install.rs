@@ -1,0 +1,240 @@
+//! How the Action gets its isolint: it downloads the release binary for
+//! the runner from a release (here one served on a loopback address,
+//! holding this test's build), checks its SHA-256 and, where `gh` is
+//! installed, its attestation, caches it, and builds from source only
+//! when no binary fits. Bad inputs stop it before anything is fetched.
+
+use crate::action::{Runner, run_action};
+use crate::release;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const HEALTHY: (&str, &str) = ("paths", "fixtures/olympus/platform/dev");
+
+/// Where the install step caches the release binary in `home`.
+fn cached(home: &Path) -> PathBuf {
+    home.join(format!(
+        ".cache/isolint/isolint-{}-{}-release/isolint",
+        env!("CARGO_PKG_VERSION"),
+        release::target()
+    ))
+}
+
+fn sarif_in(dir: &Path) -> String {
+    dir.join("out.sarif").to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_action_downloads_verifies_and_caches_the_release_binary() {
+    let server = release::Server::start(release::assets_of(
+        Path::new(env!("CARGO_BIN_EXE_isolint")),
+        false,
+    ));
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&server, home.path());
+    let sarif = sarif_in(home.path());
+    let given = [HEALTHY, ("sarif-file", &sarif)];
+
+    let started = Instant::now();
+    let first = runner.run(&given);
+    let uncached = started.elapsed();
+    assert_eq!(first.status, 0, "{}", first.stdout);
+    let asset = format!("isolint-{}", release::target());
+    let expected: Vec<String> = [format!("{asset}.sha256"), asset.clone()]
+        .iter()
+        .map(|name| format!("/releases/download/v0/{name}"))
+        .collect();
+    assert_eq!(server.requests(), expected);
+    assert!(
+        first
+            .stdout
+            .contains("SHA-256 verified (no gh here to check its attestation)"),
+        "{}",
+        first.stdout
+    );
+    let bin = cached(home.path());
+    assert_eq!(
+        first.installed.get("bin").map(PathBuf::from),
+        Some(bin.clone())
+    );
+    assert_eq!(
+        std::fs::read(&bin).ok(),
+        std::fs::read(env!("CARGO_BIN_EXE_isolint")).ok(),
+        "the binary served is the binary run"
+    );
+    assert_eq!(first.outputs.get("errors").map(String::as_str), Some("0"));
+
+    // The cache (the runner's home, as actions/cache restores it) is used
+    // without a request.
+    let started = Instant::now();
+    let second = runner.run(&given);
+    let from_cache = started.elapsed();
+    assert_eq!(second.status, 0, "{}", second.stdout);
+    assert!(
+        second.stdout.contains("from the cache"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(server.requests().len(), 2, "no second download");
+    eprintln!(
+        "the Action's steps on the bundled example's dev tree: {} ms downloading, {} ms from the cache",
+        uncached.as_millis(),
+        from_cache.as_millis()
+    );
+}
+
+#[test]
+fn a_corrupted_binary_is_refused_and_never_run() {
+    let server = release::Server::start(release::assets(true));
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sarif = sarif_in(home.path());
+    let out = Runner::new(&server, home.path()).run(&[HEALTHY, ("sarif-file", &sarif)]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    let asset = format!("isolint-{}", release::target());
+    let message = format!(
+        "::error title=isolint::{asset} from {} does not match its published SHA-256 (expected ",
+        server.url()
+    );
+    assert!(out.stdout.contains(&message), "{}", out.stdout);
+    assert!(out.stdout.contains("): not running it"), "{}", out.stdout);
+    // Nothing is left to run, and the check never ran.
+    assert!(!cached(home.path()).exists());
+    let leftovers = std::fs::read_dir(cached(home.path()).with_file_name(""))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "the corrupted download is removed");
+    assert!(out.outputs.is_empty());
+    assert!(!Path::new(&sarif).exists());
+}
+
+#[test]
+fn inputs_are_checked_before_anything_is_downloaded() {
+    let server = release::Server::start(release::assets(false));
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&server, home.path());
+    for (input, value, message) in [
+        (
+            "fail-on",
+            "sometimes",
+            "fail-on must be error, warning or never, not 'sometimes'",
+        ),
+        (
+            "job-summary",
+            "yes",
+            "job-summary must be true or false, not 'yes'",
+        ),
+        (
+            "build-from-source",
+            "1",
+            "build-from-source must be true or false, not '1'",
+        ),
+        (
+            "release-url",
+            "http://mirror.example.com/isolint",
+            "release-url must be https (or http on a loopback address), not 'http://mirror.example.com/isolint'",
+        ),
+    ] {
+        let out = runner.run(&[HEALTHY, (input, value)]);
+        assert_eq!(out.status, 2, "{input}: {}", out.stdout);
+        assert!(
+            out.stdout
+                .contains(&format!("::error title=isolint::{message}")),
+            "{input}: {}",
+            out.stdout
+        );
+    }
+    assert_eq!(server.requests(), Vec::<String>::new());
+}
+
+/// A stand-in for the GitHub CLI that records its arguments and exits
+/// with `status`.
+fn fake_gh(dir: &Path, status: i32) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    let script = bin.join("gh");
+    let log = dir.join("gh.args");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexit {status}\n",
+            log.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let made = std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made);
+    bin
+}
+
+#[test]
+fn the_attestation_is_checked_where_gh_is_installed() {
+    let server = release::Server::start(release::assets(false));
+    for (status, expected) in [
+        (0, "SHA-256 and build provenance verified"),
+        (
+            1,
+            "has no valid build-provenance attestation from isolint/isolint: not running it",
+        ),
+    ] {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut runner = Runner::new(&server, home.path());
+        runner.path.push(fake_gh(home.path(), status));
+        let out = runner.run(&[HEALTHY, ("sarif-file", &sarif_in(home.path()))]);
+        assert_eq!(out.status, status, "{}", out.stdout);
+        assert!(out.stdout.contains(expected), "{}", out.stdout);
+        let args = std::fs::read_to_string(home.path().join("gh.args")).unwrap_or_default();
+        let part =
+            cached(home.path()).with_file_name(format!("isolint-{}.part", release::target()));
+        assert_eq!(
+            args,
+            format!(
+                "attestation verify {} --repo isolint/isolint\n",
+                part.display()
+            )
+        );
+        assert_eq!(cached(home.path()).exists(), status == 0);
+    }
+}
+
+#[test]
+fn with_no_binary_for_the_runner_it_builds_and_says_what_is_missing() {
+    // A release without this runner's binary, and a runner without cargo.
+    let server = release::Server::start(Default::default());
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut runner = Runner::new(&server, home.path());
+    runner.without = &["cargo"];
+    let out = runner.run(&[HEALTHY]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.outputs.is_empty(), "the check never ran");
+    assert!(
+        out.stdout.contains(&format!(
+            "::notice title=isolint::the release {} has no isolint-{}; building isolint from source",
+            server.url(),
+            release::target()
+        )),
+        "{}",
+        out.stdout
+    );
+    let missing = "no cargo to build one: add a Rust toolchain step before this action";
+    assert!(out.stdout.contains(missing), "{}", out.stdout);
+    // A runner no release is built for does not ask for one.
+    let server = release::Server::start(release::assets(false));
+    runner.release = &server;
+    runner.arch = "ARM";
+    let out = runner.run(&[HEALTHY]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("no isolint release binary for Linux/ARM and no cargo"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(server.requests(), Vec::<String>::new());
+    // The test's own runs of the action use a release too.
+    let sarif = sarif_in(home.path());
+    assert_eq!(run_action(&[HEALTHY, ("sarif-file", &sarif)]).status, 0);
+}
