@@ -36,10 +36,15 @@ impl Client {
 
     /// A server past its handshake, with these initialization options.
     fn initialized(options: Value) -> Client {
+        Client::handshake(json!({}), options)
+    }
+
+    /// A server past its handshake with a client of these capabilities.
+    fn handshake(capabilities: Value, options: Value) -> Client {
         let mut client = Client::start();
         let init = client.request(
             "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": {}, "initializationOptions": options}),
+            json!({"processId": null, "rootUri": null, "capabilities": capabilities, "initializationOptions": options}),
         );
         assert!(init["result"]["capabilities"].is_object(), "{init}");
         client.notify("initialized", json!({}));
@@ -186,7 +191,7 @@ fn diagnostics_on_open_and_save_with_related_locations_and_a_quick_fix() {
         "the target service's compose line is related: {related:?}"
     );
 
-    // The quick fix: a suppression at the end of the line.
+    // The quick fix: a suppression alone on the line above.
     let actions = client.request(
         "textDocument/codeAction",
         json!({
@@ -198,9 +203,9 @@ fn diagnostics_on_open_and_save_with_related_locations_and_a_quick_fix() {
     let action = &actions["result"][0];
     assert_eq!(action["kind"], "quickfix");
     let edit = &action["edit"]["changes"][&caddy_uri][0];
-    // No reason is filled in for the user: it applies once they write one.
-    assert_eq!(edit["newText"], "  # isolint: ignore[ISO003]");
-    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 28}));
+    // The reason is a placeholder: it applies once the user writes one.
+    assert_eq!(edit["newText"], "\t# isolint: ignore[ISO003] <reason>\n");
+    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 0}));
 
     // The file on disk never changed: the buffer was checked.
     assert_eq!(
@@ -523,4 +528,90 @@ fn initialization_options_give_deploy_time_values() {
         "vars": {"CIAM_ATHENA_PUBLIC_URL": "https://admin.ciam.example.com"}
     }));
     assert_eq!(with, ["ISO003"], "{with:?}");
+}
+
+/// The quick fix in a seed script whose finding is in a heredoc of a
+/// command continued over lines: the suppression goes above the command
+/// (the script still parses and means the same), as a snippet whose
+/// placeholder is no reason; with a reason written it silences the
+/// finding, with the placeholder left it does not.
+#[test]
+fn the_quick_fix_goes_above_the_whole_command_as_a_snippet() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    common::copy_tree(Path::new("tests/rules/ISO004/literal"), dir.path());
+    let script = dir.path().join("platform/prod/seed-prod.sh");
+    let text = "#!/bin/sh\ncurl -X POST \"http://ciam-hydra:4445/admin/clients\" -d '{\"client_id\": \"site-client\"}'\n  curl -X POST \\\n    \"http://iam-hydra:4445/admin/clients\" \\\n    -d @- <<EOF\n{\"client_id\": \"site-client\"}\nEOF\n";
+    std::fs::write(&script, text).unwrap_or_else(|e| panic!("{e}"));
+    let script_uri = uri(&script);
+    let mut client = Client::handshake(
+        json!({"workspace": {"workspaceEdit": {"snippetEditSupport": true}}}),
+        Value::Null,
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": script_uri, "languageId": "shellscript", "version": 1, "text": text}}),
+    );
+    let published = client.diagnostics_until("seed-prod.sh");
+    let finding = published
+        .iter()
+        .filter(|(u, _)| *u == script_uri)
+        .flat_map(|(_, d)| d.iter())
+        .find(|d| d["code"] == "ISO004")
+        .cloned()
+        .unwrap_or_else(|| panic!("{published:?}"));
+    // The finding is in the heredoc's body.
+    assert_eq!(finding["range"]["start"]["line"], 5);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": script_uri},
+            "range": finding["range"],
+            "context": {"diagnostics": [finding]},
+        }),
+    );
+    let change = &actions["result"][0]["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"]["uri"], script_uri);
+    let edit = &change["edits"][0];
+    assert_eq!(edit["range"]["start"], json!({"line": 2, "character": 0}));
+    assert_eq!(edit["range"]["end"], json!({"line": 2, "character": 0}));
+    let snippet = edit["snippet"]["value"].as_str().unwrap_or_default();
+    assert_eq!(edit["snippet"]["kind"], "snippet");
+    assert_eq!(snippet, "  # isolint: ignore[ISO004] ${1:<reason>}\n");
+    // Applied as an editor would, once with the placeholder left and once
+    // with a reason typed over it.
+    let applied = |reason: &str| {
+        let mut lines: Vec<&str> = text.lines().collect();
+        let comment = snippet.trim_end().replace("${1:<reason>}", reason);
+        lines.insert(2, &comment);
+        format!("{}\n", lines.join("\n"))
+    };
+    let checked = |edited: &str| {
+        let parses = Command::new("sh")
+            .arg("-n")
+            .arg("-c")
+            .arg(edited)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(parses, "{edited}");
+        std::fs::write(&script, edited).unwrap_or_else(|e| panic!("{e}"));
+        let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
+            .args(["check", "--format", "concise"])
+            .arg(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let left = checked(&applied("<reason>"));
+    assert!(left.contains("error[ISO004]"), "{left}");
+    assert!(
+        left.contains("warning[CFG003] this suppression has no reason"),
+        "{left}"
+    );
+    let reasoned = checked(&applied("one client for both sign-ins until the split"));
+    assert!(!reasoned.contains("ISO004"), "{reasoned}");
+    assert!(!reasoned.contains("CFG003"), "{reasoned}");
+    // The command still sends the same body: the comment is above it.
+    assert!(applied("r").contains("  # isolint: ignore[ISO004] r\n  curl -X POST \\\n"));
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
 }

@@ -1,8 +1,11 @@
 //! Inline suppressions: `# isolint: ignore[ISO003] reason` at the end of
 //! the offending line, or alone on the line above it, in any file kind
-//! that has `#` comments (Caddyfile, YAML, `.env`, shell). A reason is
-//! required; a suppression without one does not apply, and one that
-//! matches nothing is reported (CFG003), so stale ones do not pile up.
+//! that has `#` comments (Caddyfile, YAML, `.env`, shell). Above a
+//! statement written over several lines (a continued command, a heredoc,
+//! a block scalar) it covers the whole statement. A reason is required; a
+//! suppression without one (or with the editor's placeholder) does not
+//! apply, and one that matches nothing is reported (CFG003), so stale
+//! ones do not pile up.
 
 use crate::diag::{Diagnostic, Doc, RuleMeta, Severity};
 use crate::syntax::source::{FileId, SourceMap, Span};
@@ -14,10 +17,16 @@ pub const RULE: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     profiles: &[],
     summary: "an `# isolint: ignore[...]` comment matches no finding, or gives no reason",
-    doc: Doc::Body(include_str!("../../rules/CFG003.md")),
+    doc: Doc::Body(include_str!("../../../rules/CFG003.md")),
 };
 
+mod statements;
+
 const MARKER: &str = "isolint: ignore[";
+
+/// The reason an editor's quick fix writes for the user to replace; it
+/// counts as no reason.
+pub const PLACEHOLDER: &str = "<reason>";
 
 /// One suppression comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +34,50 @@ struct Suppression {
     codes: Vec<String>,
     reason: String,
     span: Span,
-    /// The line it covers (1-based).
+    /// The lines it covers (1-based, inclusive).
+    lines: (usize, usize),
+}
+
+/// The lines a suppression on line `at` (0-based) covers, 1-based: the
+/// statement that starts there, or that line alone.
+fn covered(statements: &[statements::Lines], at: usize) -> (usize, usize) {
+    let last = statements
+        .iter()
+        .find(|(first, _)| *first == at)
+        .map_or(at, |(_, last)| *last);
+    (at + 1, last + 1)
+}
+
+/// Where a new suppression for a finding on `line` (0-based) goes, and
+/// its indentation: alone on the line above the statement that holds the
+/// finding. `None` where the file's statements cannot be told (it does
+/// not lex), so that no edit can break it.
+pub fn placement<'t>(
+    path: &std::path::Path,
+    text: &'t str,
     line: usize,
+) -> Option<(usize, &'t str)> {
+    if !has_hash_comments(path) {
+        return None;
+    }
+    let statements = statements::multi_line(path, text)?;
+    let first = statements
+        .iter()
+        .find(|(first, last)| (*first..=*last).contains(&line))
+        .map_or(line, |(first, _)| *first);
+    let written = text.lines().nth(first)?;
+    let indent = written.get(..written.len() - written.trim_start().len())?;
+    Some((first, indent))
 }
 
 fn parse_file(sources: &SourceMap, id: FileId) -> Vec<Suppression> {
     let Some(file) = sources.get(id) else {
         return Vec::new();
     };
+    if !file.text.contains(MARKER) {
+        return Vec::new();
+    }
+    let statements = statements::multi_line(&file.path, &file.text).unwrap_or_default();
     let mut out = Vec::new();
     let mut offset = 0;
     for (n, line) in file.text.split_inclusive('\n').enumerate() {
@@ -54,8 +99,11 @@ fn parse_file(sources: &SourceMap, id: FileId) -> Vec<Suppression> {
             .map(|c| c.trim().to_ascii_uppercase())
             .filter(|c| !c.is_empty())
             .collect();
-        let reason = after.get(close + 1..).unwrap_or("").trim().to_string();
-        // Alone on its line: it covers the next line.
+        let mut reason = after.get(close + 1..).unwrap_or("").trim().to_string();
+        if reason == PLACEHOLDER {
+            reason.clear();
+        }
+        // Alone on its line: it covers the next statement.
         let alone = line.get(..hash).unwrap_or("").trim().is_empty();
         let span_start = start + hash;
         let span_end = start + line.trim_end().len();
@@ -63,7 +111,7 @@ fn parse_file(sources: &SourceMap, id: FileId) -> Vec<Suppression> {
             codes,
             reason,
             span: Span::new(id, span_start, span_end.max(span_start)),
-            line: if alone { n + 2 } else { n + 1 },
+            lines: covered(&statements, if alone { n + 1 } else { n }),
         });
     }
     out
@@ -91,8 +139,8 @@ pub fn apply(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
             }
             let before = diagnostics.len();
             diagnostics.retain(|d| {
-                let here =
-                    d.primary.span.file == id && sources.position(d.primary.span).line == s.line;
+                let line = sources.position(d.primary.span).line;
+                let here = d.primary.span.file == id && (s.lines.0..=s.lines.1).contains(&line);
                 !(here && s.codes.iter().any(|c| c == d.code))
             });
             if diagnostics.len() == before {
@@ -115,43 +163,4 @@ fn report(span: Span, message: &str) -> Diagnostic {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    use crate::diag::Label;
-
-    fn diag(span: Span, code: &'static str) -> Diagnostic {
-        Diagnostic {
-            code,
-            name: "",
-            environment: None,
-            severity: Severity::Error,
-            message: String::new(),
-            primary: Label::new(span, ""),
-            related: Vec::new(),
-            help: None,
-        }
-    }
-
-    #[test]
-    fn same_line_and_line_above_with_reasons_unused_and_reasonless() {
-        let text = "a {\n\treverse_proxy iam-hera:4000 # isolint: ignore[ISO003] migration, until May\n\t# isolint: ignore[iso003] shared status page\n\treverse_proxy iam-status:80\n\treverse_proxy x:1 # isolint: ignore[ISO001] stale\n\treverse_proxy y:1 # isolint: ignore[ISO003]\n}\n";
-        let sources = SourceMap::new();
-        let id = sources.add("Caddyfile", text);
-        let at = |needle: &str| {
-            let i = text.find(needle).unwrap_or(0);
-            Span::new(id, i, i + needle.len())
-        };
-        let mut diags = vec![
-            diag(at("iam-hera:4000"), "ISO003"),
-            diag(at("iam-status:80"), "ISO003"),
-            diag(at("y:1"), "ISO003"),
-        ];
-        apply(&sources, &mut diags);
-        let left: Vec<(&str, usize)> = diags
-            .iter()
-            .map(|d| (d.code, sources.position(d.primary.span).line))
-            .collect();
-        assert_eq!(left, vec![("ISO003", 6), ("CFG003", 5), ("CFG003", 6)]);
-    }
-}
+mod tests;

@@ -3,12 +3,14 @@
 //! the whole environment it belongs to is checked with the editor's open
 //! buffers in place of the files, and diagnostics are published for every
 //! file of it, with related locations, a link to the rule's document, and
-//! a quick fix that adds a suppression. Edits are checked as the user
+//! a quick fix that adds a suppression ([`fix`]). Edits are checked as the user
 //! types: a check waits until the document has been quiet for
 //! [`QUIET`], so a burst of keystrokes is checked once, with the newest
 //! text. Checks run on the message loop (a tree is checked in
 //! milliseconds); a result that an edit made while it ran has outdated is
 //! never published, a newer check follows.
+
+mod fix;
 
 use crate::check::{Given, Request};
 use crate::diag::{Diagnostic, Severity};
@@ -57,6 +59,10 @@ pub fn serve_on(connection: &Connection) -> Result<(), String> {
         .initialize(capabilities)
         .map_err(|e| format!("initialize: {e}"))?;
     let options = Options::from(params.get("initializationOptions"));
+    let snippets = params
+        .pointer("/capabilities/workspace/workspaceEdit/snippetEditSupport")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     let mut server = Server {
         connection,
         documents: BTreeMap::new(),
@@ -64,6 +70,7 @@ pub fn serve_on(connection: &Connection) -> Result<(), String> {
         due: BTreeMap::new(),
         backlog: VecDeque::new(),
         options,
+        snippets,
     };
     server.run()
 }
@@ -82,6 +89,9 @@ struct Server<'a> {
     backlog: VecDeque<Message>,
     /// The client's deploy-time values.
     options: Options,
+    /// Whether the client takes snippets in workspace edits (LSP 3.18's
+    /// `workspace.workspaceEdit.snippetEditSupport`).
+    snippets: bool,
 }
 
 /// The client's `initializationOptions`: deploy-time values, as
@@ -473,57 +483,16 @@ impl Server<'_> {
         self.send(Message::Response(Response::new_ok(request.id, actions)));
     }
 
-    /// A quick fix per isolint diagnostic: a suppression comment, with a
-    /// reason to fill in, at the end of its line (in files with `#`
-    /// comments).
-    fn code_actions(&self, params: &lsp::CodeActionParams) -> Vec<lsp::CodeActionOrCommand> {
-        let uri = &params.text_document.uri;
-        let Some(path) = path_of(uri) else {
+    fn code_actions(&self, params: &lsp::CodeActionParams) -> Vec<serde_json::Value> {
+        let Some(path) = path_of(&params.text_document.uri) else {
             return Vec::new();
         };
-        if !crate::rules::suppress::has_hash_comments(&path) {
-            return Vec::new();
-        }
         let text = self
             .documents
             .get(&canonical(&path))
             .map(|(_, t)| t.clone())
             .or_else(|| crate::discover::read_disk(&path).ok())
             .unwrap_or_default();
-        params
-            .context
-            .diagnostics
-            .iter()
-            .filter(|d| d.source.as_deref() == Some("isolint"))
-            .filter_map(|d| {
-                let Some(lsp::NumberOrString::String(code)) = &d.code else {
-                    return None;
-                };
-                let line = d.range.start.line;
-                let line_text = text.lines().nth(line as usize)?;
-                let end = u32::try_from(line_text.encode_utf16().count()).ok()?;
-                let at = lsp::Position::new(line, end);
-                let edit = lsp::TextEdit::new(
-                    lsp::Range::new(at, at),
-                    // No reason yet: until one is written after it, the
-                    // suppression does not apply (CFG003 says so).
-                    format!("  # isolint: ignore[{code}]"),
-                );
-                // lsp-types keys edits by `Uri`, whose lazily filled cache
-                // never changes its hash.
-                #[allow(clippy::mutable_key_type)]
-                let changes = std::collections::HashMap::from([(uri.clone(), vec![edit])]);
-                Some(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                    title: format!("Suppress {code} on this line (then write why)"),
-                    kind: Some(lsp::CodeActionKind::QUICKFIX),
-                    diagnostics: Some(vec![d.clone()]),
-                    edit: Some(lsp::WorkspaceEdit {
-                        changes: Some(changes),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }))
-            })
-            .collect()
+        fix::suppressions(params, &path, &text, self.snippets)
     }
 }
