@@ -2,8 +2,9 @@
 //! PyPI, runs them with `try-repo` in a scratch git repository holding a
 //! platform tree. `isolint` from the hook repository (`pre-commit/`)
 //! installs the wheel (here the one the tests build, served to pip with
-//! no index); `isolint-system` runs the isolint on PATH. Each fails on a
-//! broken tree and passes on a healthy one.
+//! no index); from this repository it builds isolint with maturin;
+//! `isolint-system` runs the isolint on PATH. Each fails on a broken tree
+//! and passes on a healthy one.
 
 use crate::common::copy_tree;
 use crate::wheel;
@@ -68,7 +69,7 @@ fn run_hook(hooks: &Path, hook: &str, tree: &str, path: &[&Path]) -> Run {
         wheel::links(),
     );
     let started = Instant::now();
-    let out = Command::new(pre_commit)
+    let out = wheel::quick_build(&mut Command::new(pre_commit))
         .args(["try-repo"])
         .arg(hooks)
         .args([hook, "--all-files", "--color", "never"])
@@ -113,6 +114,20 @@ fn the_python_hook_installs_the_wheel_and_checks_the_tree() {
         bad.took.as_millis(),
         good.took.as_millis()
     );
+}
+
+#[test]
+fn from_this_repository_the_python_hook_builds_isolint() {
+    let bad = run_hook(
+        &repo(),
+        "isolint",
+        "tests/rules/ISO003/literal/platform",
+        &[],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.output);
+    assert!(bad.output.contains("ISO003"), "{}", bad.output);
+    let good = run_hook(&repo(), "isolint", "fixtures/olympus/platform", &[]);
+    assert_eq!(good.code, 0, "{}", good.output);
 }
 
 #[test]

@@ -34,8 +34,9 @@ pub fn python_tool(name: &str, requirement: &str) -> PathBuf {
 }
 
 /// A folder of wheels for `pip --find-links` with no index: isolint's,
-/// built once per test run, and setuptools (what a hook repository's
-/// package builds with).
+/// built once per test run, setuptools (what the hook repository's
+/// package builds with) and maturin (what isolint builds with from
+/// source).
 pub fn links() -> &'static Path {
     static LINKS: OnceLock<PathBuf> = OnceLock::new();
     LINKS.get_or_init(|| {
@@ -43,23 +44,31 @@ pub fn links() -> &'static Path {
         let _ = std::fs::remove_dir_all(&links);
         std::fs::create_dir_all(&links).unwrap_or_else(|e| panic!("{e}"));
         let maturin = python_tool("maturin", "maturin==1.16.0");
-        run(Command::new(maturin)
-            .args(["build", "--release", "--locked", "--quiet", "--out"])
-            .arg(&links)
-            .current_dir(repo())
-            // Built into its own target folder, then reused; the wheel's
-            // packaging is under test, not the optimiser, so the release
-            // build is made quick.
-            .env("CARGO_TARGET_DIR", repo().join("target/pre-commit"))
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256"));
+        run(quick_build(Command::new(maturin).args([
+            "build",
+            "--release",
+            "--locked",
+            "--quiet",
+            "--out",
+        ]))
+        .arg(&links)
+        .current_dir(repo()));
         run(Command::new(repo().join("target/tools/venv/bin/pip"))
             .args(["download", "--quiet", "--no-deps", "--dest"])
             .arg(&links)
-            .arg("setuptools==80.9.0"));
+            .args(["setuptools==80.9.0", "maturin==1.16.0"]));
         links
     })
+}
+
+/// A release build made quick: into its own target folder, reused by
+/// every build the tests make, and unoptimised (the packaging is under
+/// test, not the optimiser).
+pub fn quick_build(cmd: &mut Command) -> &mut Command {
+    cmd.env("CARGO_TARGET_DIR", repo().join("target/pre-commit"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
 }
 
 /// isolint's wheel in `links()`.

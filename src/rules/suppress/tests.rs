@@ -16,25 +16,39 @@ fn diag(span: Span, code: &'static str) -> Diagnostic {
     }
 }
 
+/// The findings (code, 1-based line) left once the suppressions of the
+/// file `path` holding `text` apply to findings of `code` on each needle.
+fn left_after(
+    path: &str,
+    text: &str,
+    code: &'static str,
+    needles: &[&str],
+) -> Vec<(&'static str, usize)> {
+    let sources = SourceMap::new();
+    let id = sources.add(path, text);
+    let mut diags: Vec<Diagnostic> = needles
+        .iter()
+        .map(|needle| {
+            let i = text.find(needle).unwrap_or(0);
+            diag(Span::new(id, i, i + needle.len()), code)
+        })
+        .collect();
+    apply(&sources, &mut diags);
+    diags
+        .iter()
+        .map(|d| (d.code, sources.position(d.primary.span).line))
+        .collect()
+}
+
 #[test]
 fn same_line_and_line_above_with_reasons_unused_and_reasonless() {
     let text = "a {\n\treverse_proxy iam-hera:4000 # isolint: ignore[ISO003] migration, until May\n\t# isolint: ignore[iso003] shared status page\n\treverse_proxy iam-status:80\n\treverse_proxy x:1 # isolint: ignore[ISO001] stale\n\treverse_proxy y:1 # isolint: ignore[ISO003]\n}\n";
-    let sources = SourceMap::new();
-    let id = sources.add("Caddyfile", text);
-    let at = |needle: &str| {
-        let i = text.find(needle).unwrap_or(0);
-        Span::new(id, i, i + needle.len())
-    };
-    let mut diags = vec![
-        diag(at("iam-hera:4000"), "ISO003"),
-        diag(at("iam-status:80"), "ISO003"),
-        diag(at("y:1"), "ISO003"),
-    ];
-    apply(&sources, &mut diags);
-    let left: Vec<(&str, usize)> = diags
-        .iter()
-        .map(|d| (d.code, sources.position(d.primary.span).line))
-        .collect();
+    let left = left_after(
+        "Caddyfile",
+        text,
+        "ISO003",
+        &["iam-hera:4000", "iam-status:80", "y:1"],
+    );
     assert_eq!(left, vec![("ISO003", 6), ("CFG003", 5), ("CFG003", 6)]);
 }
 
@@ -109,30 +123,11 @@ fn a_suppression_above_a_statement_covers_all_its_lines() {
         "curl -X POST",
         "# isolint: ignore[ISO005] shared client, until the split\ncurl -X POST",
     );
-    let sources = SourceMap::new();
-    let id = sources.add("seed.sh", text.as_str());
-    let at = |needle: &str| {
-        let i = text.find(needle).unwrap_or(0);
-        Span::new(id, i, i + needle.len())
-    };
     // On the quoted string's second line, and on the next command.
-    let mut diags = vec![
-        diag(at("redirect_uris"), "ISO005"),
-        diag(at("ciam-hera"), "ISO005"),
-    ];
-    apply(&sources, &mut diags);
-    let left: Vec<(&str, usize)> = diags
-        .iter()
-        .map(|d| (d.code, sources.position(d.primary.span).line))
-        .collect();
+    let left = left_after("seed.sh", &text, "ISO005", &["redirect_uris", "ciam-hera"]);
     assert_eq!(left, vec![("ISO005", 10)]);
     // The editor's placeholder is no reason.
     let text = "a {\n\t# isolint: ignore[ISO003] <reason>\n\treverse_proxy x:1\n}\n";
-    let sources = SourceMap::new();
-    let id = sources.add("Caddyfile", text);
-    let i = text.find("x:1").unwrap_or(0);
-    let mut diags = vec![diag(Span::new(id, i, i + 3), "ISO003")];
-    apply(&sources, &mut diags);
-    let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
-    assert_eq!(codes, vec!["ISO003", "CFG003"]);
+    let left = left_after("Caddyfile", text, "ISO003", &["x:1"]);
+    assert_eq!(left, vec![("ISO003", 3), ("CFG003", 2)]);
 }
