@@ -107,6 +107,9 @@ pub struct Runner<'a> {
     pub without: &'a [&'a str],
     /// `runner.arch`.
     pub arch: &'a str,
+    /// When set, the only commands on `PATH` (with `path`'s folders): a
+    /// minimal container.
+    pub only: Option<&'a [&'a str]>,
 }
 
 impl<'a> Runner<'a> {
@@ -118,6 +121,7 @@ impl<'a> Runner<'a> {
             path: Vec::new(),
             without: &[],
             arch: runner_arch(),
+            only: None,
         }
     }
 }
@@ -168,9 +172,28 @@ impl Runner<'_> {
             .map(Node::items)
             .unwrap_or_default();
         assert!(!steps.is_empty(), "action.yml has no steps");
-        let mut path = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-            .filter(|dir| !self.without.iter().any(|cmd| dir.join(cmd).exists()))
-            .collect::<Vec<_>>();
+        let machine: Vec<PathBuf> =
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
+        let mut path = match self.only {
+            None => machine
+                .into_iter()
+                .filter(|dir| !self.without.iter().any(|cmd| dir.join(cmd).exists()))
+                .collect::<Vec<_>>(),
+            Some(commands) => {
+                let bin = scratch.path().join("bin");
+                std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+                for cmd in commands {
+                    let found = machine
+                        .iter()
+                        .map(|dir| dir.join(cmd))
+                        .find(|p| p.is_file())
+                        .unwrap_or_else(|| panic!("{cmd} is not installed"));
+                    std::os::unix::fs::symlink(found, bin.join(cmd))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+                vec![bin]
+            }
+        };
         path.splice(0..0, self.path.iter().cloned());
         let path = std::env::join_paths(path).unwrap_or_else(|e| panic!("{e}"));
         for (n, step) in steps.iter().enumerate() {

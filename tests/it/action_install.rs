@@ -48,7 +48,7 @@ fn the_action_downloads_verifies_and_caches_the_release_binary() {
     assert!(
         first
             .stdout
-            .contains("SHA-256 verified (no gh here to check its attestation)"),
+            .contains("SHA-256 verified (no GitHub CLI with attestations here"),
         "{}",
         first.stdout
     );
@@ -133,6 +133,12 @@ fn inputs_are_checked_before_anything_is_downloaded() {
             "http://mirror.example.com/isolint",
             "release-url must be https (or http on a loopback address), not 'http://mirror.example.com/isolint'",
         ),
+        // A user part would send the request elsewhere.
+        (
+            "release-url",
+            "http://localhost:@mirror.example.com/isolint",
+            "release-url must be https (or http on a loopback address), not 'http://localhost:@mirror.example.com/isolint'",
+        ),
     ] {
         let out = runner.run(&[HEALTHY, (input, value)]);
         assert_eq!(out.status, 2, "{input}: {}", out.stdout);
@@ -146,8 +152,8 @@ fn inputs_are_checked_before_anything_is_downloaded() {
     assert_eq!(server.requests(), Vec::<String>::new());
 }
 
-/// A stand-in for the GitHub CLI that records its arguments and exits
-/// with `status`.
+/// A stand-in for the GitHub CLI (one with `attestation verify`) that
+/// records its arguments and exits with `status`.
 fn fake_gh(dir: &Path, status: i32) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
@@ -156,7 +162,7 @@ fn fake_gh(dir: &Path, status: i32) -> PathBuf {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexit {status}\n",
+            "#!/bin/sh\ncase \"$*\" in *--help*) exit 0 ;; esac\nprintf '%s\\n' \"$*\" >> '{}'\nexit {status}\n",
             log.display()
         ),
     )
@@ -177,7 +183,7 @@ fn the_attestation_is_checked_where_gh_is_installed() {
         (0, "SHA-256 and build provenance verified"),
         (
             1,
-            "has no valid build-provenance attestation from isolint/isolint: not running it",
+            "has no valid build-provenance attestation from isolint/isolint's release workflow for v0.1.0: not running it",
         ),
     ] {
         let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -192,12 +198,69 @@ fn the_attestation_is_checked_where_gh_is_installed() {
         assert_eq!(
             args,
             format!(
-                "attestation verify {} --repo isolint/isolint\n",
-                part.display()
+                "attestation verify {} --repo isolint/isolint --signer-workflow isolint/isolint/.github/workflows/release.yml --source-ref refs/tags/v{}\n",
+                part.display(),
+                env!("CARGO_PKG_VERSION")
             )
         );
         assert_eq!(cached(home.path()).exists(), status == 0);
+        let files = std::fs::read_dir(cached(home.path()).with_file_name(""))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(files, usize::from(status == 0), "nothing else is left");
     }
+}
+
+/// A container with wget and none of curl or python3: a release without
+/// the runner's binary still leads to a source build.
+#[test]
+fn with_only_wget_a_missing_binary_is_told_from_a_failed_download() {
+    let server = release::Server::start(Default::default());
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut runner = Runner::new(&server, home.path());
+    runner.only = Some(&[
+        "bash",
+        "sed",
+        "head",
+        "cut",
+        "mkdir",
+        "rm",
+        "env",
+        "sha256sum",
+        "wget",
+    ]);
+    let out = runner.run(&[HEALTHY]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("has no isolint-")
+            && out.stdout.contains("building isolint from source"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("no cargo to build one"),
+        "{}",
+        out.stdout
+    );
+    // With no downloader at all, it says what to add.
+    runner.only = Some(&[
+        "bash",
+        "sed",
+        "head",
+        "cut",
+        "mkdir",
+        "rm",
+        "env",
+        "sha256sum",
+    ]);
+    let out = runner.run(&[HEALTHY]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("downloading isolint needs curl, python3 or wget"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

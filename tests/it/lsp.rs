@@ -579,10 +579,11 @@ fn the_quick_fix_goes_above_the_whole_command_as_a_snippet() {
     assert_eq!(snippet, "  # isolint: ignore[ISO004] ${1:<reason>}\n");
     // Applied as an editor would, once with the placeholder left and once
     // with a reason typed over it.
+    let at = edit["range"]["start"]["line"].as_u64().unwrap_or(u64::MAX) as usize;
     let applied = |reason: &str| {
         let mut lines: Vec<&str> = text.lines().collect();
         let comment = snippet.trim_end().replace("${1:<reason>}", reason);
-        lines.insert(2, &comment);
+        lines.insert(at, &comment);
         format!("{}\n", lines.join("\n"))
     };
     let checked = |edited: &str| {

@@ -154,7 +154,7 @@ fn the_wheel_and_the_hook_repository_pin_the_crates_version() {
         .as_array()
         .unwrap_or_else(|| panic!("no dynamic fields"));
     assert!(dynamic.contains(&toml::Value::String("version".into())));
-    // Both hook files are one file.
+    // The hook repository publishes this repository's hooks as they are.
     let root = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let mirror = std::fs::read_to_string(repo().join("pre-commit/.pre-commit-hooks.yaml"))

@@ -26,15 +26,17 @@ pub fn multi_line(path: &Path, text: &str) -> Option<Vec<Lines>> {
         .unwrap_or_default();
     let mut found = match ext.as_str() {
         "yml" | "yaml" => yaml(text)?,
-        "caddy" | "caddyfile" => caddyfile(text)?,
-        _ if name.starts_with("caddyfile") => caddyfile(text)?,
         // `.env` files are shell assignments, quoting included.
         "sh" | "bash" | "env" => shell(text)?,
-        _ if name.starts_with(".env") || text.starts_with("#!") => shell(text)?,
         // TOML's multi-line strings are not read here: no placement is
         // offered in a file that has one.
         "toml" if text.contains("\"\"\"") || text.contains("'''") => return None,
-        _ => Vec::new(),
+        "toml" | "json" | "sql" => Vec::new(),
+        _ if name.starts_with(".env") => shell(text)?,
+        _ if name.starts_with("caddyfile") => caddyfile(text)?,
+        _ if text.starts_with("#!") => shell(text)?,
+        // Caddyfiles by other names, and the files they import.
+        _ => caddyfile(text)?,
     };
     found.retain(|(first, last)| last > first);
     found.sort_unstable();
@@ -106,21 +108,24 @@ fn shell(text: &str) -> Option<Vec<Lines>> {
     Some(out)
 }
 
-/// Caddyfile: the tokens of one logical line (Caddy's own numbering, `\`
-/// continuations included) from the first to the end of the last.
+/// Caddyfile: the tokens of one directive, as the parser groups them (a
+/// token that starts on the logical line where the previous one ends,
+/// `\` continuations included), from the first to the end of the last.
 fn caddyfile(text: &str) -> Option<Vec<Lines>> {
     let tokens = crate::syntax::caddyfile::lexer::lex(FileId(0), text).ok()?;
     let index = LineIndex::new(text);
     let mut out: Vec<Lines> = Vec::new();
-    let mut logical = None;
+    let mut previous_end = None;
     for token in &tokens {
         let first = index.line(token.span.start as usize);
         let last = index.last_line(text, token.span.start as usize, token.span.end as usize);
         match out.last_mut() {
-            Some(lines) if logical == Some(token.line) => lines.1 = lines.1.max(last),
+            Some(lines) if previous_end.is_some_and(|end| token.line <= end) => {
+                lines.1 = lines.1.max(last);
+            }
             _ => out.push((first, last.max(first))),
         }
-        logical = Some(token.line);
+        previous_end = Some(token.end_line);
     }
     Some(out)
 }

@@ -94,6 +94,13 @@ fn yaml_and_caddyfile_statements() {
         statements::multi_line(Path::new("Caddyfile"), caddy),
         Some(vec![(1, 3), (4, 5)])
     );
+    // Two quotes over lines in one directive: one statement, as the
+    // parser reads it; a file a Caddyfile imports, by any name, too.
+    let quotes = "x {\n\trespond \"a\nb\" \"c\nd\" 200\n}\n";
+    assert_eq!(
+        statements::multi_line(Path::new("snippets/respond.conf"), quotes),
+        Some(vec![(1, 3)])
+    );
     assert_eq!(
         statements::multi_line(Path::new("ory.toml"), "a = \"\"\"\nx\n\"\"\"\n"),
         None
