@@ -50,6 +50,9 @@ pub enum Command {
     /// Draw each environment's isolation boundary (Mermaid, DOT or SVG),
     /// with what findings point at in red.
     Graph(GraphArgs),
+    /// Print the runtime probes of one environment's boundary: a POSIX
+    /// script that prints TAP, or the plan as JSON.
+    Audit(AuditArgs),
     /// Print the JSON Schema of isolint.toml (shipped as isolint.schema.json).
     ConfigSchema,
     /// Run the language server over stdio (for editors).
@@ -124,6 +127,60 @@ pub struct GraphArgs {
     pub config: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// The platform tree.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The environment to probe (its folder's name).
+    #[arg(long)]
+    pub environment: String,
+    /// Where the probes run: in the services' containers (podman,
+    /// docker), or from this host (local).
+    #[arg(long, value_enum, default_value_t = AuditRunner::Podman)]
+    pub runner: AuditRunner,
+    /// Run the script on this host over ssh.
+    #[arg(long, value_parser = ssh_host)]
+    pub ssh: Option<String>,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Sh)]
+    pub format: AuditFormat,
+    #[command(flatten)]
+    pub values: ValueArgs,
+    /// Configuration file (default: isolint.toml found upward from PATH).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditRunner {
+    Podman,
+    Docker,
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// A POSIX sh script that prints TAP.
+    Sh,
+    /// The plan: every probe, what it expects, and where that comes from.
+    Json,
+}
+
+/// An ssh destination: `[user@]host`, nothing ssh would read as an
+/// option or the shell as more than one word.
+fn ssh_host(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && !text.starts_with('-')
+        && text.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | ':' | '[' | ']')
+        });
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("'{text}' is not an ssh host ([user@]host)"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
     /// Mermaid flowcharts (GitHub renders them).
@@ -192,6 +249,7 @@ pub fn main() -> ExitCode {
         }
         Command::Dump(args) => dump(&args),
         Command::Graph(args) => graph(&args),
+        Command::Audit(args) => audit(&args),
         Command::ConfigSchema => write_stdout(&crate::config::schema()).map(|()| ExitCode::SUCCESS),
         Command::Lsp => crate::lsp::serve()
             .map(|()| ExitCode::SUCCESS)
@@ -466,6 +524,52 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
                 )));
             }
         },
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isolint audit`: the plan of one environment, as a script or JSON.
+/// Findings do not fail it (they are what the probes may confirm).
+fn audit(args: &AuditArgs) -> Result<ExitCode, Fatal> {
+    use crate::audit;
+    let runner = match args.runner {
+        AuditRunner::Podman => audit::Runner::Podman,
+        AuditRunner::Docker => audit::Runner::Docker,
+        AuditRunner::Local => audit::Runner::Local,
+    };
+    let sources = SourceMap::new();
+    let given = env_from(&args.values, &sources)?;
+    let crate::check::Checked {
+        diagnostics: findings,
+        kept,
+        ..
+    } = crate::check::findings_and(
+        &sources,
+        &crate::check::Request {
+            paths: vec![args.path.clone()],
+            given: &given,
+            config: args.config.as_deref(),
+            select: &[],
+            ignore: &[],
+            baseline: Default::default(),
+            no_suppressions: false,
+        },
+        |env, config| {
+            (env.name.as_deref() == Some(args.environment.as_str()))
+                .then(|| audit::plan(env, &config.policy, runner))
+        },
+    )?;
+    let Some(mut plan) = kept.into_iter().flatten().next() else {
+        return Err(Fatal(format!(
+            "no environment named '{}'",
+            args.environment
+        )));
+    };
+    audit::predict(&mut plan, &findings);
+    let text = match args.format {
+        AuditFormat::Sh => audit::sh::render(&plan, args.ssh.as_deref()),
+        AuditFormat::Json => audit::json::render(&sources, &plan),
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)

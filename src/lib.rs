@@ -9,6 +9,7 @@
 // code names `alloc` directly.
 extern crate alloc;
 
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod config;

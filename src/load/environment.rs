@@ -40,6 +40,64 @@ impl ServiceFacts {
         self.dsn_with_key().map(|(_, v)| v)
     }
 
+    /// Its command line, entrypoint first, as far as it is known.
+    pub fn command_words(&self) -> Vec<String> {
+        self.service
+            .entrypoint
+            .iter()
+            .chain(&self.service.command)
+            .filter_map(|w| w.text())
+            .collect()
+    }
+
+    /// An Ory job that runs once and exits (`migrate`, a CLI call, the
+    /// courier or janitor), not the server: its command names no `serve`.
+    pub fn is_ory_job(&self) -> bool {
+        let words = self.command_words();
+        matches!(self.kind, ServiceKind::Kratos | ServiceKind::Hydra)
+            && !words.is_empty()
+            && !words.iter().any(|w| w == "serve")
+    }
+
+    /// Whether it serves an Ory admin API to its networks: a Kratos or
+    /// Hydra server (Hydra's `serve public` does not) whose
+    /// `serve.admin.host` is not a loopback address.
+    pub fn serves_admin(&self) -> bool {
+        if !matches!(self.kind, ServiceKind::Kratos | ServiceKind::Hydra) || self.is_ory_job() {
+            return false;
+        }
+        let words = self.command_words();
+        if let Some(at) = words.iter().position(|w| w == "serve") {
+            let what = words.get(at + 1).map(String::as_str);
+            if self.kind == ServiceKind::Hydra && !matches!(what, Some("all" | "admin")) {
+                return false;
+            }
+        }
+        let loopback = self
+            .ory
+            .as_ref()
+            .and_then(|o| o.get("serve.admin.host"))
+            .and_then(|h| h.value.text())
+            .is_some_and(|h| matches!(h.as_str(), "127.0.0.1" | "localhost" | "::1" | "[::1]"));
+        !loopback
+    }
+
+    /// The port its admin API listens on: `serve.admin.port`, else Ory's
+    /// default (Kratos 4434, Hydra 4445).
+    pub fn admin_port(&self) -> Option<u16> {
+        let set = self
+            .ory
+            .as_ref()
+            .and_then(|o| o.get("serve.admin.port"))
+            .and_then(|p| p.value.text())
+            .and_then(|p| p.parse().ok());
+        set.or(match self.kind {
+            ServiceKind::Kratos => Some(4434),
+            ServiceKind::Hydra => Some(4445),
+            _ => None,
+        })
+    }
+
     /// [`ServiceFacts::dsn`] with the key it came from (`dsn`, `DSN`,
     /// `DATABASE_URL`): services reach the shared settings database as
     /// `DATABASE_URL`.

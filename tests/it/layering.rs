@@ -17,7 +17,7 @@ fn rank(module: &str) -> Option<u8> {
         ("load", _) => 3,
         ("model", _) => 4,
         ("rules", _) => 5,
-        ("report", _) => 6,
+        ("report" | "audit", _) => 6,
         ("config" | "check" | "cli" | "lsp", _) => 7,
         _ => return None,
     })

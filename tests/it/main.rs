@@ -19,6 +19,7 @@ mod synth;
 
 mod action;
 mod action_install;
+mod audit;
 mod bad_inputs;
 mod baseline;
 mod caddy_conformance;

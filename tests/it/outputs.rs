@@ -34,7 +34,7 @@ fn run_in(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn parse(text: &str) -> serde_json::Value {
+pub fn parse(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
 
@@ -48,7 +48,7 @@ fn shared_schema(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn validate(schema: &serde_json::Value, instance: &serde_json::Value) {
+pub fn validate(schema: &serde_json::Value, instance: &serde_json::Value) {
     let validator = jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("bad schema: {e}"));
     let errors: Vec<String> = validator
         .iter_errors(instance)

@@ -1,0 +1,122 @@
+//! The plan as JSON (`isolint audit --format json`): every probe, what it
+//! expects, the relation it checks and the lines that relation is read
+//! from. `schemas/audit.schema.json` is generated from these types.
+
+use super::{Action, Expect, Plan, Runner};
+use crate::syntax::source::SourceMap;
+use serde::Serialize;
+
+/// What `isolint audit --format json` prints.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(title = "isolint audit --format json")]
+pub struct AuditPlan {
+    /// The format's version; a breaking change raises it.
+    pub version: u32,
+    pub environment: String,
+    pub runner: RunnerName,
+    pub probes: Vec<PlannedProbe>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunnerName {
+    Podman,
+    Docker,
+    Local,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PlannedProbe {
+    /// Its number in the script's TAP output.
+    pub number: usize,
+    pub description: String,
+    /// `database` or `http`.
+    pub kind: String,
+    /// `reached` (a control, or an exception the policy allows) or
+    /// `refused`.
+    pub expect: String,
+    /// The service whose credentials or network the probe uses.
+    pub from: String,
+    /// The database it opens, or the URL it requests.
+    pub target: String,
+    /// Where the credentials are read: the service's environment variable.
+    pub credentials: Option<String>,
+    /// The static relation it checks.
+    pub relation: String,
+    /// The finding that already predicts a breach, if any.
+    pub predicted_by: Option<String>,
+    /// The lines the relation is read from.
+    pub sources: Vec<Source>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Source {
+    /// Relative to the current directory, with `/`.
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+}
+
+/// The JSON text of a plan.
+pub fn render(sources: &SourceMap, plan: &Plan) -> String {
+    let probes = plan
+        .probes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (kind, from, target, credentials) = match &p.action {
+                Action::Database {
+                    service,
+                    key,
+                    database,
+                    ..
+                } => ("database", service, database, Some(key.clone())),
+                Action::Http { service, url } => ("http", service, url, None),
+            };
+            PlannedProbe {
+                number: i + 1,
+                description: p.name.clone(),
+                kind: kind.to_string(),
+                expect: match p.expect {
+                    Expect::Reached => "reached",
+                    Expect::Refused => "refused",
+                }
+                .to_string(),
+                from: from.clone(),
+                target: target.clone(),
+                credentials,
+                relation: p.relation.clone(),
+                predicted_by: p.predicted_by.clone(),
+                sources: p
+                    .sources
+                    .iter()
+                    .map(|s| Source {
+                        file: sources.display_path(s.file),
+                        line: sources.position(*s).line,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let report = AuditPlan {
+        version: 1,
+        environment: plan.environment.clone(),
+        runner: match plan.runner {
+            Runner::Podman => RunnerName::Podman,
+            Runner::Docker => RunnerName::Docker,
+            Runner::Local => RunnerName::Local,
+        },
+        probes,
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of the plan.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(AuditPlan);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,351 @@
+//! `isolint audit`: the script it writes for the bundled example (a
+//! snapshot, which `sh -n` and Debian's `shellcheck` pass), and the
+//! database probes run for real: a throwaway PostgreSQL cluster (Debian's
+//! `postgresql`, on a loopback port, as an unprivileged user) set up by
+//! the fixture's `init-db.sql`, probed with `--runner local`. Every probe
+//! holds; once one grant is widened, that probe and only it breaches.
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn isolint(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "isolint {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The script passes `sh -n` and shellcheck (POSIX sh).
+fn assert_clean(script: &str) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("audit.sh");
+    std::fs::write(&file, script).unwrap_or_else(|e| panic!("{e}"));
+    let parses = Command::new("sh")
+        .arg("-n")
+        .arg(&file)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(parses, "sh -n fails");
+    let out = Command::new("shellcheck")
+        .args(["--shell=sh", "--severity=style"])
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("shellcheck (Debian's package; .ci/run installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "shellcheck:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn the_bundled_examples_audit_script() {
+    let script = isolint(&["audit", "fixtures/olympus", "--environment", "prod"]);
+    assert_clean(&script);
+    insta::assert_snapshot!("audit_olympus_prod_podman", script);
+    for runner in ["docker", "local"] {
+        assert_clean(&isolint(&[
+            "audit",
+            "fixtures/olympus",
+            "--environment",
+            "prod",
+            "--runner",
+            runner,
+        ]));
+    }
+    let over_ssh = isolint(&[
+        "audit",
+        "fixtures/olympus",
+        "--environment",
+        "prod",
+        "--ssh",
+        "deploy@prod.example.com",
+    ]);
+    assert_clean(&over_ssh);
+    assert!(over_ssh.contains("exec ssh -- 'deploy@prod.example.com' sh -s <<'ISOLINT_AUDIT'\n"));
+}
+
+/// PostgreSQL's server programs (Debian's `postgresql`).
+fn pg_bin() -> PathBuf {
+    let found = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("bin"))
+        .find(|bin| bin.join("initdb").is_file());
+    found.unwrap_or_else(|| {
+        panic!("PostgreSQL is not installed (Debian's postgresql; .ci/run installs it)")
+    })
+}
+
+/// A PostgreSQL cluster in a temporary folder, run by `nobody` on a
+/// loopback port; stopped when dropped.
+struct Cluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn as_nobody(&self, program: &str) -> Command {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(self.bin.join(program))
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    fn start() -> Cluster {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cluster = Cluster {
+            dir,
+            bin: pg_bin(),
+            port,
+        };
+        let data = cluster.dir.path().join("data");
+        ok(cluster
+            .as_nobody("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ])
+            .output());
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1",
+            cluster.dir.path().display()
+        );
+        ok(cluster
+            .as_nobody("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-o", &options, "-w", "-l"])
+            .arg(cluster.dir.path().join("log"))
+            .arg("start")
+            .output());
+        cluster
+    }
+
+    /// Runs SQL as the superuser, over the cluster's own socket.
+    fn sql(&self, sql: &str) {
+        let file = self.dir.path().join("run.sql");
+        std::fs::write(&file, sql).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))
+            .unwrap_or_else(|e| panic!("{e}"));
+        ok(self
+            .as_nobody("psql")
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .arg("-h")
+            .arg(self.dir.path())
+            .args(["-p", &self.port.to_string(), "-f"])
+            .arg(&file)
+            .output());
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .as_nobody("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+fn ok(out: std::io::Result<Output>) {
+    let out = out.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const ROLES: [&str; 4] = ["ciam_kratos", "ciam_hydra", "iam_kratos", "iam_hydra"];
+
+fn password(role: &str) -> String {
+    format!("pw-{role}-s3cret")
+}
+
+/// Runs the local script against the cluster: each service's DSN
+/// variables set, Postgres at its loopback port, the Ory services at a
+/// closed one.
+fn run_audit(script: &Path, cluster: &Cluster) -> (i32, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg(script)
+        .env(
+            "ISOLINT_ADDR_POSTGRES",
+            format!("127.0.0.1:{}", cluster.port),
+        )
+        .env("POSTGRES_SSLMODE", "disable");
+    for service in ["CIAM_KRATOS", "CIAM_HYDRA", "IAM_KRATOS", "IAM_HYDRA"] {
+        cmd.env(format!("ISOLINT_ADDR_{service}"), "127.0.0.1:9");
+    }
+    for role in ROLES {
+        let upper = role.to_uppercase();
+        cmd.env(format!("PG_{upper}_USER"), role)
+            .env(format!("PG_{upper}_PASSWORD"), password(role));
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("sh: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for role in ROLES {
+        assert!(
+            !text.contains(&password(role)),
+            "a password is printed:\n{text}"
+        );
+    }
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn database_probes_against_a_real_postgres() {
+    let started = Instant::now();
+    let cluster = Cluster::start();
+    let init =
+        std::fs::read_to_string(repo().join("tests/audit/databases/platform/prod/init-db.sql"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    cluster.sql(&init);
+    let passwords: String = ROLES
+        .iter()
+        .map(|r| format!("ALTER ROLE {r} PASSWORD '{}';\n", password(r)))
+        .collect();
+    cluster.sql(&passwords);
+
+    let script = isolint(&[
+        "audit",
+        "tests/audit/databases",
+        "--environment",
+        "prod",
+        "--runner",
+        "local",
+    ]);
+    assert_clean(&script);
+    for role in ROLES {
+        assert!(!script.contains(&password(role)));
+    }
+    let file = cluster.dir.path().join("audit.sh");
+    std::fs::write(&file, &script).unwrap_or_else(|e| panic!("{e}"));
+
+    let (code, out) = run_audit(&file, &cluster);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("1..20\n"), "{out}");
+    assert_eq!(out.matches("\nok ").count(), 20, "{out}");
+    assert!(
+        out.contains("# 20 probes: 20 held, 0 breached, 0 could not run"),
+        "{out}"
+    );
+
+    // One grant widened: CONNECT, and a table's rights.
+    cluster.sql(
+        "GRANT CONNECT ON DATABASE iam_kratos TO ciam_kratos;\n\
+         \\c iam_kratos\n\
+         CREATE TABLE identities (id int);\n\
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO ciam_kratos;\n",
+    );
+    let (code, out) = run_audit(&file, &cluster);
+    assert_eq!(code, 1, "{out}");
+    let breaches: Vec<&str> = out.lines().filter(|l| l.starts_with("not ok")).collect();
+    assert_eq!(
+        breaches,
+        vec!["not ok 2 - ciam-kratos (CIAM) cannot open iam_kratos (IAM) with its credentials"],
+        "{out}"
+    );
+    assert!(
+        out.contains("#   psql connected as ciam_kratos to iam_kratos"),
+        "{out}"
+    );
+    eprintln!(
+        "the real-Postgres audit test: {} ms (cluster, two runs of 20 probes)",
+        started.elapsed().as_millis()
+    );
+}
+
+#[test]
+fn the_plan_matches_its_shipped_schema() {
+    use crate::outputs::{parse, validate};
+    let generated = isolint::audit::json::schema();
+    let path = repo().join("schemas/audit.schema.json");
+    if std::env::var_os("ISOLINT_WRITE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == generated,
+        "schemas/audit.schema.json is stale: run the tests with ISOLINT_WRITE_SCHEMAS=1"
+    );
+    let plan = parse(&isolint(&[
+        "audit",
+        "fixtures/olympus",
+        "--environment",
+        "prod",
+        "--format",
+        "json",
+    ]));
+    validate(&parse(&shipped), &plan);
+    let probes = plan["probes"].as_array().cloned().unwrap_or_default();
+    // Each probe with its relation and the lines it is read from.
+    let first = &probes[0];
+    assert_eq!(first["kind"], "database");
+    assert_eq!(first["expect"], "reached");
+    assert_eq!(first["from"], "ciam-kratos");
+    assert_eq!(first["credentials"], "DSN");
+    assert_eq!(
+        first["sources"][0]["file"],
+        "fixtures/olympus/platform/prod/compose.prod.yml"
+    );
+    let exceptions: Vec<&serde_json::Value> = probes
+        .iter()
+        .filter(|p| p["kind"] == "http" && p["expect"] == "reached")
+        .collect();
+    assert_eq!(exceptions.len(), 2, "the sign-in exception's two URLs");
+    // An environment that does not exist is a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
+        .args(["audit", "fixtures/olympus", "--environment", "nope"])
+        .current_dir(repo())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no environment named 'nope'"));
+}
