@@ -567,6 +567,13 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Fatal> {
         )));
     };
     audit::predict(&mut plan, &findings);
+    // Where the local runner finds each host, as given now.
+    plan.addresses = given
+        .vars
+        .iter()
+        .filter(|(name, _)| name.starts_with("ISOLINT_ADDR_"))
+        .filter_map(|(name, value)| Some((name.clone(), value.text()?)))
+        .collect();
     let text = match args.format {
         AuditFormat::Sh => audit::sh::render(&plan, args.ssh.as_deref()),
         AuditFormat::Json => audit::json::render(&sources, &plan),

@@ -30,12 +30,15 @@ pub struct PlannedProbe {
     /// Its number in the script's TAP output.
     pub number: usize,
     pub description: String,
-    /// `database` or `http`.
+    /// `database`, `http` (an admin API, an exception's URL), `proxy` (a
+    /// site through the proxy), `cookie` (a login flow's cookies) or
+    /// `client` (an OAuth2 client in a Hydra).
     pub kind: String,
     /// `reached` (a control, or an exception the policy allows) or
     /// `refused`.
     pub expect: String,
-    /// The service whose credentials or network the probe uses.
+    /// The service whose credentials or network the probe uses (the
+    /// proxy, for a site; the Hydra, for a client).
     pub from: String,
     /// The database it opens, or the URL it requests.
     pub target: String,
@@ -72,6 +75,9 @@ pub fn render(sources: &SourceMap, plan: &Plan) -> String {
                     ..
                 } => ("database", service, database, Some(key.clone())),
                 Action::Http { service, url } => ("http", service, url, None),
+                Action::Proxy { proxy, url, .. } => ("proxy", proxy, url, None),
+                Action::Cookie { service, url, .. } => ("cookie", service, url, None),
+                Action::Client { hydra, url } => ("client", hydra, url, None),
             };
             PlannedProbe {
                 number: i + 1,

@@ -11,6 +11,7 @@
 pub mod json;
 mod plan;
 pub mod sh;
+mod web;
 
 pub use plan::{plan, predict};
 
@@ -63,9 +64,43 @@ pub struct Probe {
     pub sources: Vec<Span>,
     /// A finding that already predicts a breach here (`ISO010 ...`).
     pub predicted_by: Option<String>,
-    /// For an admin API probe, the service whose API it is.
-    pub admin_of: Option<String>,
+    /// The finding that would predict a breach here, when one can.
+    pub prediction: Option<Prediction>,
     pub action: Action,
+}
+
+/// A finding that predicts a probe's breach: of rule `code`, its message
+/// starting with `prefix` and naming every needle (as whole names:
+/// `iam-kratos` is not found in `ciam-kratos`), and (with `at_source`)
+/// pointing at one of the probe's lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Prediction {
+    pub code: &'static str,
+    pub prefix: String,
+    pub needles: Vec<String>,
+    pub at_source: bool,
+}
+
+impl Prediction {
+    /// Whether a finding of this message makes the prediction.
+    pub fn matches(&self, code: &str, message: &str) -> bool {
+        code == self.code
+            && message.starts_with(&self.prefix)
+            && self.needles.iter().all(|n| names(message, n))
+    }
+}
+
+/// Whether `text` holds `name` with no name character on either side.
+fn names(text: &str, name: &str) -> bool {
+    let part =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    // Only an edge that is itself part of a name needs a boundary.
+    let (open, close) = (part(name.chars().next()), part(name.chars().next_back()));
+    text.match_indices(name).any(|(at, _)| {
+        let before = open && part(text.get(..at).and_then(|t| t.chars().next_back()));
+        let after = close && part(text.get(at + name.len()..).and_then(|t| t.chars().next()));
+        !before && !after
+    })
 }
 
 /// What a probe does.
@@ -82,8 +117,33 @@ pub enum Action {
         database: String,
     },
     /// An HTTP request from `service`'s network namespace (or this host)
-    /// to `url`.
+    /// to `url`: any answer reaches it; only a success or a redirect
+    /// breaches a refusal.
     Http { service: String, url: String },
+    /// A request to a site through the proxy (from its network namespace,
+    /// the site's host resolved to the proxy), whose answer is compared
+    /// with the direct answers of the site's own upstreams (`own`) and of
+    /// the other domain's (`others`), all `host:port`.
+    Proxy {
+        proxy: String,
+        url: String,
+        host: String,
+        port: String,
+        path: String,
+        own: Vec<String>,
+        others: Vec<String>,
+    },
+    /// A Kratos login flow (`url`, from `service`'s network namespace):
+    /// no cookie it sets has a `Domain` that covers one of `other_hosts`.
+    Cookie {
+        service: String,
+        url: String,
+        other_hosts: Vec<String>,
+    },
+    /// `GET /admin/clients/{id}` on a Hydra's admin API, from its own
+    /// network namespace: reached means found (200), refused not found
+    /// (404).
+    Client { hydra: String, url: String },
 }
 
 /// The probes of one environment.
@@ -93,8 +153,9 @@ pub struct Plan {
     pub runner: Runner,
     /// The image `psql` runs from (the environment's Postgres image).
     pub postgres_image: Option<String>,
-    /// An image with BusyBox `wget` the HTTP probes run from (the
-    /// environment's proxy image).
-    pub probe_image: Option<String>,
+    /// For the local runner: `ISOLINT_ADDR_*` values given when the plan
+    /// was made (`--var`, `--env-file`), defaults the script's own
+    /// environment overrides.
+    pub addresses: Vec<(String, String)>,
     pub probes: Vec<Probe>,
 }

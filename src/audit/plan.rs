@@ -2,7 +2,7 @@
 //! derived again (domains, databases, URLs and the login exception are
 //! the model's), only turned into claims that can be observed.
 
-use super::{Action, Expect, Plan, Probe, Runner};
+use super::{Action, Expect, Plan, Prediction, Probe, Runner};
 use crate::diag::Diagnostic;
 use crate::model::policy::Policy;
 use crate::model::resolve::Resolution;
@@ -21,29 +21,32 @@ pub fn plan(env: &Environment, policy: &Policy, runner: Runner) -> Plan {
     let mut probes = databases(env, policy, res);
     probes.extend(admin_apis(env, policy, res));
     probes.extend(exception_urls(env, policy, res));
+    probes.extend(super::web::proxy(env, res));
+    probes.extend(super::web::cookies(env, res));
+    probes.extend(super::web::clients(env, res));
     Plan {
         environment: env.name.clone().unwrap_or_default(),
         runner,
         postgres_image: image(ServiceKind::Postgres),
-        probe_image: image(ServiceKind::Proxy),
+        addresses: Vec::new(),
         probes,
     }
 }
 
-/// Marks the probes whose breach a finding already predicts: an admin
-/// API that ISO010 finds on a network the probing service joins.
+/// Marks the probes whose breach a finding already predicts: a shared
+/// database (ISO001), a parent cookie domain (ISO002), a crossed
+/// upstream (ISO003), a client in both Hydras (ISO004), an admin API on a
+/// shared network (ISO010).
 pub fn predict(plan: &mut Plan, findings: &[Diagnostic]) {
     for probe in &mut plan.probes {
-        let (Some(admin), Action::Http { service, .. }) = (&probe.admin_of, &probe.action) else {
+        let Some(p) = &probe.prediction else {
             continue;
         };
-        // ISO010 names the admin service first and the others after.
         probe.predicted_by = findings
             .iter()
             .find(|d| {
-                d.code == "ISO010"
-                    && d.message.starts_with(&format!("{admin} ("))
-                    && d.message.contains(service.as_str())
+                p.matches(d.code, &d.message)
+                    && (!p.at_source || probe.sources.contains(&d.primary.span))
             })
             .map(|d| format!("{} {}: {}", d.code, d.name, d.message));
     }
@@ -51,7 +54,7 @@ pub fn predict(plan: &mut Plan, findings: &[Diagnostic]) {
 
 /// A service the audit probes from: one of a domain, running (not a
 /// migration or another one-off Ory job).
-fn running<'e>(
+pub(super) fn running<'e>(
     env: &'e Environment,
     res: &'e Resolution,
 ) -> impl Iterator<Item = (usize, &'e ServiceFacts, &'e str)> {
@@ -118,6 +121,37 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
             template: template(c.value),
             database: database.to_string(),
         };
+        // A database the other domain uses too is not this service's own:
+        // ISO001 already says so, and the probe expects the refusal.
+        let named = policy.domains.of_name(&c.database);
+        let crossed = connections
+            .iter()
+            .find(|o| o.domain != c.domain && o.database == c.database)
+            .filter(|o| {
+                !policy.is_shared_database(&c.database) && named.is_none_or(|n| n == o.domain)
+            });
+        if let Some(other) = crossed {
+            let theirs = other.domain.to_uppercase();
+            out.push(Probe {
+                name: format!(
+                    "{name} ({own}) cannot open {} ({theirs}) with its credentials",
+                    c.database
+                ),
+                expect: Expect::Refused,
+                relation: format!(
+                    "{} is also {}'s database ({theirs}); {name} connects{who} to it",
+                    c.database, other.service.service.name
+                ),
+                sources: [span_of(c.value), span_of(other.value)]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                predicted_by: None,
+                prediction: Some(shared_database(name, &c.database)),
+                action: action(&c.database),
+            });
+            continue;
+        }
         out.push(Probe {
             name: format!(
                 "{name} ({own}) opens its own database {} with its credentials",
@@ -127,7 +161,7 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
             relation: format!("{name} connects{who} to {} (its {key})", c.database),
             sources: vec![span_of(c.value)].into_iter().flatten().collect(),
             predicted_by: None,
-            admin_of: None,
+            prediction: None,
             action: action(&c.database),
         });
         let mut seen: Vec<&str> = Vec::new();
@@ -155,12 +189,22 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
                     .flatten()
                     .collect(),
                 predicted_by: None,
-                admin_of: None,
+                prediction: Some(shared_database(name, &other.database)),
                 action: action(&other.database),
             });
         }
     }
     out
+}
+
+/// ISO001's finding that `service` shares `database` with the other
+/// domain.
+fn shared_database(service: &str, database: &str) -> Prediction {
+    Prediction {
+        code: "ISO001",
+        needles: vec![service.to_string(), format!("share database {database} ")],
+        ..Prediction::default()
+    }
 }
 
 /// From every running service of a domain, each admin API of the other
@@ -203,7 +247,13 @@ fn admin_apis(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe
                 ),
                 sources: vec![target.service.name_span, from.service.name_span],
                 predicted_by: None,
-                admin_of: Some(tname.clone()),
+                // ISO010 names the admin service first, the others after.
+                prediction: Some(Prediction {
+                    code: "ISO010",
+                    prefix: format!("{tname} ("),
+                    needles: vec![fname.clone()],
+                    ..Prediction::default()
+                }),
                 action: Action::Http {
                     service: fname.clone(),
                     url: url.clone(),
@@ -248,7 +298,7 @@ fn exception_urls(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<P
                 .chain(r.target.hops.iter().map(|h| h.span))
                 .collect(),
             predicted_by: None,
-            admin_of: None,
+            prediction: None,
             action: Action::Http {
                 service: fname.clone(),
                 url,

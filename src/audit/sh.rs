@@ -1,9 +1,9 @@
 //! The plan as a POSIX `sh` script that prints TAP. With `podman` or
 //! `docker` each probe runs inside the network namespace of the service
 //! it speaks for (`--network container:ID`), so it sees what that service
-//! sees: `psql` from the environment's Postgres image, BusyBox `wget`
-//! from its proxy image. With `local` it runs `psql` and `curl` on this
-//! host, to the addresses `ISOLINT_ADDR_<HOST>=ip:port` give. A service's
+//! sees: `psql` from the environment's Postgres image, `curl` from
+//! curl's image. With `local` it runs `psql` and `curl` on this host, to
+//! the addresses `ISOLINT_ADDR_<HOST>[_<PORT>]=ip:port` give. A service's
 //! credentials are read when the script runs, from the service's own
 //! environment (or the script's, locally), handed to `psql` in its
 //! environment and never printed; the script holds none.
@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 /// Images used when the environment names none.
 const DEFAULT_POSTGRES_IMAGE: &str = "docker.io/library/postgres:16-alpine";
-const DEFAULT_PROBE_IMAGE: &str = "docker.io/library/busybox:1.37";
+const CURL_IMAGE: &str = "docker.io/curlimages/curl:8.11.1";
 
 /// `text` as one single-quoted `sh` word.
 pub fn quote(text: &str) -> String {
@@ -25,6 +25,8 @@ pub fn quote(text: &str) -> String {
 pub fn render(plan: &Plan, ssh: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "#!/bin/sh");
+    // Every helper is written, whichever probes the plan has.
+    let _ = writeln!(out, "# shellcheck disable=SC2317");
     let _ = writeln!(
         out,
         "# isolint audit of the environment {}: {} probes of the CIAM/IAM boundary,",
@@ -67,18 +69,25 @@ fn body(plan: &Plan, out: &mut String) {
                 .as_deref()
                 .unwrap_or(DEFAULT_POSTGRES_IMAGE)
         );
-        let _ = writeln!(
-            out,
-            "PROBE_IMAGE=\"${{ISOLINT_PROBE_IMAGE:-{}}}\"",
-            plan.probe_image.as_deref().unwrap_or(DEFAULT_PROBE_IMAGE)
-        );
+        let _ = writeln!(out, "CURL_IMAGE=\"${{ISOLINT_CURL_IMAGE:-{CURL_IMAGE}}}\"");
     }
     out.push_str(COMMON);
     out.push_str(match plan.runner {
         Runner::Local => LOCAL,
         Runner::Podman | Runner::Docker => CONTAINERS,
     });
+    out.push_str(HTTP);
     if plan.runner == Runner::Local {
+        for (name, address) in &plan.addresses {
+            let safe = |t: &str, extra: &[char]| {
+                !t.is_empty()
+                    && t.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c))
+            };
+            if safe(name, &[]) && safe(address, &['.', ':', '-', '[', ']']) {
+                let _ = writeln!(out, ": \"${{{name}:={address}}}\"");
+            }
+        }
         let mut vars: Vec<String> = plan
             .probes
             .iter()
@@ -148,6 +157,47 @@ fn body(plan: &Plan, out: &mut String) {
                     quote(url)
                 )
             }
+            (
+                Action::Proxy {
+                    proxy,
+                    url,
+                    host,
+                    port,
+                    path,
+                    own,
+                    others,
+                },
+                _,
+            ) => format!(
+                "probe_proxy {expect} {name} {} {} {} {} {} {} {}",
+                quote(proxy),
+                quote(url.split("://").next().unwrap_or("https")),
+                quote(host),
+                quote(port),
+                quote(path),
+                quote(&own.join(" ")),
+                quote(&others.join(" "))
+            ),
+            (
+                Action::Cookie {
+                    service,
+                    url,
+                    other_hosts,
+                },
+                _,
+            ) => format!(
+                "probe_cookie {expect} {name} {} {} {}",
+                quote(service),
+                quote(url),
+                quote(&other_hosts.join(" "))
+            ),
+            (Action::Client { hydra, url }, _) => {
+                format!(
+                    "probe_client {expect} {name} {} {}",
+                    quote(hydra),
+                    quote(url)
+                )
+            }
         };
         let _ = writeln!(out, "{line}");
     }
@@ -184,7 +234,8 @@ fn required_vars(template: &str) -> Vec<String> {
 const COMMON: &str = r#"n=0
 failed=0
 unable=0
-# report held|breach|unable DESCRIPTION DETAIL
+skipped=0
+# report held|breach|skip|unable DESCRIPTION DETAIL
 report() {
   n=$((n + 1))
   case "$1" in
@@ -193,6 +244,10 @@ report() {
       failed=$((failed + 1))
       printf 'not ok %d - %s\n' "$n" "$2"
       printf '#   %s\n' "$3"
+      ;;
+    skip)
+      skipped=$((skipped + 1))
+      printf 'ok %d - %s # SKIP %s\n' "$n" "$2" "$3"
       ;;
     *)
       unable=$((unable + 1))
@@ -305,17 +360,16 @@ probe_database() {
   PGPASSWORD=""
   db_verdict "$1" "$2" "$status" "$out"
 }
-# probe_http EXPECTED DESCRIPTION SERVICE URL
-probe_http() {
-  if ! cid="$(container "$3")"; then
-    report unable "$2" "no running container of the service $3"
-    return
-  fi
-  code="$("$RUNNER" run --rm --network "container:$cid" "$PROBE_IMAGE" \
-    wget -S -O /dev/null -T 5 "$4" 2>&1 \
-    | awk '{ for (i = 1; i < NF; i++) if ($i ~ /^HTTP\//) c = $(i + 1) } END { print c + 0 }')"
-  http_verdict "$1" "$2" "$code"
+# curl_in CID ARGS...: curl in the container's network namespace.
+curl_in() {
+  cid="$1"
+  shift
+  "$RUNNER" run --rm --network "container:$cid" "$CURL_IMAGE" "$@"
 }
+# target_url URL: the URL as the container sees it.
+target_url() { printf '%s' "$1"; }
+# proxy_target PROXY PORT: where the proxy's PORT is, as "ip port".
+proxy_target() { printf '127.0.0.1 %s' "$2"; }
 "#;
 
 /// The probes from this host.
@@ -330,10 +384,11 @@ need() {
     exit 2
   fi
 }
-# address HOST PORT: HOST:PORT, or what ISOLINT_ADDR_<HOST> says.
+# address HOST PORT: HOST:PORT, or what ISOLINT_ADDR_<HOST>_<PORT> or
+# ISOLINT_ADDR_<HOST> says.
 address() {
   name="ISOLINT_ADDR_$(printf '%s' "$1" | tr 'a-z.-' 'A-Z__' | tr -cd 'A-Z0-9_')"
-  eval "given=\${$name:-}"
+  eval "given=\${${name}_$2:-\${$name:-}}"
   if [ -n "$given" ]; then printf '%s' "$given"; else printf '%s:%s' "$1" "$2"; fi
 }
 # probe_database EXPECTED DESCRIPTION SERVICE DSN DATABASE
@@ -352,22 +407,138 @@ probe_database() {
   PGPASSWORD=""
   db_verdict "$1" "$2" "$status" "$out"
 }
-# probe_http EXPECTED DESCRIPTION SERVICE URL
-probe_http() {
-  scheme="${4%%://*}"
-  rest="${4#*://}"
+# container SERVICE: here, the service itself.
+container() { printf '%s' "$1"; }
+# curl_in SERVICE ARGS...: curl from this host.
+curl_in() {
+  shift
+  curl "$@"
+}
+# target_url URL: the URL with its host and port as given.
+target_url() {
+  scheme="${1%%://*}"
+  rest="${1#*://}"
   hostport="${rest%%/*}"
   path="${rest#"$hostport"}"
   host="${hostport%:*}"
   port=80
   [ "$scheme" = https ] && port=443
   case "$hostport" in *:*) port="${hostport##*:}" ;; esac
-  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$scheme://$(address "$host" "$port")$path")"
-  http_verdict "$1" "$2" "${code:-0}"
+  printf '%s://%s%s' "$scheme" "$(address "$host" "$port")" "$path"
+}
+# proxy_target PROXY PORT: where the proxy's PORT is, as "ip port".
+proxy_target() {
+  given="$(address "$1" "$2")"
+  printf '%s %s' "${given%:*}" "${given##*:}"
 }
 "#;
 
-const SUMMARY: &str = r#"printf '# %d probes: %d held, %d breached, %d could not run\n' "$n" "$((n - failed - unable))" "$failed" "$unable"
+/// The HTTP probes, on the runner's `container`, `curl_in`, `target_url`
+/// and `proxy_target`.
+const HTTP: &str = r#"# answer CID URL [CURL OPTIONS]: the status and checksum of the answer;
+# nothing when there is none.
+answer() {
+  cid="$1"
+  url="$2"
+  shift 2
+  out="$(curl_in "$cid" -s -k --max-time 5 -w '\n%{http_code}' "$@" "$url")"
+  [ "$(printf '%s\n' "$out" | tail -n 1)" != 000 ] || return 1
+  printf '%s' "$out" | cksum
+}
+# probe_http EXPECTED DESCRIPTION SERVICE URL
+probe_http() {
+  if ! cid="$(container "$3")"; then
+    report unable "$2" "no running container of the service $3"
+    return
+  fi
+  code="$(curl_in "$cid" -s -o /dev/null -w '%{http_code}' --max-time 5 "$(target_url "$4")")"
+  http_verdict "$1" "$2" "${code:-0}"
+}
+# probe_proxy EXPECTED DESCRIPTION PROXY SCHEME HOST PORT PATH OWN OTHERS:
+# the site's answer through the proxy is its own upstreams' answer.
+probe_proxy() {
+  if ! cid="$(container "$3")"; then
+    report unable "$2" "no running container of the service $3"
+    return
+  fi
+  target="$(proxy_target "$3" "$6")"
+  ip="${target% *}"
+  port="${target#* }"
+  if ! through="$(answer "$cid" "$4://$5:$port$7" --resolve "$5:$port:$ip")"; then
+    report unable "$2" "no answer from $5 through $3"
+    return
+  fi
+  own=""
+  for dial in $8; do
+    [ "$(answer "$cid" "$(target_url "http://$dial$7")")" = "$through" ] && own="$dial"
+  done
+  other=""
+  for dial in $9; do
+    [ "$(answer "$cid" "$(target_url "http://$dial$7")")" = "$through" ] && other="$dial"
+  done
+  if [ -n "$other" ] && [ -z "$own" ]; then
+    report breach "$2" "it answered as $other, of the other domain"
+  elif [ -n "$own" ] && [ -z "$other" ]; then
+    report held "$2" ""
+  elif [ -n "$own" ]; then
+    report skip "$2" "$own and $other answer $7 alike, so what answered cannot be told"
+  else
+    report unable "$2" "its answer is none of the upstreams' answers"
+  fi
+}
+# probe_cookie EXPECTED DESCRIPTION SERVICE URL OTHER_HOSTS: no cookie
+# the login flow sets has a Domain covering one of OTHER_HOSTS.
+probe_cookie() {
+  if ! cid="$(container "$3")"; then
+    report unable "$2" "no running container of the service $3"
+    return
+  fi
+  headers="$(curl_in "$cid" -s -o /dev/null -D - --max-time 5 "$(target_url "$4")")"
+  if ! printf '%s\n' "$headers" | grep -qi '^set-cookie:'; then
+    report unable "$2" "its login flow set no cookie"
+    return
+  fi
+  domains="$(printf '%s\n' "$headers" | awk '
+    tolower($1) == "set-cookie:" {
+      n = split($0, parts, ";")
+      for (i = 2; i <= n; i++) {
+        p = parts[i]
+        sub(/^[ \t]+/, "", p)
+        if (tolower(substr(p, 1, 7)) == "domain=") {
+          d = tolower(substr(p, 8))
+          sub(/^\./, "", d)
+          sub(/[ \t\r]+$/, "", d)
+          print d
+        }
+      }
+    }')"
+  for d in $domains; do
+    for h in $5; do
+      case "$h" in "$d" | *".$d")
+        report breach "$2" "a cookie for $d covers $h"
+        return
+        ;;
+      esac
+    done
+  done
+  report held "$2" ""
+}
+# probe_client EXPECTED DESCRIPTION HYDRA URL: found (200) or not (404).
+probe_client() {
+  if ! cid="$(container "$3")"; then
+    report unable "$2" "no running container of the service $3"
+    return
+  fi
+  code="$(curl_in "$cid" -s -o /dev/null -w '%{http_code}' --max-time 5 "$(target_url "$4")")"
+  case "$code" in
+    200) verdict "$1" reached "$2" "it is there (HTTP 200)" ;;
+    404) verdict "$1" refused "$2" "it is not there (HTTP 404)" ;;
+    *) report unable "$2" "HTTP ${code:-000} from the admin API of $3" ;;
+  esac
+}
+"#;
+
+const SUMMARY: &str = r#"printf '# %d probes: %d held, %d breached, %d skipped, %d could not run\n' "$n" "$((n - failed - unable - skipped))" "$failed" "$skipped" "$unable"
 if [ "$failed" -gt 0 ]; then exit 1; fi
 if [ "$unable" -gt 0 ]; then exit 2; fi
 exit 0

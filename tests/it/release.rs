@@ -2,13 +2,10 @@
 //! address: `isolint-<target>` and its `.sha256`, named and laid out as
 //! `.github/workflows/release.yml` publishes them.
 
+use crate::stand_in;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// The release's target for a Linux runner like this machine.
 pub fn target() -> &'static str {
@@ -62,91 +59,28 @@ pub fn assets(corrupt: bool) -> BTreeMap<String, Vec<u8>> {
     assets_of(&script, corrupt)
 }
 
-/// An HTTP server on 127.0.0.1 serving a release's assets (404 for
-/// anything else) and keeping the path of every request; it stops when
-/// dropped.
-pub struct Server {
-    port: u16,
-    requests: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-}
+/// A release's assets served on 127.0.0.1 (404 for anything else).
+pub struct Server(stand_in::Server);
 
 impl Server {
     pub fn start(assets: BTreeMap<String, Vec<u8>>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-        let port = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let assets = Arc::new(assets);
-        let (log, stopped) = (Arc::clone(&requests), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let (assets, log) = (Arc::clone(&assets), Arc::clone(&log));
-                std::thread::spawn(move || serve(stream, &assets, &log));
+        Server(stand_in::Server::start(move |path| {
+            let name = path.rsplit('/').next().unwrap_or_default();
+            match assets.get(name) {
+                Some(body) => stand_in::Response::new(200, body.clone())
+                    .header("Content-Type", "application/octet-stream"),
+                None => stand_in::Response::new(404, "Not Found"),
             }
-        });
-        Server {
-            port,
-            requests,
-            stop,
-        }
+        }))
     }
 
     /// The release's download URL, as the Action's `release-url` takes it.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/releases/download/v0", self.port)
+        format!("http://127.0.0.1:{}/releases/download/v0", self.0.port())
     }
 
     /// The paths requested so far.
     pub fn requests(&self) -> Vec<String> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .clone()
+        self.0.requests()
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accepting thread so that it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-fn serve(stream: TcpStream, assets: &BTreeMap<String, Vec<u8>>, log: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(&stream);
-    let mut request = String::new();
-    if reader.read_line(&mut request).is_err() {
-        return;
-    }
-    // The headers, up to the blank line.
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
-        line.clear();
-    }
-    let path = request.split_whitespace().nth(1).unwrap_or_default();
-    log.lock()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .push(path.to_string());
-    let name = path.rsplit('/').next().unwrap_or_default();
-    let (status, body) = match assets.get(name) {
-        Some(body) => ("200 OK", body.as_slice()),
-        None => ("404 Not Found", &b"Not Found"[..]),
-    };
-    let mut stream = &stream;
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body);
-    let _ = stream.shutdown(Shutdown::Write);
 }
