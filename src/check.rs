@@ -103,6 +103,22 @@ pub struct Request<'a> {
     pub no_suppressions: bool,
 }
 
+impl<'a> Request<'a> {
+    /// Every rule the configuration selects, with its suppressions and
+    /// baseline: what the graph, the audit and the editor ask.
+    pub fn every_rule(paths: Vec<PathBuf>, given: &'a Given, config: Option<&'a Path>) -> Self {
+        Request {
+            paths,
+            given,
+            config,
+            select: &[],
+            ignore: &[],
+            baseline: BaselineChoice::Configured,
+            no_suppressions: false,
+        }
+    }
+}
+
 /// Which baseline a run uses.
 #[derive(Debug, Clone, Copy, Default)]
 pub enum BaselineChoice<'a> {
@@ -140,13 +156,8 @@ pub fn tree(root: &Path, select: &[String]) -> Result<(SourceMap, Checked), Fata
     let sources = SourceMap::new();
     let given = Given::default();
     let request = Request {
-        paths: vec![root.to_path_buf()],
-        given: &given,
-        config: None,
         select,
-        ignore: &[],
-        baseline: BaselineChoice::Configured,
-        no_suppressions: false,
+        ..Request::every_rule(vec![root.to_path_buf()], &given, None)
     };
     let checked = findings(&sources, &request)?;
     Ok((sources, checked))

@@ -474,15 +474,7 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
         ..
     } = crate::check::findings_and(
         &sources,
-        &crate::check::Request {
-            paths: args.paths.clone(),
-            given: &given,
-            config: args.config.as_deref(),
-            select: &[],
-            ignore: &[],
-            baseline: Default::default(),
-            no_suppressions: false,
-        },
+        &crate::check::Request::every_rule(args.paths.clone(), &given, args.config.as_deref()),
         // Only the environment asked for is drawn.
         |env, config| {
             (args.environment.is_none() || env.name == args.environment)
@@ -546,15 +538,7 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Fatal> {
         ..
     } = crate::check::findings_and(
         &sources,
-        &crate::check::Request {
-            paths: vec![args.path.clone()],
-            given: &given,
-            config: args.config.as_deref(),
-            select: &[],
-            ignore: &[],
-            baseline: Default::default(),
-            no_suppressions: false,
-        },
+        &crate::check::Request::every_rule(vec![args.path.clone()], &given, args.config.as_deref()),
         |env, config| {
             (env.name.as_deref() == Some(args.environment.as_str()))
                 .then(|| audit::plan(env, &config.policy, runner))

@@ -115,6 +115,9 @@ pub enum Action {
         key: String,
         template: Option<String>,
         database: String,
+        /// The host and port of the server that holds `database`, when it
+        /// is not the service's own (the other domain's DSN says it).
+        server: Option<(String, String)>,
     },
     /// An HTTP request from `service`'s network namespace (or this host)
     /// to `url`: any answer reaches it; only a success or a redirect

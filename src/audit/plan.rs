@@ -70,6 +70,8 @@ struct Connection<'e> {
     domain: &'e str,
     database: String,
     user: Option<String>,
+    /// Host and port of its server, when known.
+    server: Option<(String, String)>,
     key: &'static str,
     value: &'e Value,
 }
@@ -91,15 +93,24 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
             if !scheme.starts_with("postgres") {
                 return None;
             }
-            let user = match &dsn.user {
-                Some(Text::Known(u)) => Some(u.clone()),
+            let known = |t: &Option<Text>| match t {
+                Some(Text::Known(v)) => Some(v.clone()),
                 _ => None,
             };
+            let user = known(&dsn.user);
+            // A server whose address is not a port number is not probed
+            // elsewhere than the service's own.
+            let server = known(&dsn.host).map(|host| {
+                let port = known(&dsn.port).unwrap_or_else(|| "5432".to_string());
+                (host, port)
+            });
+            let server = server.filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()));
             Some(Connection {
                 service,
                 domain,
                 database: database.clone(),
                 user,
+                server,
                 key: db.key,
                 value: &db.value,
             })
@@ -115,11 +126,13 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
             .map_or(String::new(), |u| format!(" as {u}"));
         // Ory reads its `dsn` setting from `DSN` too.
         let key = if c.key == "dsn" { "DSN" } else { c.key };
-        let action = |database: &str| Action::Database {
+        // The other's database on the other's server, when it differs.
+        let action = |database: &str, on: &Connection| Action::Database {
             service: name.clone(),
             key: key.to_string(),
             template: template(c.value),
             database: database.to_string(),
+            server: on.server.clone().filter(|s| Some(s) != c.server.as_ref()),
         };
         // A database the other domain uses too is not this service's own:
         // ISO001 already says so, and the probe expects the refusal.
@@ -148,7 +161,7 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
                     .collect(),
                 predicted_by: None,
                 prediction: Some(shared_database(name, &c.database)),
-                action: action(&c.database),
+                action: action(&c.database, c),
             });
             continue;
         }
@@ -162,7 +175,7 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
             sources: vec![span_of(c.value)].into_iter().flatten().collect(),
             predicted_by: None,
             prediction: None,
-            action: action(&c.database),
+            action: action(&c.database, c),
         });
         let mut seen: Vec<&str> = Vec::new();
         for other in connections.iter().filter(|o| o.domain != c.domain) {
@@ -190,7 +203,7 @@ fn databases(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe>
                     .collect(),
                 predicted_by: None,
                 prediction: Some(shared_database(name, &other.database)),
-                action: action(&other.database),
+                action: action(&other.database, other),
             });
         }
     }
@@ -318,8 +331,9 @@ fn span_of(value: &Value) -> Option<crate::syntax::source::Span> {
 
 /// The value as a double-quoted `sh` word: its text, and its variables as
 /// `${NAME}` with compose's operators (which `sh` shares), read when the
-/// script runs. `None` when a password is written in it: a secret is
-/// never copied into the script.
+/// script runs. `None` when a secret could be written in it: a password
+/// that is more than bare `${NAME}` references (a default is text), or
+/// one in the query: a secret is never copied into the script.
 fn template(value: &Value) -> Option<String> {
     let mut out = String::new();
     render(value, &mut out);
@@ -329,6 +343,9 @@ fn template(value: &Value) -> Option<String> {
         && let Some((_, password)) = creds.split_once(':')
         && !only_references(password)
     {
+        return None;
+    }
+    if out.to_ascii_lowercase().contains("password=") {
         return None;
     }
     Some(out)
@@ -358,13 +375,18 @@ fn render(value: &Value, out: &mut String) {
     }
 }
 
-/// Whether `text` is only `${...}` references.
+/// Whether `text` is only bare `${NAME}` references (no operator, so no
+/// default text).
 fn only_references(text: &str) -> bool {
     let mut rest = text;
     while let Some(after) = rest.strip_prefix("${") {
         let Some(close) = after.find('}') else {
             return false;
         };
+        let name = after.get(..close).unwrap_or("");
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return false;
+        }
         rest = after.get(close + 1..).unwrap_or("");
     }
     rest.is_empty()

@@ -15,9 +15,25 @@ use std::fmt::Write as _;
 const DEFAULT_POSTGRES_IMAGE: &str = "docker.io/library/postgres:16-alpine";
 const CURL_IMAGE: &str = "docker.io/curlimages/curl:8.11.1";
 
-/// `text` as one single-quoted `sh` word.
+/// `text` as one single-quoted `sh` word, on one line (a line break
+/// would end the script's heredoc under `--ssh`, or a TAP line).
 pub fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
+    format!("'{}'", one_line(text).replace('\'', r"'\''"))
+}
+
+/// A TAP description: on one line, its `#` escaped (TAP reads `# SKIP`
+/// after a description as a directive).
+fn description(text: &str) -> String {
+    quote(&text.replace('#', r"\#"))
+}
+
+/// An image reference as registries spell them, or `None`.
+fn image(text: &str) -> Option<&str> {
+    let ok = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | ':' | '@' | '_' | '-'));
+    ok.then_some(text)
 }
 
 /// The script; `ssh`, a host to run it on (the script goes over `ssh` on
@@ -49,9 +65,15 @@ pub fn render(plan: &Plan, ssh: Option<&str>) -> String {
                 "# The probes run on {} (ssh, the script on standard input).",
                 quote(host)
             );
-            let _ = writeln!(out, "exec ssh -- {} sh -s <<'ISOLINT_AUDIT'", quote(host));
+            let _ = writeln!(out, "ssh -- {} sh -s <<'ISOLINT_AUDIT'", quote(host));
             body(plan, &mut out);
-            out.push_str("ISOLINT_AUDIT\n");
+            // ssh's own failure (255) is a probe that could not run.
+            out.push_str(
+                "ISOLINT_AUDIT\n\
+                 status=$?\n\
+                 if [ \"$status\" -gt 2 ]; then echo \"Bail out! ssh failed ($status)\"; exit 2; fi\n\
+                 exit \"$status\"\n",
+            );
         }
         None => body(plan, &mut out),
     }
@@ -62,14 +84,20 @@ fn body(plan: &Plan, out: &mut String) {
     out.push_str("set -f\n");
     if plan.runner != Runner::Local {
         let _ = writeln!(out, "RUNNER={}", plan.runner.as_str());
+        let postgres = plan
+            .postgres_image
+            .as_deref()
+            .and_then(image)
+            .unwrap_or(DEFAULT_POSTGRES_IMAGE);
         let _ = writeln!(
             out,
-            "POSTGRES_IMAGE=\"${{ISOLINT_POSTGRES_IMAGE:-{}}}\"",
-            plan.postgres_image
-                .as_deref()
-                .unwrap_or(DEFAULT_POSTGRES_IMAGE)
+            "POSTGRES_IMAGE=\"${{ISOLINT_POSTGRES_IMAGE:-{postgres}}}\""
         );
         let _ = writeln!(out, "CURL_IMAGE=\"${{ISOLINT_CURL_IMAGE:-{CURL_IMAGE}}}\"");
+        out.push_str(
+            "# With several compose projects on the host, name this one:\n\
+             # ISOLINT_PROJECT=<compose project> sh audit.sh\n",
+        );
     }
     out.push_str(COMMON);
     out.push_str(match plan.runner {
@@ -115,25 +143,27 @@ fn body(plan: &Plan, out: &mut String) {
         if let Some(finding) = &probe.predicted_by {
             let _ = writeln!(out, "# A breach is expected: {}", one_line(finding));
         }
-        let name = quote(&probe.name);
+        let name = description(&probe.name);
         let line = match (&probe.action, plan.runner) {
             (
                 Action::Database {
                     template: Some(template),
                     database,
                     service,
+                    server,
                     ..
                 },
                 Runner::Local,
             ) => format!(
-                "probe_database {expect} {name} {} \"{template}\" {}",
+                "probe_database {expect} {name} {} \"{template}\" {}{}",
                 quote(service),
-                quote(database)
+                quote(database),
+                server_args(server.as_ref())
             ),
             (Action::Database { service, .. }, Runner::Local) => format!(
                 "report unable {name} {}",
                 quote(&format!(
-                    "the DSN of {service} holds a written password, which is not copied here"
+                    "the DSN of {service} holds a written secret, which is not copied here"
                 ))
             ),
             (
@@ -141,14 +171,16 @@ fn body(plan: &Plan, out: &mut String) {
                     service,
                     key,
                     database,
+                    server,
                     ..
                 },
                 _,
             ) => format!(
-                "probe_database {expect} {name} {} {} {}",
+                "probe_database {expect} {name} {} {} {}{}",
                 quote(service),
                 quote(key),
-                quote(database)
+                quote(database),
+                server_args(server.as_ref())
             ),
             (Action::Http { service, url }, _) => {
                 format!(
@@ -204,6 +236,13 @@ fn body(plan: &Plan, out: &mut String) {
     out.push_str(SUMMARY);
 }
 
+/// The database server's host and port, as trailing arguments.
+fn server_args(server: Option<&(String, String)>) -> String {
+    server.map_or(String::new(), |(host, port)| {
+        format!(" {} {}", quote(host), quote(port))
+    })
+}
+
 /// A comment's text on one line.
 fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
@@ -221,7 +260,9 @@ fn required_vars(template: &str) -> Vec<String> {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
         let op = after.get(name.len()..).unwrap_or("");
-        let defaulted = [":-", "-", ":+", "+"].iter().any(|o| op.starts_with(o));
+        let defaulted = [":-", "-", ":+", "+", ":=", "="]
+            .iter()
+            .any(|o| op.starts_with(o));
         if !name.is_empty() && !defaulted {
             out.push(name.clone());
         }
@@ -259,9 +300,16 @@ report() {
 verdict() {
   if [ "$1" = "$2" ]; then report held "$3" ""; else report breach "$3" "$4"; fi
 }
+# with_container DESCRIPTION SERVICE: sets cid to the service's running
+# container, or reports that the probe could not run.
+with_container() {
+  if cid="$(container "$2")"; then return 0; fi
+  report unable "$1" "no running container of the service $2"
+  return 1
+}
 # unpct TEXT: TEXT with %XX decoded.
 unpct() {
-  printf '%s' "$1" | awk '
+  printf '%s' "$1" | LC_ALL=C awk '
     function hex(x,   i, v) {
       v = 0
       x = tolower(x)
@@ -299,7 +347,11 @@ split_dsn() {
   old_ifs="$IFS"
   IFS='&'
   for param in $query; do
-    case "$param" in sslmode=*) PGSSLMODE="${param#sslmode=}" ;; esac
+    case "$param" in
+      sslmode=*) PGSSLMODE="${param#sslmode=}" ;;
+      password=*) PGPASSWORD="$(unpct "${param#password=}")" ;;
+      user=*) PGUSER="$(unpct "${param#user=}")" ;;
+    esac
   done
   IFS="$old_ifs"
   # The probe asks who may connect, not whose certificate the server
@@ -314,7 +366,7 @@ db_verdict() {
     return
   fi
   case "$4" in
-    *"password authentication failed"* | *"permission denied"* | *"no pg_hba.conf entry"* | *"does not exist"* | *"authentication failed"*)
+    *"password authentication failed for user"* | *"permission denied for database"* | *"no pg_hba.conf entry"* | *'database "'*'" does not exist'* | *'role "'*'" does not exist'*)
       verdict "$1" refused "$2" "psql: $(printf '%s\n' "$4" | head -n 1)"
       ;;
     *) report unable "$2" "psql: $(printf '%s\n' "$4" | head -n 1)" ;;
@@ -340,19 +392,22 @@ container() {
   [ -n "$id" ] || id="$("$RUNNER" ps -q --filter "name=^$1\$" 2>/dev/null | head -n 1)"
   [ -n "$id" ] && printf '%s' "$id"
 }
-# probe_database EXPECTED DESCRIPTION SERVICE KEY DATABASE
+# probe_database EXPECTED DESCRIPTION SERVICE KEY DATABASE [HOST PORT]:
+# the service's credentials, to DATABASE on HOST:PORT (default, its own
+# server).
 probe_database() {
-  if ! cid="$(container "$3")"; then
-    report unable "$2" "no running container of the service $3"
-    return
-  fi
+  with_container "$2" "$3" || return
   if ! dsn="$("$RUNNER" exec "$cid" printenv "$4" 2>/dev/null)" || ! split_dsn "$dsn"; then
     report unable "$2" "the service $3 has no database URL in $4"
     return
   fi
   dsn=""
   PGDATABASE="$5"
-  export PGDATABASE
+  if [ -n "${6:-}" ]; then
+    PGHOST="$6"
+    PGPORT="$7"
+  fi
+  export PGHOST PGPORT PGDATABASE
   out="$("$RUNNER" run --rm --network "container:$cid" -e PGHOST -e PGPORT -e PGUSER \
     -e PGPASSWORD -e PGDATABASE -e PGSSLMODE -e PGCONNECT_TIMEOUT=10 \
     "$POSTGRES_IMAGE" psql -X -t -A -q -c 'SELECT 1' 2>&1)"
@@ -377,7 +432,7 @@ const LOCAL: &str = r#"# need NAME...: every variable the DSNs are read from is 
 need() {
   missing=""
   for name in "$@"; do
-    eval "[ -n \"\${$name+set}\" ]" || missing="$missing $name"
+    eval "[ -n \"\${$name:-}\" ]" || missing="$missing $name"
   done
   if [ -n "$missing" ]; then
     printf 'Bail out! not set:%s\n' "$missing"
@@ -387,15 +442,25 @@ need() {
 # address HOST PORT: HOST:PORT, or what ISOLINT_ADDR_<HOST>_<PORT> or
 # ISOLINT_ADDR_<HOST> says.
 address() {
+  case "$2" in '' | *[!0-9]*) printf '%s:%s' "$1" "$2"; return 1 ;; esac
   name="ISOLINT_ADDR_$(printf '%s' "$1" | tr 'a-z.-' 'A-Z__' | tr -cd 'A-Z0-9_')"
   eval "given=\${${name}_$2:-\${$name:-}}"
-  if [ -n "$given" ]; then printf '%s' "$given"; else printf '%s:%s' "$1" "$2"; fi
+  if [ -n "$given" ]; then
+    printf '%s' "$given"
+  else
+    printf '%s:%s' "$1" "$2"
+    return 1
+  fi
 }
-# probe_database EXPECTED DESCRIPTION SERVICE DSN DATABASE
+# probe_database EXPECTED DESCRIPTION SERVICE DSN DATABASE [HOST PORT]
 probe_database() {
   if ! split_dsn "$4"; then
     report unable "$2" "the DSN of $3 is not a URL"
     return
+  fi
+  if [ -n "${6:-}" ]; then
+    PGHOST="$6"
+    PGPORT="$7"
   fi
   given="$(address "$PGHOST" "$PGPORT")"
   PGHOST="${given%:*}"
@@ -414,7 +479,8 @@ curl_in() {
   shift
   curl "$@"
 }
-# target_url URL: the URL with its host and port as given.
+# target_url URL: the URL with its host and port as given; false when
+# no address is given for them.
 target_url() {
   scheme="${1%%://*}"
   rest="${1#*://}"
@@ -424,7 +490,10 @@ target_url() {
   port=80
   [ "$scheme" = https ] && port=443
   case "$hostport" in *:*) port="${hostport##*:}" ;; esac
-  printf '%s://%s%s' "$scheme" "$(address "$host" "$port")" "$path"
+  mapped="$(address "$host" "$port")"
+  found=$?
+  printf '%s://%s%s' "$scheme" "$mapped" "$path"
+  return "$found"
 }
 # proxy_target PROXY PORT: where the proxy's PORT is, as "ip port".
 proxy_target() {
@@ -442,25 +511,29 @@ answer() {
   url="$2"
   shift 2
   out="$(curl_in "$cid" -s -k --max-time 5 -w '\n%{http_code}' "$@" "$url")"
+  [ -n "$out" ] || return 1
   [ "$(printf '%s\n' "$out" | tail -n 1)" != 000 ] || return 1
   printf '%s' "$out" | cksum
 }
 # probe_http EXPECTED DESCRIPTION SERVICE URL
 probe_http() {
-  if ! cid="$(container "$3")"; then
-    report unable "$2" "no running container of the service $3"
+  with_container "$2" "$3" || return
+  # From this host, a name that does not resolve proves nothing.
+  if ! url="$(target_url "$4")" && [ "$1" = refused ]; then
+    report unable "$2" "no ISOLINT_ADDR_ is given for the host of $4"
     return
   fi
-  code="$(curl_in "$cid" -s -o /dev/null -w '%{http_code}' --max-time 5 "$(target_url "$4")")"
-  http_verdict "$1" "$2" "${code:-0}"
+  code="$(curl_in "$cid" -s -o /dev/null -w '%{http_code}' --max-time 5 "$url")"
+  if [ -z "$code" ]; then
+    report unable "$2" "curl did not run"
+    return
+  fi
+  http_verdict "$1" "$2" "$code"
 }
 # probe_proxy EXPECTED DESCRIPTION PROXY SCHEME HOST PORT PATH OWN OTHERS:
 # the site's answer through the proxy is its own upstreams' answer.
 probe_proxy() {
-  if ! cid="$(container "$3")"; then
-    report unable "$2" "no running container of the service $3"
-    return
-  fi
+  with_container "$2" "$3" || return
   target="$(proxy_target "$3" "$6")"
   ip="${target% *}"
   port="${target#* }"
@@ -489,11 +562,9 @@ probe_proxy() {
 # probe_cookie EXPECTED DESCRIPTION SERVICE URL OTHER_HOSTS: no cookie
 # the login flow sets has a Domain covering one of OTHER_HOSTS.
 probe_cookie() {
-  if ! cid="$(container "$3")"; then
-    report unable "$2" "no running container of the service $3"
-    return
-  fi
-  headers="$(curl_in "$cid" -s -o /dev/null -D - --max-time 5 "$(target_url "$4")")"
+  with_container "$2" "$3" || return
+  url="$(target_url "$4")"
+  headers="$(curl_in "$cid" -s -o /dev/null -D - --max-time 5 "$url")"
   if ! printf '%s\n' "$headers" | grep -qi '^set-cookie:'; then
     report unable "$2" "its login flow set no cookie"
     return
@@ -525,11 +596,9 @@ probe_cookie() {
 }
 # probe_client EXPECTED DESCRIPTION HYDRA URL: found (200) or not (404).
 probe_client() {
-  if ! cid="$(container "$3")"; then
-    report unable "$2" "no running container of the service $3"
-    return
-  fi
-  code="$(curl_in "$cid" -s -o /dev/null -w '%{http_code}' --max-time 5 "$(target_url "$4")")"
+  with_container "$2" "$3" || return
+  url="$(target_url "$4")"
+  code="$(curl_in "$cid" -s -o /dev/null -w '%{http_code}' --max-time 5 "$url")"
   case "$code" in
     200) verdict "$1" reached "$2" "it is there (HTTP 200)" ;;
     404) verdict "$1" refused "$2" "it is not there (HTTP 404)" ;;

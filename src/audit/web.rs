@@ -142,6 +142,9 @@ pub fn proxy(env: &Environment, res: &Resolution) -> Vec<Probe> {
             ("", _) => "443".to_string(),
             (p, _) => p.to_string(),
         };
+        if !port.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
         let host = a.host.clone();
         let own_domain = domain.to_uppercase();
         out.push(Probe {
@@ -196,6 +199,9 @@ pub fn cookies(env: &Environment, res: &Resolution) -> Vec<Probe> {
             .and_then(|o| o.get("serve.public.port"))
             .and_then(|p| p.value.text())
             .unwrap_or_else(|| "4433".to_string());
+        if !port.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
         let name = &kratos.service.name;
         let own = domain.to_uppercase();
         out.push(Probe {

@@ -387,15 +387,7 @@ impl Server<'_> {
             }
             Err(fatal) => return self.fail(&fatal),
         };
-        let request = Request {
-            paths: vec![tree.clone()],
-            given: &given,
-            config: None,
-            select: &[],
-            ignore: &[],
-            baseline: Default::default(),
-            no_suppressions: false,
-        };
+        let request = Request::every_rule(vec![tree.clone()], &given, None);
         let checked = match crate::check::findings(&sources, &request) {
             Ok(checked) => checked,
             Err(fatal) => return self.fail(&fatal),

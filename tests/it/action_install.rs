@@ -218,7 +218,7 @@ fn with_only_wget_a_missing_binary_is_told_from_a_failed_download() {
     let server = release::Server::start(Default::default());
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut runner = Runner::new(&server, home.path());
-    runner.only = Some(&[
+    const BASE: [&str; 8] = [
         "bash",
         "sed",
         "head",
@@ -227,8 +227,9 @@ fn with_only_wget_a_missing_binary_is_told_from_a_failed_download() {
         "rm",
         "env",
         "sha256sum",
-        "wget",
-    ]);
+    ];
+    let with_wget: Vec<&str> = BASE.iter().copied().chain(["wget"]).collect();
+    runner.only = Some(&with_wget);
     let out = runner.run(&[HEALTHY]);
     assert_eq!(out.status, 1, "{}", out.stdout);
     assert!(
@@ -243,16 +244,7 @@ fn with_only_wget_a_missing_binary_is_told_from_a_failed_download() {
         out.stdout
     );
     // With no downloader at all, it says what to add.
-    runner.only = Some(&[
-        "bash",
-        "sed",
-        "head",
-        "cut",
-        "mkdir",
-        "rm",
-        "env",
-        "sha256sum",
-    ]);
+    runner.only = Some(&BASE);
     let out = runner.run(&[HEALTHY]);
     assert_eq!(out.status, 1, "{}", out.stdout);
     assert!(

@@ -76,7 +76,25 @@ fn the_bundled_examples_audit_script() {
         "deploy@prod.example.com",
     ]);
     assert_clean(&over_ssh);
-    assert!(over_ssh.contains("exec ssh -- 'deploy@prod.example.com' sh -s <<'ISOLINT_AUDIT'\n"));
+    assert!(over_ssh.contains("\nssh -- 'deploy@prod.example.com' sh -s <<'ISOLINT_AUDIT'\n"));
+    // ssh's own failure is a probe that could not run (2), not 255.
+    assert!(over_ssh.ends_with(
+        "ISOLINT_AUDIT\nstatus=$?\nif [ \"$status\" -gt 2 ]; then echo \"Bail out! ssh failed ($status)\"; exit 2; fi\nexit \"$status\"\n"
+    ));
+}
+
+/// The local script of the HTTP fixture (`tests/audit/http`).
+pub fn http_script() -> String {
+    let script = isolint(&[
+        "audit",
+        "tests/audit/http",
+        "--environment",
+        "prod",
+        "--runner",
+        "local",
+    ]);
+    assert_clean(&script);
+    script
 }
 
 /// PostgreSQL's server programs (Debian's `postgresql`).
@@ -408,4 +426,87 @@ fn findings_predict_the_breaches_they_describe() {
     // The healthy bundled example: nothing is predicted.
     let script = isolint(&["audit", "fixtures/olympus", "--environment", "prod"]);
     assert!(!script.contains("A breach is expected"));
+}
+
+/// What the configs say cannot reach the script as code or as a secret,
+/// and a probe that could not look does not pass: a hostile image name,
+/// a password written as a default or in the query, a service name with a
+/// quote; no curl, no address for a host.
+#[test]
+fn the_script_holds_no_secret_and_no_probe_passes_unseen() {
+    let tree = crate::common::write_tree(&[(
+        "platform/prod/compose.yml",
+        "services:\n\
+         \x20 postgres:\n\
+         \x20   image: \"postgres@sha256:abc`id`$(id)\"\n\
+         \x20 ciam-kratos:\n\
+         \x20   image: oryd/kratos:v1.3.1\n\
+         \x20   networks: [ciam]\n\
+         \x20   environment:\n\
+         \x20     DSN: postgres://ciam_kratos:${CIAM_PW:-hunter2}@postgres:5432/ciam_kratos?sslmode=verify-full\n\
+         \x20 iam-kratos:\n\
+         \x20   image: oryd/kratos:v1.3.1\n\
+         \x20   networks: [iam]\n\
+         \x20   environment:\n\
+         \x20     DSN: postgres://iam_kratos@postgres:5432/iam_kratos?sslmode=verify-full&password=s3cretQ\n\
+         networks: {ciam: {}, iam: {}}\n",
+    )]);
+    let root = tree.path().to_string_lossy().into_owned();
+    for runner in ["podman", "local"] {
+        let script = isolint(&["audit", &root, "--environment", "prod", "--runner", runner]);
+        assert_clean(&script);
+        for secret in ["hunter2", "s3cretQ", "`id`", "$(id)"] {
+            assert!(
+                !script.contains(secret),
+                "{runner}: {secret} is in the script"
+            );
+        }
+        if runner == "local" {
+            assert!(script.contains("holds a written secret, which is not copied here"));
+        }
+    }
+    // The HTTP fixture's local script: with no address given for the
+    // other domain's admin APIs, those probes could not run; with a
+    // curl that does not run, neither could any.
+    let script = http_script();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("audit.sh");
+    std::fs::write(&file, &script).unwrap_or_else(|e| panic!("{e}"));
+    let run = |path: Option<&Path>| {
+        let mut cmd = Command::new("sh");
+        cmd.arg(&file);
+        if let Some(bin) = path {
+            let machine = std::env::var("PATH").unwrap_or_default();
+            cmd.env("PATH", format!("{}:{machine}", bin.display()));
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(None);
+    assert_eq!(code, 2, "{out}");
+    let admin: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("cannot use the admin API"))
+        .collect();
+    assert!(!admin.is_empty());
+    assert!(
+        admin
+            .iter()
+            .all(|l| l.starts_with("not ok") && l.contains("# could not run: no ISOLINT_ADDR_")),
+        "{out}"
+    );
+    let broken = dir.path().join("bin");
+    std::fs::create_dir_all(&broken).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(broken.join("curl"), "#!/bin/sh\nexit 127\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(broken.join("curl"), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = run(Some(&broken));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        !out.lines().any(|l| l.starts_with("ok ")),
+        "nothing holds unseen:\n{out}"
+    );
 }

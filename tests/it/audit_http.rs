@@ -213,15 +213,7 @@ fn http_probes_against_caddy_and_stand_ins() {
     };
     let proxy = caddy(port, &upstreams(&ciam_hera));
 
-    let script = crate::audit::isolint(&[
-        "audit",
-        "tests/audit/http",
-        "--environment",
-        "prod",
-        "--runner",
-        "local",
-    ]);
-    crate::audit::assert_clean(&script);
+    let script = crate::audit::http_script();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("audit.sh");
     std::fs::write(&file, &script).unwrap_or_else(|e| panic!("{e}"));
