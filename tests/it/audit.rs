@@ -15,18 +15,9 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `isolint ARGS` run from the repository, which must succeed: its stdout.
 pub fn isolint(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "isolint {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::common::run_both(args, 0).0
 }
 
 /// The script passes `sh -n` and shellcheck (POSIX sh).
@@ -322,17 +313,8 @@ fn database_probes_against_a_real_postgres() {
 
 #[test]
 fn the_plan_matches_its_shipped_schema() {
-    use crate::outputs::{parse, validate};
-    let generated = isolint::audit::json::schema();
-    let path = repo().join("schemas/audit.schema.json");
-    if std::env::var_os("ISOLINT_WRITE_SCHEMAS").is_some() {
-        std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        shipped == generated,
-        "schemas/audit.schema.json is stale: run the tests with ISOLINT_WRITE_SCHEMAS=1"
-    );
+    use crate::outputs::{parse, shipped_schema, validate};
+    let schema = shipped_schema("audit", &isolint::audit::json::schema());
     let plan = parse(&isolint(&[
         "audit",
         "fixtures/olympus",
@@ -341,7 +323,7 @@ fn the_plan_matches_its_shipped_schema() {
         "--format",
         "json",
     ]));
-    validate(&parse(&shipped), &plan);
+    validate(&schema, &plan);
     let probes = plan["probes"].as_array().cloned().unwrap_or_default();
     // Each probe with its relation and the lines it is read from.
     let first = &probes[0];
@@ -359,13 +341,9 @@ fn the_plan_matches_its_shipped_schema() {
         .collect();
     assert_eq!(exceptions.len(), 2, "the sign-in exception's two URLs");
     // An environment that does not exist is a usage error.
-    let out = Command::new(env!("CARGO_BIN_EXE_isolint"))
-        .args(["audit", "fixtures/olympus", "--environment", "nope"])
-        .current_dir(repo())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no environment named 'nope'"));
+    let (_, stderr) =
+        crate::common::run_both(&["audit", "fixtures/olympus", "--environment", "nope"], 2);
+    assert!(stderr.contains("no environment named 'nope'"), "{stderr}");
 }
 
 /// Each probe whose breach a finding already describes says so, and only

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use assert_cmd::Command;
+use std::path::Path;
 
 /// The trees the format snapshots check: an error with its hops and a
 /// deploy-time note, a warning, and suppressions. Few, so that a new rule
@@ -19,7 +20,6 @@ pub fn check_format_trees<'a>(args: &[&'a str]) -> Vec<&'a str> {
         .chain(args.iter().copied())
         .collect()
 }
-use std::path::Path;
 
 /// Runs isolint with `args` (colour left to its defaults), checks the exit
 /// code, and returns stdout and stderr.

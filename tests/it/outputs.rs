@@ -48,6 +48,21 @@ fn shared_schema(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The schema shipped as `schemas/<name>.schema.json`, asserted to be the
+/// one the code generates (`ISOLINT_WRITE_SCHEMAS=1` writes it first).
+pub fn shipped_schema(name: &str, generated: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schemas/{name}.schema.json"));
+    if std::env::var_os("ISOLINT_WRITE_SCHEMAS").is_some() {
+        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == generated,
+        "schemas/{name}.schema.json is stale: run the tests with ISOLINT_WRITE_SCHEMAS=1"
+    );
+    parse(&shipped)
+}
+
 pub fn validate(schema: &serde_json::Value, instance: &serde_json::Value) {
     let validator = jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("bad schema: {e}"));
     let errors: Vec<String> = validator
@@ -167,17 +182,7 @@ fn fingerprints_survive_moved_lines_and_tell_findings_apart() {
 
 #[test]
 fn json_matches_its_shipped_schema() {
-    let generated = isolint::report::json::schema();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/findings.schema.json");
-    if std::env::var_os("ISOLINT_WRITE_SCHEMAS").is_some() {
-        std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        shipped == generated,
-        "schemas/findings.schema.json is stale: run the tests with ISOLINT_WRITE_SCHEMAS=1"
-    );
-    let schema = parse(&shipped);
+    let schema = shipped_schema("findings", &isolint::report::json::schema());
     for tree in ["tests/rules", "fixtures/olympus"] {
         let code = if tree == "tests/rules" { 1 } else { 0 };
         validate(
