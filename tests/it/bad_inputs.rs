@@ -430,4 +430,17 @@ fn an_isolint_toml_with_wrong_types_and_unknown_keys() {
 #[test]
 fn a_seed_script_that_does_not_parse() {
     spoiled("seed-prod.sh", "if then fi (\n", Some(1), "");
+    // Nesting deep enough to overflow the shell parser's stack, with a
+    // suppression so that its statements are read for it too.
+    let deep = format!(
+        "#!/bin/sh\n# isolint: ignore[SEC001] reason\necho {}{}\n",
+        "$(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    spoiled(
+        "seed-prod.sh",
+        deep,
+        None,
+        "nests brackets more than 200 deep",
+    );
 }

@@ -32,9 +32,6 @@ const MAX_CALL_DEPTH: usize = 16;
 /// Function calls followed in one script, in all (`f(){ f;f;f;f; }`).
 /// Real seed scripts make dozens; each call re-reads the body's words.
 const MAX_CALLS: usize = 1_000;
-/// Scripts nesting `(`, `{` or `$(` deeper than this are refused before the
-/// shell parser, whose recursion follows the nesting.
-const MAX_NESTING: usize = 200;
 
 /// One OAuth2 client registration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -73,10 +73,8 @@ impl LineIndex {
 /// brush-parser's tokenizer reads continuations, quotes and heredoc
 /// bodies as the shell does.
 fn shell(text: &str) -> Option<Vec<Lines>> {
-    // Third-party code on untrusted input, as in the seed loader.
-    let tokens = std::panic::catch_unwind(|| brush_parser::tokenize_str(text))
-        .ok()?
-        .ok()?;
+    // Guarded as in the seed loader: the tokenizer recurses too.
+    let tokens = crate::syntax::shell::tokens(text)?;
     let mut out = Vec::new();
     let mut current: Option<Lines> = None;
     for token in tokens {
