@@ -105,7 +105,8 @@ pub struct Request<'a> {
 
 impl<'a> Request<'a> {
     /// Every rule the configuration selects, with its suppressions and
-    /// baseline: what the graph, the audit and the editor ask.
+    /// `isolint.toml`'s baseline: what the editor asks (the graph and the
+    /// audit turn the baseline off: a known finding is still true).
     pub fn every_rule(paths: Vec<PathBuf>, given: &'a Given, config: Option<&'a Path>) -> Self {
         Request {
             paths,

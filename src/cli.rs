@@ -474,7 +474,10 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
         ..
     } = crate::check::findings_and(
         &sources,
-        &crate::check::Request::every_rule(args.paths.clone(), &given, args.config.as_deref()),
+        &crate::check::Request {
+            baseline: crate::check::BaselineChoice::Off,
+            ..crate::check::Request::every_rule(args.paths.clone(), &given, args.config.as_deref())
+        },
         // Only the environment asked for is drawn.
         |env, config| {
             (args.environment.is_none() || env.name == args.environment)
@@ -538,7 +541,16 @@ fn audit(args: &AuditArgs) -> Result<ExitCode, Fatal> {
         ..
     } = crate::check::findings_and(
         &sources,
-        &crate::check::Request::every_rule(vec![args.path.clone()], &given, args.config.as_deref()),
+        // Every finding of the tree predicts: suppressed and known ones too.
+        &crate::check::Request {
+            baseline: crate::check::BaselineChoice::Off,
+            no_suppressions: true,
+            ..crate::check::Request::every_rule(
+                vec![args.path.clone()],
+                &given,
+                args.config.as_deref(),
+            )
+        },
         |env, config| {
             (env.name.as_deref() == Some(args.environment.as_str()))
                 .then(|| audit::plan(env, &config.policy, runner))

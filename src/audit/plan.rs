@@ -36,8 +36,12 @@ pub fn plan(env: &Environment, policy: &Policy, runner: Runner) -> Plan {
 /// Marks the probes whose breach a finding already predicts: a shared
 /// database (ISO001), a parent cookie domain (ISO002), a crossed
 /// upstream (ISO003), a client in both Hydras (ISO004), an admin API on a
-/// shared network (ISO010).
+/// shared network (ISO010). A finding matched by its words only counts in
+/// the plan's environment (the same service names recur in the others);
+/// one at the probe's own line counts wherever it was reported (a shared
+/// file's finding is reported once, under the first environment).
 pub fn predict(plan: &mut Plan, findings: &[Diagnostic]) {
+    let here = Some(plan.environment.as_str());
     for probe in &mut plan.probes {
         let Some(p) = &probe.prediction else {
             continue;
@@ -46,7 +50,11 @@ pub fn predict(plan: &mut Plan, findings: &[Diagnostic]) {
             .iter()
             .find(|d| {
                 p.matches(d.code, &d.message)
-                    && (!p.at_source || probe.sources.contains(&d.primary.span))
+                    && if p.at_source {
+                        probe.sources.contains(&d.primary.span)
+                    } else {
+                        d.environment.as_deref() == here
+                    }
             })
             .map(|d| format!("{} {}: {}", d.code, d.name, d.message));
     }
@@ -227,7 +235,8 @@ fn shared_database(service: &str, database: &str) -> Prediction {
 fn admin_apis(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe> {
     let mut out = Vec::new();
     for (t, target, theirs) in running(env, res) {
-        if !target.serves_admin() {
+        // A host known only at deploy time may be on the network: probed.
+        if target.serves_admin() == Some(false) {
             continue;
         }
         let Some(port) = target.admin_port() else {
@@ -240,11 +249,11 @@ fn admin_apis(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<Probe
         let tname = &target.service.name;
         let url = format!("http://{tname}:{port}{path}");
         for (f, from, own) in running(env, res) {
-            let excepted = policy
-                .exceptions
-                .iter()
-                .any(|e| e.from == own && e.to == theirs && e.is_role(&from.service.name));
-            if own == theirs || f == t || excepted {
+            if own == theirs
+                || f == t
+                || policy.lets_in(&from.service.name, own, theirs)
+                || !from.may_run_with(target)
+            {
                 continue;
             }
             let fname = &from.service.name;
@@ -292,7 +301,7 @@ fn exception_urls(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<P
         if own == to || !policy.excepted(&from.service.name, own, &r.key, to) {
             continue;
         }
-        let Some(url) = r.value.text() else {
+        let Some(url) = r.value.text().as_deref().and_then(reachability_url) else {
             continue;
         };
         let fname = &from.service.name;
@@ -321,6 +330,25 @@ fn exception_urls(env: &Environment, policy: &Policy, res: &Resolution) -> Vec<P
     out
 }
 
+/// The part of `text` (a URL) that reachability needs: scheme, host, port
+/// and path. Its user part and query, where a credential may be written,
+/// never reach the script.
+fn reachability_url(text: &str) -> Option<String> {
+    let mut url = url::Url::parse(text).ok()?;
+    if url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+    {
+        return Some(text.to_string());
+    }
+    url.set_username("").ok()?;
+    url.set_password(None).ok()?;
+    url.set_query(None);
+    url.set_fragment(None);
+    Some(url.into())
+}
+
 /// Where a value is written: its first piece.
 fn span_of(value: &Value) -> Option<crate::syntax::source::Span> {
     value.pieces.first().map(|p| match p {
@@ -346,6 +374,11 @@ fn template(value: &Value) -> Option<String> {
         return None;
     }
     if out.to_ascii_lowercase().contains("password=") {
+        return None;
+    }
+    // One line of the script: a line break in it could end an `ssh`
+    // heredoc and run what follows on the machine running the script.
+    if out.chars().any(char::is_control) {
         return None;
     }
     Some(out)

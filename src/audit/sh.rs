@@ -163,7 +163,7 @@ fn body(plan: &Plan, out: &mut String) {
             (Action::Database { service, .. }, Runner::Local) => format!(
                 "report unable {name} {}",
                 quote(&format!(
-                    "the DSN of {service} holds a written secret, which is not copied here"
+                    "the DSN of {service} holds a written secret or a line break, which is not copied here"
                 ))
             ),
             (

@@ -97,32 +97,39 @@ pub fn proxy(env: &Environment, res: &Resolution) -> Vec<Probe> {
         let Some(domain) = res.site_domain(si) else {
             continue;
         };
-        let mut own: Vec<String> = Vec::new();
+        // Its upstreams of its own domain, and those of another (a
+        // crossed site, whose probe is expected to breach).
+        let (mut own, mut crossed): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         let mut kind = None;
         for (ui, upstream) in site.upstreams.iter().enumerate() {
-            let Some(target) = res.upstream(si, ui) else {
+            let (Some(target), Some(dial)) = (res.upstream(si, ui), &upstream.dial) else {
                 continue;
             };
-            if target.domain.as_deref() != Some(domain) {
+            let Some(theirs) = target.domain.as_deref() else {
                 continue;
+            };
+            let list = if theirs == domain {
+                &mut own
+            } else {
+                &mut crossed
+            };
+            if !list.contains(dial) {
+                list.push(dial.clone());
             }
-            kind = kind.or_else(|| {
-                target
+            if theirs == domain || kind.is_none() {
+                kind = target
                     .services
                     .first()
                     .and_then(|&i| env.services.get(i))
                     .map(|s| s.kind)
-            });
-            if let Some(dial) = &upstream.dial
-                && !own.contains(dial)
-            {
-                own.push(dial.clone());
+                    .or(kind);
             }
         }
         let others = of_others(&all.dials, domain);
-        if own.is_empty() || others.is_empty() {
+        if (own.is_empty() && crossed.is_empty()) || others.is_empty() {
             continue;
         }
+
         let Some(address) = site
             .addresses
             .iter()
@@ -153,10 +160,17 @@ pub fn proxy(env: &Environment, res: &Resolution) -> Vec<Probe> {
                 proxy.service.name
             ),
             expect: Expect::Reached,
-            relation: format!(
-                "the site {host} proxies to {} ({own_domain})",
-                own.join(", ")
-            ),
+            relation: if own.is_empty() {
+                format!(
+                    "the site {host} ({own_domain}) proxies to {}, of another domain",
+                    crossed.join(", ")
+                )
+            } else {
+                format!(
+                    "the site {host} proxies to {} ({own_domain})",
+                    own.join(", ")
+                )
+            },
             sources: std::iter::once(address.span)
                 .chain(site.upstreams.iter().map(|u| u.span))
                 .collect(),
@@ -232,7 +246,7 @@ pub fn cookies(env: &Environment, res: &Resolution) -> Vec<Probe> {
 /// registered in, not found in the other domain's.
 pub fn clients(env: &Environment, res: &Resolution) -> Vec<Probe> {
     let hydras: Vec<(&str, &str, u16)> = running(env, res)
-        .filter(|(_, s, _)| s.kind == ServiceKind::Hydra && s.serves_admin())
+        .filter(|(_, s, _)| s.kind == ServiceKind::Hydra && s.serves_admin() != Some(false))
         .filter_map(|(_, s, d)| Some((s.service.name.as_str(), d, s.admin_port()?)))
         .collect();
     let mut out = Vec::new();

@@ -61,41 +61,49 @@ impl ServiceFacts {
 
     /// Whether it serves an Ory admin API to its networks: a Kratos or
     /// Hydra server (Hydra's `serve public` does not) whose
-    /// `serve.admin.host` is not a loopback address.
-    pub fn serves_admin(&self) -> bool {
+    /// `serve.admin.host` is not a loopback address nor a Unix socket.
+    /// `None` where that host is only known at deploy time.
+    pub fn serves_admin(&self) -> Option<bool> {
         if !matches!(self.kind, ServiceKind::Kratos | ServiceKind::Hydra) || self.is_ory_job() {
-            return false;
+            return Some(false);
         }
         let words = self.command_words();
         if let Some(at) = words.iter().position(|w| w == "serve") {
             let what = words.get(at + 1).map(String::as_str);
             if self.kind == ServiceKind::Hydra && !matches!(what, Some("all" | "admin")) {
-                return false;
+                return Some(false);
             }
         }
-        let loopback = self
-            .ory
-            .as_ref()
-            .and_then(|o| o.get("serve.admin.host"))
-            .and_then(|h| h.value.text())
-            .is_some_and(|h| matches!(h.as_str(), "127.0.0.1" | "localhost" | "::1" | "[::1]"));
-        !loopback
+        match self.ory.as_ref().and_then(|o| o.get("serve.admin.host")) {
+            None => Some(true),
+            Some(host) => {
+                let host = host.value.text()?;
+                Some(!(is_loopback(&host) || host.starts_with("unix:")))
+            }
+        }
     }
 
     /// The port its admin API listens on: `serve.admin.port`, else Ory's
-    /// default (Kratos 4434, Hydra 4445).
+    /// default (Kratos 4434, Hydra 4445); `None` where the setting is
+    /// there but not a known number (a probe of the default would look
+    /// in the wrong place).
     pub fn admin_port(&self) -> Option<u16> {
-        let set = self
-            .ory
-            .as_ref()
-            .and_then(|o| o.get("serve.admin.port"))
-            .and_then(|p| p.value.text())
-            .and_then(|p| p.parse().ok());
-        set.or(match self.kind {
+        if let Some(port) = self.ory.as_ref().and_then(|o| o.get("serve.admin.port")) {
+            return port.value.text()?.parse().ok();
+        }
+        match self.kind {
             ServiceKind::Kratos => Some(4434),
             ServiceKind::Hydra => Some(4445),
             _ => None,
-        })
+        }
+    }
+
+    /// Whether it may run beside `other`: not when each is started only
+    /// under compose profiles the other does not share (`--profile ciam`
+    /// here, `--profile iam` there).
+    pub fn may_run_with(&self, other: &ServiceFacts) -> bool {
+        let (mine, theirs) = (&self.service.profiles, &other.service.profiles);
+        mine.is_empty() || theirs.is_empty() || mine.iter().any(|p| theirs.contains(p))
     }
 
     /// [`ServiceFacts::dsn`] with the key it came from (`dsn`, `DSN`,
@@ -496,6 +504,16 @@ fn seed_clients(
         }
     }
     out
+}
+
+/// A loopback host: `localhost`, or an address in 127.0.0.0/8 or `::1`
+/// (bracketed or not).
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

@@ -112,6 +112,14 @@ impl Policy {
             .any(|e| e.covers(service, own, key, to))
     }
 
+    /// Whether `service` (of domain `from`) is the app an exception lets
+    /// into domain `to`'s network, for its sign-in.
+    pub fn lets_in(&self, service: &str, from: &str, to: &str) -> bool {
+        self.exceptions
+            .iter()
+            .any(|e| e.from == from && e.to == to && e.is_role(service))
+    }
+
     /// The client leg: the exception's app of domain `own` configured
     /// with a client of domain `home` under the exception's client key
     /// (`OAUTH_CLIENT_ID`, or a prefixed copy of an OAuth client key); a

@@ -6,6 +6,7 @@
 
 use super::{Context, Rule, RuleMeta};
 use crate::diag::{Diagnostic, Doc, Label, Severity};
+use crate::model::ServiceKind;
 use crate::syntax::source::Span;
 
 /// ISO010's declaration.
@@ -95,43 +96,37 @@ impl Rule for SharedAdminNetwork {
             let Some(own) = res.service_domain(i) else {
                 continue;
             };
-            if !s.serves_admin() {
+            // A host only known at deploy time is not guessed at.
+            if s.serves_admin() != Some(true) {
                 continue;
             }
-            let profiles = &s.service.profiles;
             for m in memberships(ctx, i) {
                 // The other domain's services on this network, but the
                 // documented exception's app, which signs in through this
                 // identity provider.
-                let others: Vec<(String, String, Membership)> =
-                    ctx.env
-                        .services
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(j, o)| {
-                            let theirs = res.service_domain(j)?;
-                            if theirs == own {
-                                return None;
-                            }
-                            let excepted = ctx.policy.exceptions.iter().any(|e| {
-                                e.from == theirs && e.to == own && e.is_role(&o.service.name)
-                            });
-                            // Services started under different profiles
-                            // only (`--profile ciam` here, `--profile iam`
-                            // there) never run side by side.
-                            let theirs_profiles = &o.service.profiles;
-                            let apart = !profiles.is_empty()
-                                && !theirs_profiles.is_empty()
-                                && !profiles.iter().any(|p| theirs_profiles.contains(p));
-                            if excepted || apart {
-                                return None;
-                            }
-                            let joined = memberships(ctx, j)
-                                .into_iter()
-                                .find(|n| n.network == m.network)?;
-                            Some((o.service.name.clone(), theirs.to_uppercase(), joined))
-                        })
-                        .collect();
+                let others: Vec<(String, String, Membership)> = ctx
+                    .env
+                    .services
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, o)| {
+                        let theirs = res.service_domain(j)?;
+                        // A one-off job (a migration) or the database
+                        // server calls no admin API.
+                        if theirs == own
+                            || o.is_ory_job()
+                            || o.kind == ServiceKind::Postgres
+                            || ctx.policy.lets_in(&o.service.name, theirs, own)
+                            || !s.may_run_with(o)
+                        {
+                            return None;
+                        }
+                        let joined = memberships(ctx, j)
+                            .into_iter()
+                            .find(|n| n.network == m.network)?;
+                        Some((o.service.name.clone(), theirs.to_uppercase(), joined))
+                    })
+                    .collect();
                 if others.is_empty() {
                     continue;
                 }

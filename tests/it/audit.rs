@@ -346,64 +346,99 @@ fn the_plan_matches_its_shipped_schema() {
     assert!(stderr.contains("no environment named 'nope'"), "{stderr}");
 }
 
+/// The probes a finding predicts in `root`'s environment `env`: (the
+/// finding's code, the probe's description), in the script's order.
+fn predicted(root: &str, env: &str) -> Vec<(String, String)> {
+    let script = isolint(&["audit", root, "--environment", env]);
+    let lines: Vec<&str> = script.lines().collect();
+    lines
+        .windows(2)
+        .filter_map(|pair| {
+            let finding = pair[0].strip_prefix("# A breach is expected: ")?;
+            let code = finding.split(' ').next().unwrap_or_default();
+            let description = pair[1].split('\'').nth(1).unwrap_or_default();
+            Some((code.to_string(), description.to_string()))
+        })
+        .collect()
+}
+
 /// Each probe whose breach a finding already describes says so, and only
-/// those: `(case, environment, finding, the probe after it)`.
+/// those: each case's whole list of predicted probes.
 #[test]
 fn findings_predict_the_breaches_they_describe() {
-    for (case, env, code, probe) in [
-        (
-            "ISO001/dotenv",
-            "prod",
-            "ISO001",
-            "probe_database refused 'ciam-kratos (CIAM) cannot open iam_kratos (IAM) with its credentials'",
-        ),
-        (
-            "ISO004/literal",
-            "prod",
-            "ISO004",
-            "probe_client refused 'the OAuth2 client site-client does not exist in iam-hydra (IAM)'",
-        ),
-        (
-            "ISO010/shared-network",
-            "dev",
-            "ISO010",
-            "probe_http refused 'iam-hera (IAM) cannot use the admin API of ciam-kratos (CIAM)'",
-        ),
-    ] {
-        let script = isolint(&[
-            "audit",
-            &format!("tests/rules/{case}"),
-            "--environment",
-            env,
-        ]);
-        let lines: Vec<&str> = script.lines().collect();
-        let at = lines
-            .iter()
-            .position(|l| l.starts_with(probe))
-            .unwrap_or_else(|| panic!("{case}: no `{probe}` in\n{script}"));
-        assert!(
-            lines[at - 1].starts_with(&format!("# A breach is expected: {code} ")),
-            "{case}: {}",
-            lines[at - 1]
-        );
-        // A prediction names the probe's own services: the admin API of
-        // iam-kratos is not predicted by ciam-kratos's finding.
-        for (i, line) in lines.iter().enumerate() {
-            if let Some(finding) =
-                line.strip_prefix("# A breach is expected: ISO010 shared-admin-network: ")
-            {
-                let next = lines[i + 1];
-                let admin = finding.split(" (").next().unwrap_or_default();
-                assert!(
-                    next.contains(&format!("cannot use the admin API of {admin} (")),
-                    "{case}: {finding} predicts {next}"
-                );
-            }
-        }
-    }
+    let admin = |from: &str, of: &str| format!("{from} cannot use the admin API of {of}");
+    let expect = |list: &[(&str, String)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(c, d)| (c.to_string(), d.clone()))
+            .collect()
+    };
+    assert_eq!(
+        predicted("tests/rules/ISO001/dotenv", "prod"),
+        expect(&[
+            (
+                "ISO001",
+                "ciam-kratos (CIAM) cannot open iam_kratos (IAM) with its credentials".into()
+            ),
+            ("ISO010", admin("iam-kratos (IAM)", "ciam-kratos (CIAM)")),
+            ("ISO010", admin("ciam-kratos (CIAM)", "iam-kratos (IAM)")),
+        ])
+    );
+    assert_eq!(
+        predicted("tests/rules/ISO004/literal", "prod"),
+        expect(&[
+            ("ISO010", admin("iam-hydra (IAM)", "ciam-hydra (CIAM)")),
+            ("ISO010", admin("ciam-hydra (CIAM)", "iam-hydra (IAM)")),
+            (
+                "ISO004",
+                "the OAuth2 client site-client does not exist in iam-hydra (IAM)".into()
+            ),
+            (
+                "ISO004",
+                "the OAuth2 client site-client does not exist in ciam-hydra (CIAM)".into()
+            ),
+        ])
+    );
+    // A prediction names the probe's own services: the admin API of
+    // iam-kratos is not predicted by ciam-kratos's finding.
+    assert_eq!(
+        predicted("tests/rules/ISO010/shared-network", "dev"),
+        expect(&[
+            ("ISO010", admin("iam-hera (IAM)", "ciam-kratos (CIAM)")),
+            ("ISO010", admin("iam-worker (IAM)", "ciam-kratos (CIAM)")),
+        ])
+    );
+    // A site proxied only to the other domain is probed, and its finding
+    // (at the probe's own line) predicts it.
+    let crossed = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    crate::common::copy_tree(&repo().join("tests/audit/http"), crossed.path());
+    let caddyfile = crossed.path().join("platform/prod/Caddyfile");
+    let text = std::fs::read_to_string(&caddyfile).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &caddyfile,
+        text.replace("{$CIAM_HERA:ciam-hera:3000}", "iam-hera:3000"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        predicted(&crossed.path().to_string_lossy(), "prod"),
+        expect(&[(
+            "ISO003",
+            "login.ciam.example.test (CIAM) is answered by its own upstream through caddy".into()
+        )])
+    );
+    // Another environment's findings do not predict: the same names in a
+    // healthy prod beside a dev whose Kratos shares the IAM database.
+    let two = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let case = repo().join("tests/rules/ISO001/dotenv/platform/prod");
+    crate::common::copy_tree(&case, &two.path().join("platform/dev"));
+    crate::common::copy_tree(
+        &repo().join("tests/audit/databases/platform/prod"),
+        &two.path().join("platform/prod"),
+    );
+    let root = two.path().to_string_lossy().into_owned();
+    assert!(!predicted(&root, "dev").is_empty());
+    assert_eq!(predicted(&root, "prod"), Vec::new());
     // The healthy bundled example: nothing is predicted.
-    let script = isolint(&["audit", "fixtures/olympus", "--environment", "prod"]);
-    assert!(!script.contains("A breach is expected"));
+    assert_eq!(predicted("fixtures/olympus", "prod"), Vec::new());
 }
 
 /// What the configs say cannot reach the script as code or as a secret,
@@ -427,20 +462,48 @@ fn the_script_holds_no_secret_and_no_probe_passes_unseen() {
          \x20   networks: [iam]\n\
          \x20   environment:\n\
          \x20     DSN: postgres://iam_kratos@postgres:5432/iam_kratos?sslmode=verify-full&password=s3cretQ\n\
+         \x20 ciam-hydra:\n\
+         \x20   image: oryd/hydra:v2.2.0\n\
+         \x20   networks: [ciam]\n\
+         \x20   environment:\n\
+         \x20     DSN: \"postgres://ciam_hydra:${HYDRA_PW}@postgres:5432/ciam_hydra?sslmode=disable\\nISOLINT_AUDIT\\ntouch pwned\"\n\
+         \x20 iam-hydra:\n\
+         \x20   image: oryd/hydra:v2.2.0\n\
+         \x20   networks: [iam]\n\
+         \x20 ciam-athena:\n\
+         \x20   image: athena:1\n\
+         \x20   networks: [ciam, iam]\n\
+         \x20   environment:\n\
+         \x20     AUTH_HYDRA_URL: http://athena:t0kenZ@iam-hydra:4444/?token=t0kenQ\n\
          networks: {ciam: {}, iam: {}}\n",
     )]);
     let root = tree.path().to_string_lossy().into_owned();
+    // Over ssh, the script's one heredoc ends where the script does.
+    let over_ssh = isolint(&["audit", &root, "--environment", "prod", "--ssh", "h"]);
+    assert_clean(&over_ssh);
+    assert_eq!(
+        over_ssh.lines().filter(|l| *l == "ISOLINT_AUDIT").count(),
+        1
+    );
+    assert!(!over_ssh.lines().any(|l| l.starts_with("touch")));
     for runner in ["podman", "local"] {
         let script = isolint(&["audit", &root, "--environment", "prod", "--runner", runner]);
         assert_clean(&script);
-        for secret in ["hunter2", "s3cretQ", "`id`", "$(id)"] {
+        // The exception's URL is probed without its credentials.
+        assert!(
+            script.contains("reaches http://iam-hydra:4444/ (IAM) through the sign-in exception"),
+            "{script}"
+        );
+        for secret in ["hunter2", "s3cretQ", "`id`", "$(id)", "t0ken"] {
             assert!(
                 !script.contains(secret),
                 "{runner}: {secret} is in the script"
             );
         }
         if runner == "local" {
-            assert!(script.contains("holds a written secret, which is not copied here"));
+            assert!(
+                script.contains("holds a written secret or a line break, which is not copied here")
+            );
         }
     }
     // The HTTP fixture's local script: with no address given for the

@@ -206,15 +206,11 @@ impl Resolution {
 
 /// Host names that reach the host's own ports.
 pub fn is_local_host(host: &str) -> bool {
-    matches!(
-        host.trim_matches(['[', ']']),
-        "localhost"
-            | "127.0.0.1"
-            | "::1"
-            | "0.0.0.0"
-            | "host.docker.internal"
-            | "host.containers.internal"
-    )
+    crate::load::environment::is_loopback(host)
+        || matches!(
+            host.trim_matches(['[', ']']),
+            "0.0.0.0" | "host.docker.internal" | "host.containers.internal"
+        )
 }
 
 #[cfg(test)]
