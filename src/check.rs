@@ -237,10 +237,19 @@ pub fn findings_and<T: Send>(
         BaselineChoice::File(path) => Some(path.to_path_buf()),
         BaselineChoice::Configured => configs.loaded.first().and_then(|(_, c)| c.baseline.clone()),
     };
+    // An entry of a rule this run left out is not stale: not looked for.
+    let ran = |code: &str, file: &Path| {
+        registries.iter().any(|r| r.is_selector(code))
+            && configs
+                .owner(file)
+                .selected(code, request.select, request.ignore)
+    };
     let baseline = match file {
-        Some(path) => baseline::Baseline::read(&path)
-            .map_err(Fatal)?
-            .apply(sources, &mut diagnostics),
+        Some(path) => {
+            baseline::Baseline::read(&path)
+                .map_err(Fatal)?
+                .apply(sources, &mut diagnostics, &ran)
+        }
         None => baseline::Applied::default(),
     };
     let mut rules: Vec<crate::rules::RuleMeta> = registries.iter().flat_map(|r| r.all()).collect();

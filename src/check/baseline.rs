@@ -82,8 +82,15 @@ impl Baseline {
         std::fs::write(path, text).map_err(|e| format!("baseline {}: {e}", path.display()))
     }
 
-    /// Leaves out of `diagnostics` the findings this baseline holds.
-    pub fn apply(&self, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Applied {
+    /// Leaves out of `diagnostics` the findings this baseline holds. An
+    /// entry is stale when this run could have found it (`ran`: its rule
+    /// ran on its file, said from the baseline's folder) and did not.
+    pub fn apply(
+        &self,
+        sources: &SourceMap,
+        diagnostics: &mut Vec<Diagnostic>,
+        ran: &dyn Fn(&str, &Path) -> bool,
+    ) -> Applied {
         let found = entries(sources, diagnostics, &self.dir);
         let held: std::collections::HashSet<&str> = self
             .findings
@@ -95,10 +102,19 @@ impl Baseline {
         let mut keep = found.iter().map(|e| !held.contains(e.fingerprint.as_str()));
         let before = diagnostics.len();
         diagnostics.retain(|_| keep.next().unwrap_or(true));
+        // The files this run read, said as entries say them.
+        let read: std::collections::HashSet<String> = (0..sources.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .map(|i| shown(&self.dir, sources.path(crate::syntax::source::FileId(i))))
+            .collect();
         let stale = self
             .findings
             .iter()
-            .filter(|e| !seen.contains(e.fingerprint.as_str()))
+            .filter(|e| {
+                !seen.contains(e.fingerprint.as_str())
+                    && read.contains(&e.file)
+                    && ran(&e.code, &self.dir.join(&e.file))
+            })
             .cloned()
             .collect();
         Applied {
@@ -109,24 +125,35 @@ impl Baseline {
     }
 }
 
-/// Each finding's entry, its file said from `dir`.
+/// `path` as an entry says it: from `dir`, with `/`.
+fn shown(dir: &Path, path: &Path) -> String {
+    let absolute = crate::discover::absolute(path);
+    pathdiff::diff_paths(&absolute, dir)
+        .unwrap_or(absolute)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Each finding's entry, its file said from `dir` (once per file).
 fn entries(sources: &SourceMap, diagnostics: &[Diagnostic], dir: &Path) -> Vec<Entry> {
-    let shown = |path: &Path| {
-        let absolute = crate::discover::absolute(path);
-        pathdiff::diff_paths(&absolute, dir)
-            .unwrap_or(absolute)
-            .to_string_lossy()
-            .replace('\\', "/")
-    };
-    let fingerprints = crate::report::fingerprints(sources, diagnostics, &shown);
+    let fingerprints = crate::report::fingerprints(sources, diagnostics, &|p| shown(dir, p));
+    let mut files: std::collections::HashMap<crate::syntax::source::FileId, String> =
+        std::collections::HashMap::new();
     diagnostics
         .iter()
         .zip(fingerprints)
-        .map(|(d, fingerprint)| Entry {
-            fingerprint,
-            code: d.code.to_string(),
-            file: shown(sources.path(d.primary.span.file)),
-            message: d.message.clone(),
+        .map(|(d, fingerprint)| {
+            let id = d.primary.span.file;
+            let file = files
+                .entry(id)
+                .or_insert_with(|| shown(dir, sources.path(id)))
+                .clone();
+            Entry {
+                fingerprint,
+                code: d.code.to_string(),
+                file,
+                message: d.message.clone(),
+            }
         })
         .collect()
 }

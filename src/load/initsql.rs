@@ -8,7 +8,7 @@
 //! statements are not isolint's business and are skipped.
 
 use crate::diag::Diagnostic;
-use crate::syntax::source::{FileId, Span};
+use crate::syntax::source::{FileId, LineStarts, Span};
 use sqlparser::ast::{GrantObjects, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -81,7 +81,7 @@ pub fn parse(file: FileId, text: &str) -> (InitSql, Vec<Diagnostic>) {
     let tokens = match Tokenizer::new(&dialect, &sql).tokenize_with_location() {
         Ok(t) => t,
         Err(e) => {
-            let at = lines.byte(e.location.line, e.location.column, &sql);
+            let at = byte_at(&lines, e.location.line, e.location.column, &sql);
             diagnostics.push(Diagnostic::parse_error(
                 Span::new(file, at, at),
                 format!("this SQL does not parse: {}", e.message),
@@ -111,8 +111,8 @@ pub fn parse(file: FileId, text: &str) -> (InitSql, Vec<Diagnostic>) {
             .rev()
             .find(|t| !matches!(t.token, Token::Whitespace(_)))
             .unwrap_or(first);
-        let start = lines.byte(first.span.start.line, first.span.start.column, &sql);
-        let stop = lines.byte(last.span.end.line, last.span.end.column, &sql);
+        let start = byte_at(&lines, first.span.start.line, first.span.start.column, &sql);
+        let stop = byte_at(&lines, last.span.end.line, last.span.end.column, &sql);
         let span = Span::new(file, start, stop);
         let words: Vec<String> = stmt
             .iter()
@@ -223,22 +223,13 @@ fn unquote(s: &str) -> String {
 }
 
 /// 1-based line/column (columns in characters) → byte offsets.
-struct LineStarts(Vec<usize>);
-
-impl LineStarts {
-    fn new(text: &str) -> LineStarts {
-        let mut v = vec![0];
-        v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineStarts(v)
-    }
-
-    fn byte(&self, line: u64, column: u64, text: &str) -> usize {
-        let line = usize::try_from(line.max(1)).unwrap_or(usize::MAX);
-        let start = self.0.get(line - 1).copied().unwrap_or(text.len());
-        let col = usize::try_from(column.max(1) - 1).unwrap_or(0);
-        let rest = text.get(start..).unwrap_or("");
-        start + rest.char_indices().nth(col).map_or(rest.len(), |(b, _)| b)
-    }
+/// The byte offset of a 1-based line and column (in characters).
+fn byte_at(lines: &LineStarts, line: u64, column: u64, text: &str) -> usize {
+    let line = usize::try_from(line.max(1)).unwrap_or(usize::MAX);
+    let start = lines.start(line - 1).unwrap_or(text.len());
+    let col = usize::try_from(column.max(1) - 1).unwrap_or(0);
+    let rest = text.get(start..).unwrap_or("");
+    start + rest.char_indices().nth(col).map_or(rest.len(), |(b, _)| b)
 }
 
 #[cfg(test)]

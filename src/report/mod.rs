@@ -219,18 +219,26 @@ pub fn fingerprints(
     path: &dyn Fn(&std::path::Path) -> String,
 ) -> Vec<String> {
     use sha2::{Digest, Sha256};
-    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    use std::collections::{BTreeMap, HashMap};
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // Each file masked and named once, however many findings it holds.
+    let mut files: HashMap<crate::syntax::source::FileId, (MaskedFile, String)> = HashMap::new();
     diagnostics
         .iter()
         .map(|d| {
             let span = d.primary.span;
-            let file = masked_file(sources, span.file);
+            let (file, shown) = files.entry(span.file).or_insert_with(|| {
+                (
+                    masked_file(sources, span.file),
+                    path(sources.path(span.file)),
+                )
+            });
             let (start, len) = file.span(span);
             let masked = file.text.get(start..start + len).unwrap_or("").to_string();
             let key = format!(
                 "{}\u{0}{}\u{0}{}\u{0}{}",
                 d.code,
-                path(sources.path(span.file)),
+                shown,
                 d.message,
                 masked.split_whitespace().collect::<Vec<_>>().join(" ")
             );

@@ -64,23 +64,40 @@ pub struct Position {
     pub end_column: usize,
 }
 
+/// The byte offset where each line of a text starts: one index for a
+/// loaded file, and for the readers that need lines of a text they hold.
+#[derive(Debug, Clone)]
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub fn new(text: &str) -> LineStarts {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineStarts(starts)
+    }
+
+    /// The 0-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// Where the 0-based `line` starts (`None` past the last line).
+    pub fn start(&self, line: usize) -> Option<usize> {
+        self.0.get(line).copied()
+    }
+}
+
 /// One loaded file: the path as it should be shown, and its text.
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    line_starts: LineStarts,
 }
 
 impl SourceFile {
     fn new(path: PathBuf, text: Arc<str>) -> SourceFile {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        let line_starts = LineStarts::new(&text);
         SourceFile {
             path,
             text,
@@ -91,8 +108,8 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let line = self.line_starts.line(offset) + 1;
+        let start = self.line_starts.start(line - 1).unwrap_or(0);
         let column = self
             .text
             .get(start..offset)
@@ -104,13 +121,12 @@ impl SourceFile {
     pub fn line_range(&self, line: usize) -> (usize, usize) {
         let start = self
             .line_starts
-            .get(line.saturating_sub(1))
-            .copied()
+            .start(line.saturating_sub(1))
             .unwrap_or(self.text.len());
         let end = self
             .line_starts
-            .get(line)
-            .map_or(self.text.len(), |&next| next.saturating_sub(1));
+            .start(line)
+            .map_or(self.text.len(), |next| next.saturating_sub(1));
         (start, end.max(start))
     }
 }

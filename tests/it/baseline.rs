@@ -93,6 +93,76 @@ fn a_changed_value_is_a_new_finding_and_its_entry_is_stale() {
     insta::assert_snapshot!("baseline_changed_value_stderr", err);
 }
 
+/// The text a finding points at is part of its fingerprint, not only its
+/// message: a changed option in the DSN, which the message does not
+/// quote, is a new finding; white space in it is not.
+#[test]
+fn the_text_a_finding_points_at_counts_and_white_space_does_not() {
+    let dir = case("ISO001", "dotenv");
+    let d = dir.path();
+    let compose = d.join("tree/platform/prod/compose.yml");
+    run_in(d, &["check", "tree", "--write-baseline", "baseline.json"]);
+    let known = |d: &Path| run_in(d, &["check", "tree", "--baseline", "baseline.json"]);
+    assert_eq!(known(d).0, 0);
+    edit(&compose, |t| {
+        t.replace(
+            "      - DSN=postgres://iam_kratos",
+            "      -   DSN=postgres://iam_kratos",
+        )
+    });
+    assert_eq!(known(d).0, 0, "{}", known(d).1);
+    edit(&compose, |t| {
+        t.replace(
+            "@postgres/iam_kratos?sslmode=verify-full",
+            "@postgres/iam_kratos?sslmode=require",
+        )
+    });
+    let (code, out, _) = known(d);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("1 baseline entry no longer matches"), "{out}");
+}
+
+/// An entry is stale only where this run looked for it: its file was read
+/// and its rule ran.
+#[test]
+fn entries_out_of_the_runs_reach_are_not_stale() {
+    let dir = case("ISO003", "literal");
+    let d = dir.path();
+    run_in(d, &["check", "tree", "--write-baseline", "baseline.json"]);
+    common::copy_tree(Path::new("tests/rules/ISO001/dotenv"), &d.join("other"));
+    for args in [
+        &[
+            "check",
+            "tree",
+            "--baseline",
+            "baseline.json",
+            "--select",
+            "ISO001",
+        ][..],
+        &[
+            "check",
+            "tree",
+            "--baseline",
+            "baseline.json",
+            "--ignore",
+            "ISO003",
+        ],
+        &["check", "other", "--baseline", "baseline.json"],
+    ] {
+        let (_, out, _) = run_in(d, args);
+        assert!(!out.contains("no longer matches"), "{args:?}: {out}");
+    }
+    // Where it did look, a fixed finding's entry is listed.
+    edit(&d.join("tree/platform/prod/Caddyfile"), |t| {
+        t.replace("iam-athena:4001", "ciam-athena:4001")
+    });
+    let (_, out, _) = run_in(d, &["check", "tree", "--baseline", "baseline.json"]);
+    assert!(
+        out.contains("  ISO003 tree/platform/prod/Caddyfile: the CIAM site"),
+        "{out}"
+    );
+}
+
 #[test]
 fn the_configuration_names_the_baseline_and_no_suppressions_turns_it_off() {
     let dir = case("CFG003", "suppressions");

@@ -126,23 +126,32 @@ pub fn has_hash_comments(path: &std::path::Path) -> bool {
 /// Removes the diagnostics that a suppression with a reason covers, and
 /// adds a CFG003 for every suppression that is unused or has no reason.
 pub fn apply(sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
-    let mut files: Vec<FileId> = diagnostics.iter().map(|d| d.primary.span.file).collect();
-    files.extend((0..sources.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX))));
-    files.sort();
-    files.dedup();
+    // Each finding's line, worked out once.
+    let mut lines: Vec<usize> = diagnostics
+        .iter()
+        .map(|d| sources.position(d.primary.span).line)
+        .collect();
     let mut extra = Vec::new();
-    for id in files {
+    for id in (0..sources.len()).filter_map(|i| u32::try_from(i).ok().map(FileId)) {
         for s in parse_file(sources, id) {
             if s.reason.is_empty() {
                 extra.push(report(s.span, "this suppression has no reason: write why after the codes, e.g. `# isolint: ignore[ISO003] staging proxy, removed in Q3`"));
                 continue;
             }
             let before = diagnostics.len();
+            let mut line = lines.iter();
+            let mut kept = Vec::with_capacity(before);
             diagnostics.retain(|d| {
-                let line = sources.position(d.primary.span).line;
-                let here = d.primary.span.file == id && (s.lines.0..=s.lines.1).contains(&line);
-                !(here && s.codes.iter().any(|c| c == d.code))
+                let at = line.next().copied().unwrap_or(0);
+                let covered = d.primary.span.file == id
+                    && (s.lines.0..=s.lines.1).contains(&at)
+                    && s.codes.iter().any(|c| c == d.code);
+                if !covered {
+                    kept.push(at);
+                }
+                !covered
             });
+            lines = kept;
             if diagnostics.len() == before {
                 extra.push(report(
                     s.span,

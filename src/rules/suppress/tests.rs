@@ -29,7 +29,9 @@ fn left_after(
     let mut diags: Vec<Diagnostic> = needles
         .iter()
         .map(|needle| {
-            let i = text.find(needle).unwrap_or(0);
+            let i = text
+                .find(needle)
+                .unwrap_or_else(|| panic!("`{needle}` is not in the text"));
             diag(Span::new(id, i, i + needle.len()), code)
         })
         .collect();
@@ -69,11 +71,17 @@ echo done
 fn shell_statements_are_command_lines_with_their_continuations_quotes_and_heredocs() {
     let found = statements::multi_line(Path::new("seed.sh"), SCRIPT);
     assert_eq!(found, Some(vec![(2, 6), (7, 9)]));
-    // A `.env` file reads as shell: a quoted value over two lines.
-    let env = "A=1\nB=\"two\nlines\"\nC=3\n";
+    // A `.env` file reads as compose reads it: a quoted value over two
+    // lines, and an apostrophe in an unquoted value (not a shell quote).
+    let env = "A=1\nB=\"two\nlines\"\nC=3\nGREETING=don't\nD='x\ny\nz'\n";
     assert_eq!(
         statements::multi_line(Path::new(".env"), env),
-        Some(vec![(1, 2)])
+        Some(vec![(1, 2), (5, 7)])
+    );
+    // A Dockerfile is not read as a Caddyfile: no placement is offered.
+    assert_eq!(
+        statements::multi_line(Path::new("api.Dockerfile"), "RUN a \\\n  b\n"),
+        None
     );
     // An unterminated quote: where a comment may go cannot be told.
     assert_eq!(
