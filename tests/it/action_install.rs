@@ -4,7 +4,7 @@
 //! installed, its attestation, caches it, and builds from source only
 //! when no binary fits. Bad inputs stop it before anything is fetched.
 
-use crate::action::{Runner, run_action};
+use crate::action::Runner;
 use crate::release;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -139,6 +139,27 @@ fn inputs_are_checked_before_anything_is_downloaded() {
             "http://localhost:@mirror.example.com/isolint",
             "release-url must be https (or http on a loopback address), not 'http://localhost:@mirror.example.com/isolint'",
         ),
+        (
+            "paths",
+            "fixtures/olympus fixtures/no-such-tree",
+            "paths: 'fixtures/no-such-tree' does not exist",
+        ),
+        (
+            "env-files",
+            "deploy.env",
+            "'deploy.env' (env-files, config or baseline) is not a file",
+        ),
+        (
+            "config",
+            "fixtures/olympus",
+            "'fixtures/olympus' (env-files, config or baseline) is not a file",
+        ),
+        (
+            "baseline",
+            "known.json",
+            "'known.json' (env-files, config or baseline) is not a file",
+        ),
+        ("sarif-file", "", "sarif-file must name a file"),
     ] {
         let out = runner.run(&[HEALTHY, (input, value)]);
         assert_eq!(out.status, 2, "{input}: {}", out.stdout);
@@ -274,8 +295,25 @@ fn with_no_binary_for_the_runner_it_builds_and_says_what_is_missing() {
         "{}",
         out.stdout
     );
-    let missing = "no cargo to build one: add a Rust toolchain step before this action";
-    assert!(out.stdout.contains(missing), "{}", out.stdout);
+    let missing = "the release {} has no isolint-{} and there is no cargo to build one: add a Rust toolchain step before this action";
+    let missing = missing
+        .replacen("{}", &server.url(), 1)
+        .replacen("{}", release::target(), 1);
+    assert!(out.stdout.contains(&missing), "{}", out.stdout);
+    // Nothing is left to be cached under the release's key.
+    assert!(!cached(home.path()).with_file_name("").exists());
+    // Asked to build from source, it fetches nothing and says why.
+    let server = release::Server::start(release::assets(false));
+    runner.release = &server;
+    let out = runner.run(&[HEALTHY, ("build-from-source", "true")]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("build-from-source is true and there is no cargo to build one"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(server.requests(), Vec::<String>::new());
     // A runner no release is built for does not ask for one.
     let server = release::Server::start(release::assets(false));
     runner.release = &server;
@@ -284,12 +322,9 @@ fn with_no_binary_for_the_runner_it_builds_and_says_what_is_missing() {
     assert_eq!(out.status, 1, "{}", out.stdout);
     assert!(
         out.stdout
-            .contains("no isolint release binary for Linux/ARM and no cargo"),
+            .contains("no isolint release binary for Linux/ARM and there is no cargo"),
         "{}",
         out.stdout
     );
     assert_eq!(server.requests(), Vec::<String>::new());
-    // The test's own runs of the action use a release too.
-    let sarif = sarif_in(home.path());
-    assert_eq!(run_action(&[HEALTHY, ("sarif-file", &sarif)]).status, 0);
 }

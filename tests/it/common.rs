@@ -1,7 +1,12 @@
 //! Helpers shared by the integration tests.
 
 use assert_cmd::Command;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The repository (the crate's folder), where the tests run.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 /// The trees the format snapshots check: an error with its hops and a
 /// deploy-time note, a warning, and suppressions. Few, so that a new rule
