@@ -211,9 +211,13 @@ pub fn findings_and<T: Send>(
     if !request.no_suppressions {
         crate::rules::suppress::apply(sources, &mut diagnostics);
     }
+    // Each file's configuration found once (it canonicalizes the path).
+    let mut owners = std::collections::HashMap::new();
     diagnostics.retain_mut(|d| {
         let file = sources.path(d.primary.span.file);
-        let config = configs.owner(file);
+        let config = *owners
+            .entry(d.primary.span.file)
+            .or_insert_with(|| configs.owner(file));
         if config.ignored_in(d.code, file)
             || !config.selected(d.code, request.select, request.ignore)
         {
@@ -252,7 +256,10 @@ pub fn findings_and<T: Send>(
         }
         None => baseline::Applied::default(),
     };
-    let mut rules: Vec<crate::rules::RuleMeta> = registries.iter().flat_map(|r| r.all()).collect();
+    let mut rules: Vec<crate::rules::RuleMeta> = registries
+        .iter()
+        .flat_map(|r| r.all().iter().copied())
+        .collect();
     rules.sort_by_key(|r| r.code);
     rules.dedup_by_key(|r| r.code);
     Ok(Checked {

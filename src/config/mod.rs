@@ -112,6 +112,9 @@ impl Config {
 
     /// Whether `code` is ignored for findings in `path` by a per-path entry.
     pub fn ignored_in(&self, code: &str, path: &Path) -> bool {
+        if self.per_path.is_empty() {
+            return false;
+        }
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let rel = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
         self.per_path.iter().any(|(set, codes)| {

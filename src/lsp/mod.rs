@@ -368,7 +368,7 @@ impl Server<'_> {
             let file = canonical(&file);
             if let Err(d) = crate::config::load(&sources, &file) {
                 let mut now = BTreeMap::new();
-                let rules = crate::rules::Registry::default().all();
+                let rules = crate::rules::Registry::default().all().to_vec();
                 now.insert(file.clone(), vec![to_lsp(&sources, &d, &rules)]);
                 self.replace(&file, now);
                 return;

@@ -84,15 +84,32 @@ const PIPELINE: &[RuleMeta] = &[crate::diag::PARSE_ERROR, suppress::RULE];
 /// folders `isolint.toml` names). A value, owned by whoever runs the
 /// check: the language server builds a new one whenever the
 /// configuration is read again, so an edited rule is never stale.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Registry {
     user: Vec<declarative::Declarative>,
+    /// Every rule's declaration, in code order: worked out once, as each
+    /// finding's selection and severity look rules up.
+    all: Vec<RuleMeta>,
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::new(Vec::new())
+    }
 }
 
 impl Registry {
     /// The built-in rules and the user's `rules`.
     pub fn new(user: Vec<declarative::Declarative>) -> Registry {
-        Registry { user }
+        let mut registry = Registry {
+            user,
+            all: Vec::new(),
+        };
+        let mut all: Vec<RuleMeta> = PIPELINE.to_vec();
+        all.extend(registry.checks().map(|r| r.meta()));
+        all.sort_by_key(|r| r.code);
+        registry.all = all;
+        registry
     }
 
     /// Every rule that checks the model: the compiled ones, the built-in
@@ -106,18 +123,16 @@ impl Registry {
     }
 
     /// Every rule, in code order.
-    pub fn all(&self) -> Vec<RuleMeta> {
-        let mut out: Vec<RuleMeta> = PIPELINE.to_vec();
-        out.extend(self.checks().map(|r| r.meta()));
-        out.sort_by_key(|r| r.code);
-        out
+    pub fn all(&self) -> &[RuleMeta] {
+        &self.all
     }
 
     /// Looks a rule up by code (`CFG001`, any case) or name (`parse-error`).
     pub fn find(&self, code_or_name: &str) -> Option<RuleMeta> {
-        self.all()
-            .into_iter()
+        self.all
+            .iter()
             .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+            .copied()
     }
 
     /// Whether `selector` picks `code`: the code itself, the rule's name, a
@@ -133,13 +148,12 @@ impl Registry {
 
     /// Whether `selector` picks at least one known rule.
     pub fn is_selector(&self, selector: &str) -> bool {
-        !selector.is_empty() && self.all().iter().any(|r| self.selects(selector, r.code))
+        !selector.is_empty() && self.all.iter().any(|r| self.selects(selector, r.code))
     }
 
     /// For a "did you mean": the known code closest to an unknown one.
     pub fn suggest_code(&self, code: &str) -> Option<&'static str> {
-        let all = self.all();
-        let codes: Vec<&'static str> = all.iter().map(|r| r.code).collect();
+        let codes: Vec<&'static str> = self.all.iter().map(|r| r.code).collect();
         crate::diag::closest(code, &codes)
     }
 

@@ -131,7 +131,9 @@ impl Ctx<'_> {
                     continue;
                 }
             };
-            let id = self.sources.add(&path, text.as_str());
+            // One file for every service that loads it: a line of it is
+            // one fact, however many services it reaches.
+            let id = self.sources.add_once(&path, text.as_str());
             files.push(id);
             let vars = self.vars;
             match crate::load::dotenv::parse(id, &text, &|name| vars.get(name).cloned()) {

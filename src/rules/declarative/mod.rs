@@ -166,6 +166,7 @@ pub fn load_folder(
         .collect();
     files.sort();
     let mut out: Vec<Declarative> = Vec::new();
+    let builtin = crate::rules::Registry::default();
     for path in files {
         let (id, text) =
             crate::discover::read_source(sources, &path).map_err(|u| u.at_file(sources))?;
@@ -174,9 +175,10 @@ pub fn load_folder(
             .map(|d| crate::rules::Doc::Whole(crate::rules::intern(&d)));
         let name = path.to_string_lossy();
         for rule in read_file(&name, &text, id, doc)? {
-            let metas: Vec<RuleMeta> = crate::rules::Registry::default()
+            let metas: Vec<RuleMeta> = builtin
                 .all()
-                .into_iter()
+                .iter()
+                .copied()
                 .chain(taken.iter().chain(&out).map(|r| r.meta))
                 .collect();
             if metas.iter().any(|m| m.code == rule.meta.code) {
