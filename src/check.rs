@@ -65,6 +65,23 @@ impl Given {
         Ok(())
     }
 
+    /// Adds env files' values, then single values (which win), given
+    /// where `files_from` and `vars_from` say (`--env-file`, `--var`).
+    pub fn add_values(
+        &mut self,
+        sources: &SourceMap,
+        (files, files_from): (&[PathBuf], &str),
+        (vars, vars_from): (&[(String, String)], &str),
+    ) -> Result<(), Fatal> {
+        for file in files {
+            self.add_env_file(sources, file, files_from)?;
+        }
+        for (key, value) in vars {
+            self.add_var(sources, key, value, format!("{vars_from}{key}"));
+        }
+        Ok(())
+    }
+
     /// Adds one value, written in a one-line source named `origin`
     /// (`--var KEY`), so findings can point at it.
     pub fn add_var(&mut self, sources: &SourceMap, key: &str, value: &str, origin: String) {

@@ -282,12 +282,11 @@ fn env_from(values: &ValueArgs, sources: &SourceMap) -> Result<Given, Fatal> {
             ignore_files: !values.no_ignore,
         },
     };
-    for file in &values.env_files {
-        given.add_env_file(sources, file, "--env-file")?;
-    }
-    for (k, v) in &values.vars {
-        given.add_var(sources, k, v, format!("--var {k}"));
-    }
+    given.add_values(
+        sources,
+        (&values.env_files, "--env-file"),
+        (&values.vars, "--var "),
+    )?;
     Ok(given)
 }
 

@@ -101,12 +101,11 @@ impl Config {
         sources: &crate::syntax::source::SourceMap,
     ) -> Result<crate::check::Given, crate::check::Fatal> {
         let mut given = crate::check::Given::default();
-        for file in &self.env_files {
-            given.add_env_file(sources, file, "[check] env-files")?;
-        }
-        for (key, value) in &self.vars {
-            given.add_var(sources, key, value, format!("[check] vars.{key}"));
-        }
+        given.add_values(
+            sources,
+            (&self.env_files, "[check] env-files"),
+            (&self.vars, "[check] vars."),
+        )?;
         Ok(given)
     }
 

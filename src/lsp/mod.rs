@@ -58,7 +58,10 @@ pub fn serve_on(connection: &Connection) -> Result<(), String> {
     let params = connection
         .initialize(capabilities)
         .map_err(|e| format!("initialize: {e}"))?;
-    let options = Options::from(params.get("initializationOptions"));
+    let (options, bad_options) = match Options::from(&params) {
+        Ok(options) => (options, None),
+        Err(e) => (Options::default(), Some(crate::check::Fatal(e))),
+    };
     let snippets = params
         .pointer("/capabilities/workspace/workspaceEdit/snippetEditSupport")
         .and_then(serde_json::Value::as_bool)
@@ -72,6 +75,9 @@ pub fn serve_on(connection: &Connection) -> Result<(), String> {
         options,
         snippets,
     };
+    if let Some(fatal) = bad_options {
+        server.fail(&fatal);
+    }
     server.run()
 }
 
@@ -96,49 +102,48 @@ struct Server<'a> {
 
 /// The client's `initializationOptions`: deploy-time values, as
 /// `--env-file` and `--var` give them (`{"envFiles": [...], "vars":
-/// {"KEY": "value"}}`); they win over `isolint.toml`'s `[check]`.
-#[derive(Debug, Default)]
+/// {"KEY": "value"}}`); they win over `isolint.toml`'s `[check]`. A
+/// relative env file is the workspace's (its root), not the server's.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 struct Options {
     env_files: Vec<PathBuf>,
-    vars: Vec<(String, String)>,
+    vars: BTreeMap<String, String>,
 }
 
 impl Options {
-    fn from(value: Option<&serde_json::Value>) -> Options {
-        let Some(value) = value else {
-            return Options::default();
+    /// The options of `initialize`'s parameters; ones of the wrong shape
+    /// are none (told to the client once, by the caller).
+    fn from(params: &serde_json::Value) -> Result<Options, String> {
+        let Some(value) = params.get("initializationOptions").filter(|v| !v.is_null()) else {
+            return Ok(Options::default());
         };
-        let env_files = value
-            .get("envFiles")
-            .and_then(serde_json::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.as_str().map(PathBuf::from))
-            .collect();
-        let vars = value
-            .get("vars")
-            .and_then(serde_json::Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-            .collect();
-        Options { env_files, vars }
+        let mut options: Options = serde_json::from_value(value.clone())
+            .map_err(|e| format!("initializationOptions: {e}"))?;
+        let root = params
+            .pointer("/workspaceFolders/0/uri")
+            .or_else(|| params.get("rootUri"))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|u| url::Url::parse(u).ok()?.to_file_path().ok());
+        if let Some(root) = root {
+            for file in &mut options.env_files {
+                if file.is_relative() {
+                    *file = root.join(&*file);
+                }
+            }
+        }
+        Ok(options)
     }
 
     /// The values, read now (an env file edited meanwhile is seen).
     fn given(&self, sources: &SourceMap) -> Result<Given, crate::check::Fatal> {
+        let vars: Vec<(String, String)> = self.vars.clone().into_iter().collect();
         let mut given = Given::default();
-        for file in &self.env_files {
-            given.add_env_file(sources, file, "initializationOptions.envFiles")?;
-        }
-        for (key, value) in &self.vars {
-            given.add_var(
-                sources,
-                key,
-                value,
-                format!("initializationOptions.vars.{key}"),
-            );
-        }
+        given.add_values(
+            sources,
+            (&self.env_files, "initializationOptions.envFiles"),
+            (&vars, "initializationOptions.vars."),
+        )?;
         Ok(given)
     }
 }

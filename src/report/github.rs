@@ -61,7 +61,7 @@ pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     if overflow {
         let hidden = over(errors) + over(warnings) + notes.saturating_sub(note_places);
         let message = format!(
-            "{} findings: {errors} error(s), {warnings} warning(s), {notes} notice(s). GitHub annotates {SHOWN_PER_KIND} of each kind per step, so {hidden} are not shown here; the job summary and the SARIF log list every finding.",
+            "{} findings: {errors} error(s), {warnings} warning(s), {notes} notice(s). GitHub annotates {SHOWN_PER_KIND} of each kind per step, so {hidden} are not shown here; isolint's other formats list every finding (the Action's job summary and SARIF log, or `isolint check --format concise`).",
             diagnostics.len()
         );
         let _ = writeln!(out, "::notice title=isolint::{}", escape_data(&message));

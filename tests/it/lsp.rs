@@ -34,17 +34,22 @@ impl Client {
         }
     }
 
-    /// A server past its handshake, with these initialization options.
-    fn initialized(options: Value) -> Client {
-        Client::handshake(json!({}), options)
+    /// A server past its handshake, with these initialization options,
+    /// for a workspace at `root` (a URI, or null).
+    fn initialized(root: Value, options: Value) -> Client {
+        Client::handshake_in(root, json!({}), options)
     }
 
     /// A server past its handshake with a client of these capabilities.
     fn handshake(capabilities: Value, options: Value) -> Client {
+        Client::handshake_in(Value::Null, capabilities, options)
+    }
+
+    fn handshake_in(root: Value, capabilities: Value, options: Value) -> Client {
         let mut client = Client::start();
         let init = client.request(
             "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities, "initializationOptions": options}),
+            json!({"processId": null, "rootUri": root, "capabilities": capabilities, "initializationOptions": options}),
         );
         assert!(init["result"]["capabilities"].is_object(), "{init}");
         client.notify("initialized", json!({}));
@@ -238,7 +243,7 @@ fn environments_are_published_apart_and_config_errors_land_on_the_config() {
     std::fs::write(&outside, "on: push\njobs: {}\n").unwrap_or_else(|e| panic!("{e}"));
     let prod = uri(&dir.path().join("platform/prod/Caddyfile"));
     let dev = uri(&dir.path().join("platform/dev/Caddyfile"));
-    let mut client = Client::initialized(Value::Null);
+    let mut client = Client::initialized(Value::Null, Value::Null);
     let open = |client: &mut Client, uri: &str, text: &str| {
         client.notify(
             "textDocument/didOpen",
@@ -304,7 +309,7 @@ fn published_diagnostics_never_carry_a_secret() {
     let prod = dir.path().join("platform/prod/compose.yml");
     let qa = dir.path().join("platform/qa/compose.yml");
     let kratos = dir.path().join("platform/qa/kratos/kratos.yml");
-    let mut client = Client::initialized(Value::Null);
+    let mut client = Client::initialized(Value::Null, Value::Null);
     let mut published = Vec::new();
     for (path, last) in [
         (&prod, "prod/compose.yml"),
@@ -385,7 +390,7 @@ fn an_edited_user_rule_is_used_at_the_next_check() {
     std::fs::write(&compose, text).unwrap_or_else(|e| panic!("{e}"));
     let compose_uri = uri(&compose);
 
-    let mut client = Client::initialized(Value::Null);
+    let mut client = Client::initialized(Value::Null, Value::Null);
     let messages = |published: Vec<(String, Vec<Value>)>| -> Vec<String> {
         published
             .into_iter()
@@ -450,7 +455,7 @@ fn edits_are_checked_as_you_type_with_the_newest_text() {
     let caddyfile = env.join("Caddyfile");
     std::fs::write(&caddyfile, site("ciam-hera:3000")).unwrap_or_else(|e| panic!("{e}"));
     let caddy_uri = uri(&caddyfile);
-    let mut client = Client::initialized(Value::Null);
+    let mut client = Client::initialized(Value::Null, Value::Null);
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": caddy_uri, "languageId": "caddyfile", "version": 1, "text": site("ciam-hera:3000")}}),
@@ -502,7 +507,8 @@ fn initialization_options_give_deploy_time_values() {
     let text = std::fs::read_to_string(&caddyfile).unwrap_or_else(|e| panic!("{e}"));
     let caddy_uri = uri(&caddyfile);
     let codes = |options: Value| -> Vec<String> {
-        let mut client = Client::initialized(options);
+        // In the workspace of the tree: a relative env file is its.
+        let mut client = Client::initialized(json!(uri(dir.path())), options);
         client.notify(
             "textDocument/didOpen",
             json!({"textDocument": {"uri": caddy_uri, "languageId": "caddyfile", "version": 1, "text": text}}),
@@ -524,7 +530,7 @@ fn initialization_options_give_deploy_time_values() {
         "{without:?}"
     );
     let with = codes(json!({
-        "envFiles": [dir.path().join("deploy.env")],
+        "envFiles": ["deploy.env"],
         "vars": {"CIAM_ATHENA_PUBLIC_URL": "https://admin.ciam.example.com"}
     }));
     assert_eq!(with, ["ISO003"], "{with:?}");
