@@ -359,7 +359,9 @@ split_dsn() {
   case "$PGSSLMODE" in verify-*) PGSSLMODE=require ;; esac
   export PGHOST PGPORT PGUSER PGPASSWORD PGSSLMODE
 }
-# db_verdict EXPECTED DESCRIPTION STATUS OUTPUT: what psql said.
+# db_verdict EXPECTED DESCRIPTION STATUS OUTPUT [ELSEWHERE]: what psql
+# said. With ELSEWHERE (the other domain's own server, tried from the
+# service's own network), a server out of reach refuses too.
 db_verdict() {
   if [ "$3" -eq 0 ]; then
     verdict "$1" reached "$2" "psql connected as $PGUSER to $PGDATABASE"
@@ -368,9 +370,18 @@ db_verdict() {
   case "$4" in
     *"password authentication failed for user"* | *"permission denied for database"* | *"no pg_hba.conf entry"* | *'database "'*'" does not exist'* | *'role "'*'" does not exist'*)
       verdict "$1" refused "$2" "psql: $(printf '%s\n' "$4" | head -n 1)"
+      return
       ;;
-    *) report unable "$2" "psql: $(printf '%s\n' "$4" | head -n 1)" ;;
   esac
+  if [ -n "${5:-}" ] && [ "$1" = refused ]; then
+    case "$4" in
+      *"could not translate host name"* | *"Connection refused"* | *"timeout expired"* | *"No route to host"* | *"Network is unreachable"*)
+        verdict "$1" refused "$2" "its server is out of reach: $(printf '%s\n' "$4" | head -n 1)"
+        return
+        ;;
+    esac
+  fi
+  report unable "$2" "psql: $(printf '%s\n' "$4" | head -n 1)"
 }
 # http_verdict EXPECTED DESCRIPTION STATUS: any answer reaches; only a
 # success or a redirect breaches (401, 403 and 404 refuse).
@@ -413,7 +424,7 @@ probe_database() {
     "$POSTGRES_IMAGE" psql -X -t -A -q -c 'SELECT 1' 2>&1)"
   status=$?
   PGPASSWORD=""
-  db_verdict "$1" "$2" "$status" "$out"
+  db_verdict "$1" "$2" "$status" "$out" "${6:-}"
 }
 # curl_in CID ARGS...: curl in the container's network namespace.
 curl_in() {

@@ -549,3 +549,110 @@ fn the_script_holds_no_secret_and_no_probe_passes_unseen() {
         "nothing holds unseen:\n{out}"
     );
 }
+
+/// A stand-in for `podman` (the default runner) over two database
+/// servers, one per domain: `ps` finds the services' containers (not
+/// those `FAKE_GONE` names), `exec printenv DSN` gives each its own DSN,
+/// and `run … psql` connects only to the server on the container's own
+/// network, and there only to its own database; `run … curl` gets no
+/// answer. It stands in for the container runtime, not for Postgres.
+const FAKE_PODMAN: &str = r#"#!/bin/sh
+case "$1" in
+  ps)
+    for a in "$@"; do
+      case "$a" in label=com.docker.compose.service=*)
+        s="${a##*=}"
+        case " $FAKE_GONE " in *" $s "*) ;; *) echo "cid-$s" ;; esac ;;
+      esac
+    done ;;
+  exec)
+    case "$2" in
+      cid-ciam-kratos) echo "postgres://ciam_kratos:Pw1@ciam-db:5432/ciam_kratos" ;;
+      cid-iam-kratos) echo "postgres://iam_kratos:Pw2@iam-db:5432/iam_kratos" ;;
+      *) exit 1 ;;
+    esac ;;
+  run)
+    net=""
+    for a in "$@"; do case "$a" in container:*) net="${a#container:}" ;; esac; done
+    case "$*" in *psql*) ;; *) printf '000'; exit 7 ;; esac
+    own="${net#cid-}"
+    own="${own%%-*}-db"
+    if [ "$PGHOST" != "$own" ]; then
+      echo "psql: error: could not translate host name \"$PGHOST\" to address: Name or service not known"
+      exit 2
+    fi
+    case "$PGDATABASE" in
+      "${own%-db}"_*) echo 1 ;;
+      *) echo "psql: error: FATAL:  permission denied for database \"$PGDATABASE\""; exit 2 ;;
+    esac ;;
+esac
+"#;
+
+/// The container runner's script, run through a stand-in `podman`: the
+/// other domain's database on its own server, out of the service's
+/// reach, is refused (isolation held); a missing container is named and
+/// the run exits 2.
+#[test]
+fn the_container_runner_through_a_stand_in_podman() {
+    let tree = crate::common::write_tree(&[(
+        "platform/prod/compose.yml",
+        "services:\n\
+         \x20 ciam-db:\n\
+         \x20   image: postgres:16.4-alpine\n\
+         \x20   networks: [ciam]\n\
+         \x20 iam-db:\n\
+         \x20   image: postgres:16.4-alpine\n\
+         \x20   networks: [iam]\n\
+         \x20 ciam-kratos:\n\
+         \x20   image: oryd/kratos:v1.3.1\n\
+         \x20   command: serve\n\
+         \x20   networks: [ciam]\n\
+         \x20   environment:\n\
+         \x20     DSN: postgres://ciam_kratos:${CIAM_PW}@ciam-db:5432/ciam_kratos?sslmode=disable\n\
+         \x20 iam-kratos:\n\
+         \x20   image: oryd/kratos:v1.3.1\n\
+         \x20   command: serve\n\
+         \x20   networks: [iam]\n\
+         \x20   environment:\n\
+         \x20     DSN: postgres://iam_kratos:${IAM_PW}@iam-db:5432/iam_kratos?sslmode=disable\n\
+         networks: {ciam: {}, iam: {}}\n",
+    )]);
+    let root = tree.path().to_string_lossy().into_owned();
+    let script = isolint(&["audit", &root, "--environment", "prod"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("audit.sh");
+    std::fs::write(&file, &script).unwrap_or_else(|e| panic!("{e}"));
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(bin.join("podman"), FAKE_PODMAN).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(bin.join("podman"), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = |gone: &str| {
+        let machine = std::env::var("PATH").unwrap_or_default();
+        let out = Command::new("sh")
+            .arg(&file)
+            .env("PATH", format!("{}:{machine}", bin.display()))
+            .env("FAKE_GONE", gone)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!text.contains("Pw1") && !text.contains("Pw2"), "{text}");
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let (code, out) = run("");
+    assert_eq!(code, 0, "{out}");
+    let refused = "ok 2 - ciam-kratos (CIAM) cannot open iam_kratos (IAM) with its credentials";
+    assert!(out.lines().any(|l| l == refused), "{out}");
+    assert!(
+        out.lines().any(|l| l
+            == "ok 1 - ciam-kratos (CIAM) opens its own database ciam_kratos with its credentials"),
+        "{out}"
+    );
+    // A service not running: its probes could not run, and say which.
+    let (code, out) = run("iam-kratos");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("# could not run: no running container of the service iam-kratos"),
+        "{out}"
+    );
+}
