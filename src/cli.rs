@@ -137,8 +137,8 @@ pub struct AuditArgs {
     pub environment: String,
     /// Where the probes run: in the services' containers (podman,
     /// docker), or from this host (local).
-    #[arg(long, value_enum, default_value_t = AuditRunner::Podman)]
-    pub runner: AuditRunner,
+    #[arg(long, value_enum, default_value_t = crate::audit::Runner::Podman)]
+    pub runner: crate::audit::Runner,
     /// Run the script on this host over ssh.
     #[arg(long, value_parser = ssh_host)]
     pub ssh: Option<String>,
@@ -149,13 +149,6 @@ pub struct AuditArgs {
     /// Configuration file (default: isolint.toml found upward from PATH).
     #[arg(long)]
     pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditRunner {
-    Podman,
-    Docker,
-    Local,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -527,11 +520,7 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Fatal> {
 /// Findings do not fail it (they are what the probes may confirm).
 fn audit(args: &AuditArgs) -> Result<ExitCode, Fatal> {
     use crate::audit;
-    let runner = match args.runner {
-        AuditRunner::Podman => audit::Runner::Podman,
-        AuditRunner::Docker => audit::Runner::Docker,
-        AuditRunner::Local => audit::Runner::Local,
-    };
+    let runner = args.runner;
     let sources = SourceMap::new();
     let given = env_from(&args.values, &sources)?;
     let crate::check::Checked {

@@ -13,16 +13,8 @@ pub struct AuditPlan {
     /// The format's version; a breaking change raises it.
     pub version: u32,
     pub environment: String,
-    pub runner: RunnerName,
+    pub runner: Runner,
     pub probes: Vec<PlannedProbe>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RunnerName {
-    Podman,
-    Docker,
-    Local,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -36,7 +28,7 @@ pub struct PlannedProbe {
     pub kind: String,
     /// `reached` (a control, or an exception the policy allows) or
     /// `refused`.
-    pub expect: String,
+    pub expect: Expect,
     /// The service whose credentials or network the probe uses (the
     /// proxy, for a site; the Hydra, for a client).
     pub from: String,
@@ -83,11 +75,7 @@ pub fn render(sources: &SourceMap, plan: &Plan) -> String {
                 number: i + 1,
                 description: p.name.clone(),
                 kind: kind.to_string(),
-                expect: match p.expect {
-                    Expect::Reached => "reached",
-                    Expect::Refused => "refused",
-                }
-                .to_string(),
+                expect: p.expect,
                 from: from.clone(),
                 target: target.clone(),
                 credentials,
@@ -107,11 +95,7 @@ pub fn render(sources: &SourceMap, plan: &Plan) -> String {
     let report = AuditPlan {
         version: 1,
         environment: plan.environment.clone(),
-        runner: match plan.runner {
-            Runner::Podman => RunnerName::Podman,
-            Runner::Docker => RunnerName::Docker,
-            Runner::Local => RunnerName::Local,
-        },
+        runner: plan.runner,
         probes,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();

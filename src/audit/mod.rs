@@ -17,8 +17,10 @@ pub use plan::{plan, predict};
 
 use crate::syntax::source::Span;
 
-/// Where the probes run from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Where the probes run from (`--runner`, and the plan's `runner`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Runner {
     /// Inside each service's network namespace, with `podman`.
@@ -42,7 +44,7 @@ impl Runner {
 }
 
 /// What a probe expects to see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Expect {
     /// The connection succeeds: a control, or an exception the policy
