@@ -99,6 +99,24 @@ fn each_iso_rule_draws_a_red_edge_with_its_code() {
     }
 }
 
+/// Every broken case of an ISO rule, not only the one drawn above, draws
+/// its finding as a labelled edge: a finding the graph cannot place
+/// (anchored where no node is) is caught here.
+#[test]
+fn every_iso_case_draws_its_edge() {
+    let mut missing = Vec::new();
+    for (code, case) in crate::rules::cases() {
+        if !code.starts_with("ISO") || case.starts_with("ok-") {
+            continue;
+        }
+        let mermaid = graph(&[&format!("tests/rules/{code}/{case}")], 0);
+        if !red_edges(&mermaid).iter().any(|l| l.contains(code)) {
+            missing.push(format!("{code}/{case}"));
+        }
+    }
+    assert!(missing.is_empty(), "no edge for: {missing:?}");
+}
+
 /// The services of a tree, as `isolint dump` lists them.
 fn service_names(path: &str) -> Vec<String> {
     let (out, _) = common::run_both(&["dump", path], 0);

@@ -78,6 +78,8 @@ impl Builder<'_> {
             );
             spans.extend(s.service.ports.iter().map(|p| p.span));
             spans.extend(s.service.volumes.iter().map(|v| v.span));
+            spans.extend(s.service.networks.iter().flatten().map(|(_, span)| *span));
+            spans.extend(s.service.network_mode.as_ref().map(|(_, span)| *span));
             if let Some(ory) = &s.ory {
                 for setting in ory.settings() {
                     spans.extend(setting.value.span());
