@@ -55,6 +55,27 @@ pub(super) fn mount_domain(s: &ServiceFacts, domains: &Domains) -> Option<(Strin
     })
 }
 
+/// The domain a DSN's database names, and the name as read: a known
+/// name, else its template's literal part (`${ENV}_ciam_kratos`), else a
+/// variable's name.
+pub fn database_domain<'d>(
+    dsn: &crate::load::dsn::Dsn,
+    domains: &'d Domains,
+) -> Option<(&'d str, String)> {
+    match &dsn.database {
+        Some(Text::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
+        Some(Text::Symbolic(vars)) => dsn
+            .database_template
+            .as_deref()
+            .and_then(|t| Some((domains.of_name(t)?, t.to_string())))
+            .or_else(|| {
+                vars.iter()
+                    .find_map(|v| Some((domains.of_name(v)?, format!("${{{v}}}"))))
+            }),
+        None => None,
+    }
+}
+
 /// A service's own evidence: name, aliases, mounts, config path, database.
 pub(super) fn own_attribution(
     s: &ServiceFacts,
@@ -111,26 +132,12 @@ pub(super) fn own_attribution(
         dsn: Some(parsed),
         ..
     }) = db
+        && let Some((d, db)) = database_domain(parsed, domains)
     {
-        let d = match &parsed.database {
-            Some(Text::Known(db)) => domains.of_name(db).map(|d| (d, db.clone())),
-            // `${ENV}_ciam_kratos`: its literal part names the domain too.
-            Some(Text::Symbolic(vars)) => parsed
-                .database_template
-                .as_deref()
-                .and_then(|t| Some((domains.of_name(t)?, t.to_string())))
-                .or_else(|| {
-                    vars.iter()
-                        .find_map(|v| Some((domains.of_name(v)?, format!("${{{v}}}"))))
-                }),
-            None => None,
-        };
-        if let Some((d, db)) = d {
-            return Attribution::decided(
-                d,
-                Evidence::new(format!("uses the database {db}"), dsn.span()),
-            );
-        }
+        return Attribution::decided(
+            d,
+            Evidence::new(format!("uses the database {db}"), dsn.span()),
+        );
     }
     Attribution::default()
 }

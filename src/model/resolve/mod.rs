@@ -27,6 +27,7 @@ use crate::syntax::value::Value;
 mod evidence;
 mod follow;
 mod pass;
+pub use evidence::database_domain;
 use evidence::*;
 use follow::*;
 pub use pass::*;

@@ -210,10 +210,7 @@ impl Builder<'_> {
             if let Some(port) = &dsn.port {
                 server = format!("{server}:{}", part(port));
             }
-            let domain = match database {
-                Text::Known(name) => domains.of_name(name),
-                Text::Symbolic(vars) => vars.iter().find_map(|v| domains.of_name(v)),
-            };
+            let domain = crate::model::resolve::database_domain(&dsn, domains).map(|(d, _)| d);
             let kind = if server.is_empty() {
                 "database".to_string()
             } else {

@@ -66,22 +66,6 @@ pub struct Item<'a> {
     pub vars: Vec<String>,
 }
 
-impl Text {
-    fn of(v: &Value) -> Text {
-        match v.text() {
-            Some(t) => Text::Known(t),
-            None => Text::Symbolic(v.unbound()),
-        }
-    }
-
-    fn of_part(p: &Text) -> Text {
-        match p {
-            Text::Known(t) => Text::Known(t.clone()),
-            Text::Symbolic(vars) => Text::Symbolic(vars.clone()),
-        }
-    }
-}
-
 /// The env form's booleans, as Ory reads them.
 fn env_bool(text: &Option<Text>) -> Option<bool> {
     match text {
@@ -189,7 +173,7 @@ impl Selector {
         out: &mut Vec<Item<'a>>,
     ) {
         let with = |key: &str, value: Option<&Value>| {
-            let text = value.map(Text::of);
+            let text = value.map(Value::resolved);
             Item {
                 key: key.to_string(),
                 boolean: env_bool(&text),
@@ -296,7 +280,7 @@ impl Selector {
                     return;
                 }
                 let mut item = with(part, Some(value));
-                item.text = p.as_ref().map(Text::of_part);
+                item.text = p.clone();
                 item.boolean = None;
                 // The part's own variables: the DSN's password is no part.
                 item.vars = match &p {
