@@ -22,6 +22,8 @@ pub struct PortPlan;
 const MAX_RANGE: u32 = 1024;
 
 struct Binding {
+    /// The service's index in the environment.
+    index: usize,
     service: String,
     domain: Option<String>,
     port: u16,
@@ -58,7 +60,7 @@ impl Rule for PortPlan {
 
     fn check(&self, ctx: &Context) -> Vec<Diagnostic> {
         let mut bindings: Vec<Binding> = Vec::new();
-        for s in &ctx.env.services {
+        for (si, s) in ctx.env.services.iter().enumerate() {
             let domain = ctx.service_domain(s);
             for p in &s.service.ports {
                 let Some(published) = &p.published else {
@@ -66,6 +68,7 @@ impl Rule for PortPlan {
                 };
                 for port in ports(published) {
                     bindings.push(Binding {
+                        index: si,
                         service: s.service.name.clone(),
                         domain: domain.clone(),
                         port,
@@ -83,6 +86,14 @@ impl Rule for PortPlan {
                     && o.protocol == b.protocol
                     && o.service != b.service
                     && same_address(&o.host_ip, &b.host_ip)
+                    // Under compose profiles that never run together, one
+                    // port serves each in turn.
+                    && ctx
+                        .env
+                        .services
+                        .get(o.index)
+                        .zip(ctx.env.services.get(b.index))
+                        .is_none_or(|(x, y)| x.may_run_with(y))
             }) {
                 out.push(
                     RULE.finding(

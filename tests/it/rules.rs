@@ -107,6 +107,7 @@ cases! {
     iso007_crossed_config: "ISO007" / "crossed-config",
     iso007_long_form: "ISO007" / "long-form",
     iso008_shared_user: "ISO008" / "shared-user",
+    iso009_ok_profiles_apart: "ISO009" / "ok-profiles-apart",
     iso009_port_plan: "ISO009" / "port-plan",
     iso010_default_network: "ISO010" / "default-network",
     iso010_ok_admin_host_at_deploy_time: "ISO010" / "ok-admin-host-at-deploy-time",
