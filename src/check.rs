@@ -256,7 +256,25 @@ pub fn findings_and<T: Send>(
         _ if request.no_suppressions => None,
         BaselineChoice::Off => None,
         BaselineChoice::File(path) => Some(path.to_path_buf()),
-        BaselineChoice::Configured => configs.loaded.first().and_then(|(_, c)| c.baseline.clone()),
+        BaselineChoice::Configured => {
+            // One baseline for the run: configurations that name different
+            // ones cannot both be applied to one list of findings.
+            let mut named: Vec<&PathBuf> = configs
+                .loaded
+                .iter()
+                .filter_map(|(_, c)| c.baseline.as_ref())
+                .collect();
+            named.sort();
+            named.dedup();
+            if let [first, second, ..] = named.as_slice() {
+                return Err(Fatal(format!(
+                    "the configurations of these paths name different baselines ({} and {}): check the paths apart, or give one with --baseline",
+                    first.display(),
+                    second.display()
+                )));
+            }
+            named.first().map(|p| p.to_path_buf())
+        }
     };
     // An entry of a rule this run left out is not stale: not looked for.
     let ran = |code: &str, file: &Path| {

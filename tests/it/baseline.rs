@@ -196,6 +196,16 @@ fn the_configuration_names_the_baseline_and_no_suppressions_turns_it_off() {
         ],
     );
     assert_eq!(code, 2, "{err}");
+    // A second tree whose configuration names another baseline: one run
+    // cannot apply both.
+    common::copy_tree(&d.join("tree"), &d.join("other"));
+    std::fs::write(d.join("other/isolint.toml"), "baseline = \"other.json\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = run_in(d, &["check", "tree", "other"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name different baselines"), "{err}");
+    let (code, out, _) = run_in(d, &["check", "tree", "tree"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]
