@@ -281,23 +281,47 @@ impl Server<'_> {
             .map(|(p, at)| (p.clone(), *at))
     }
 
-    /// Whether an edit arrived while a check ran: the messages waiting are
-    /// kept for the loop, and a result they outdate is not published.
-    fn edited_meanwhile(&mut self) -> bool {
+    /// Whether a document the check of `tree` read (or one in the tree,
+    /// or a configuration) was edited while it ran: the messages waiting
+    /// are kept for the loop, and a result they outdate is not published.
+    /// An edit elsewhere does not hold this tree's result back.
+    fn edited_meanwhile(&mut self, tree: &Path, read: &SourceMap) -> bool {
         use lsp::notification::{
             DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
         };
         while let Ok(m) = self.connection.receiver.try_recv() {
             self.backlog.push_back(m);
         }
+        let tree = canonical(tree);
         self.backlog.iter().any(|m| {
-            matches!(m, Message::Notification(n) if [
+            let Message::Notification(n) = m else {
+                return false;
+            };
+            if ![
                 DidChangeTextDocument::METHOD,
                 DidOpenTextDocument::METHOD,
                 DidSaveTextDocument::METHOD,
                 DidCloseTextDocument::METHOD,
             ]
-            .contains(&n.method.as_str()))
+            .contains(&n.method.as_str())
+            {
+                return false;
+            }
+            let Some(path) = n
+                .params
+                .pointer("/textDocument/uri")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|u| u.parse::<lsp::Uri>().ok())
+                .and_then(|u| path_of(&u))
+            else {
+                return true;
+            };
+            let path = canonical(&path);
+            path.starts_with(&tree)
+                || read.find(&path).is_some()
+                || path
+                    .file_name()
+                    .is_some_and(|f| f == crate::config::FILE_NAME)
         })
     }
 
@@ -407,7 +431,7 @@ impl Server<'_> {
         }
         // Edited while it ran: the result is outdated. It is checked again
         // once the edits are in (a newer edit of it pushes that back).
-        if self.edited_meanwhile() {
+        if self.edited_meanwhile(&tree, &sources) {
             self.due.insert(canonical(path), Instant::now());
             return;
         }
