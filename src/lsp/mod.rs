@@ -517,3 +517,51 @@ impl Server<'_> {
         fix::suppressions(params, &path, &text, self.snippets)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An edit that arrives while a tree is checked holds that tree's
+    /// result back when it touches the tree, and only then; the message
+    /// stays for the loop either way.
+    #[test]
+    fn only_an_edit_of_what_was_checked_outdates_it() {
+        let (server_side, client_side) = Connection::memory();
+        let mut server = Server {
+            connection: &server_side,
+            documents: BTreeMap::new(),
+            published: BTreeMap::new(),
+            due: BTreeMap::new(),
+            backlog: VecDeque::new(),
+            options: Options::default(),
+            snippets: false,
+        };
+        let dir = std::env::temp_dir().join(format!("isolint-lsp-{}", std::process::id()));
+        let (tree, other) = (dir.join("platform/prod"), dir.join("platform/dev"));
+        let edit = |file: &Path| {
+            let uri = url::Url::from_file_path(file)
+                .map(String::from)
+                .unwrap_or_default();
+            Message::Notification(Notification::new(
+                "textDocument/didChange".to_string(),
+                serde_json::json!({
+                    "textDocument": {"uri": uri, "version": 2},
+                    "contentChanges": [{"text": "services: {}\n"}],
+                }),
+            ))
+        };
+        let read = SourceMap::new();
+        let send = |m: Message| {
+            client_side.sender.send(m).unwrap_or_else(|e| panic!("{e}"));
+        };
+        send(edit(&other.join("compose.yml")));
+        assert!(!server.edited_meanwhile(&tree, &read));
+        send(edit(&tree.join("compose.yml")));
+        assert!(server.edited_meanwhile(&tree, &read));
+        assert_eq!(server.backlog.len(), 2, "the edits are kept for the loop");
+        server.backlog.clear();
+        send(edit(&dir.join(crate::config::FILE_NAME)));
+        assert!(server.edited_meanwhile(&tree, &read));
+    }
+}
