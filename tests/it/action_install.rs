@@ -302,29 +302,23 @@ fn with_no_binary_for_the_runner_it_builds_and_says_what_is_missing() {
     assert!(out.stdout.contains(&missing), "{}", out.stdout);
     // Nothing is left to be cached under the release's key.
     assert!(!cached(home.path()).with_file_name("").exists());
-    // Asked to build from source, it fetches nothing and says why.
+    // Asked to build from source, or on a runner no release is built
+    // for, it fetches nothing and says why it builds.
     let server = release::Server::start(release::assets(false));
     runner.release = &server;
-    let out = runner.run(&[HEALTHY, ("build-from-source", "true")]);
-    assert_eq!(out.status, 1, "{}", out.stdout);
-    assert!(
-        out.stdout
-            .contains("build-from-source is true and there is no cargo to build one"),
-        "{}",
-        out.stdout
-    );
-    assert_eq!(server.requests(), Vec::<String>::new());
-    // A runner no release is built for does not ask for one.
-    let server = release::Server::start(release::assets(false));
-    runner.release = &server;
-    runner.arch = "ARM";
-    let out = runner.run(&[HEALTHY]);
-    assert_eq!(out.status, 1, "{}", out.stdout);
-    assert!(
-        out.stdout
-            .contains("no isolint release binary for Linux/ARM and there is no cargo"),
-        "{}",
-        out.stdout
-    );
-    assert_eq!(server.requests(), Vec::<String>::new());
+    for (arch, from_source, why) in [
+        (
+            crate::action::runner_arch(),
+            "true",
+            "build-from-source is true",
+        ),
+        ("ARM", "false", "no isolint release binary for Linux/ARM"),
+    ] {
+        runner.arch = arch;
+        let out = runner.run(&[HEALTHY, ("build-from-source", from_source)]);
+        assert_eq!(out.status, 1, "{}", out.stdout);
+        let told = format!("{why} and there is no cargo to build one");
+        assert!(out.stdout.contains(&told), "{}", out.stdout);
+        assert_eq!(server.requests(), Vec::<String>::new());
+    }
 }
