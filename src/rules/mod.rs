@@ -267,15 +267,21 @@ fn run<'r>(
         policy,
     };
     let profile = env.profile.map(crate::model::Profile::as_str);
+    // No second stack, nothing to cross: isolation rules (`ISO`, a user's
+    // too) need a boundary (`dump` says why there is none), and so does
+    // CFG002, which says what an isolation rule would need. Without one
+    // they do not run.
+    let boundary = env.resolved(&policy.domains).boundary.exists();
+    let needs_boundary =
+        |code: &str| code.starts_with("ISO") || code == crate::diag::UNRESOLVED.code;
     let mut out: Vec<Diagnostic> = rules
         .filter(|r| r.meta().applies_to(profile))
+        .filter(|r| boundary || !needs_boundary(r.meta().code))
         .flat_map(|r| r.check(&ctx))
         .collect();
-    // No second stack, nothing to cross: isolation findings need a
-    // boundary (`dump` says why there is none).
-    // So does CFG002, which says what an isolation rule would need.
-    if !env.resolved(&policy.domains).boundary.exists() {
-        out.retain(|d| !d.code.starts_with("ISO") && d.code != crate::diag::UNRESOLVED.code);
+    // A rule may report under another code (the pipeline's CFG002).
+    if !boundary {
+        out.retain(|d| !needs_boundary(d.code));
     }
     merge_same_fact(&mut out);
     for d in &mut out {
