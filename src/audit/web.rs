@@ -130,66 +130,64 @@ pub fn proxy(env: &Environment, res: &Resolution) -> Vec<Probe> {
             continue;
         }
 
-        let Some(address) = site
+        // Each name the site answers to: a request with that host.
+        for (address, a) in site
             .addresses
             .iter()
-            .find(|a| a.parsed.as_ref().is_some_and(|p| is_name(&p.host)))
-        else {
-            continue;
-        };
-        let Some(a) = &address.parsed else {
-            continue;
-        };
-        let scheme = match (a.scheme.as_str(), a.port.as_str()) {
-            ("", "80") | ("http", _) => "http",
-            _ => "https",
-        };
-        let port = match (a.port.as_str(), scheme) {
-            ("", "http") => "80".to_string(),
-            ("", _) => "443".to_string(),
-            (p, _) => p.to_string(),
-        };
-        if !port.chars().all(|c| c.is_ascii_digit()) {
-            continue;
+            .filter_map(|address| Some((address, address.parsed.as_ref()?)))
+            .filter(|(_, a)| is_name(&a.host))
+        {
+            let scheme = match (a.scheme.as_str(), a.port.as_str()) {
+                ("", "80") | ("http", _) => "http",
+                _ => "https",
+            };
+            let port = match (a.port.as_str(), scheme) {
+                ("", "http") => "80".to_string(),
+                ("", _) => "443".to_string(),
+                (p, _) => p.to_string(),
+            };
+            if !port.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let host = a.host.clone();
+            let own_domain = domain.to_uppercase();
+            out.push(Probe {
+                name: format!(
+                    "{host} ({own_domain}) is answered by its own upstream through {}",
+                    proxy.service.name
+                ),
+                expect: Expect::Reached,
+                relation: if own.is_empty() {
+                    format!(
+                        "the site {host} ({own_domain}) proxies to {}, of another domain",
+                        crossed.join(", ")
+                    )
+                } else {
+                    format!(
+                        "the site {host} proxies to {} ({own_domain})",
+                        own.join(", ")
+                    )
+                },
+                sources: std::iter::once(address.span)
+                    .chain(site.upstreams.iter().map(|u| u.span))
+                    .collect(),
+                predicted_by: None,
+                prediction: Some(Prediction {
+                    code: "ISO003",
+                    at_source: true,
+                    ..Prediction::default()
+                }),
+                action: Action::Proxy {
+                    proxy: proxy.service.name.clone(),
+                    url: format!("{scheme}://{host}:{port}{}", health_path(kind)),
+                    host,
+                    port,
+                    path: health_path(kind).to_string(),
+                    own: own.clone(),
+                    others: others.clone(),
+                },
+            });
         }
-        let host = a.host.clone();
-        let own_domain = domain.to_uppercase();
-        out.push(Probe {
-            name: format!(
-                "{host} ({own_domain}) is answered by its own upstream through {}",
-                proxy.service.name
-            ),
-            expect: Expect::Reached,
-            relation: if own.is_empty() {
-                format!(
-                    "the site {host} ({own_domain}) proxies to {}, of another domain",
-                    crossed.join(", ")
-                )
-            } else {
-                format!(
-                    "the site {host} proxies to {} ({own_domain})",
-                    own.join(", ")
-                )
-            },
-            sources: std::iter::once(address.span)
-                .chain(site.upstreams.iter().map(|u| u.span))
-                .collect(),
-            predicted_by: None,
-            prediction: Some(Prediction {
-                code: "ISO003",
-                at_source: true,
-                ..Prediction::default()
-            }),
-            action: Action::Proxy {
-                proxy: proxy.service.name.clone(),
-                url: format!("{scheme}://{host}:{port}{}", health_path(kind)),
-                host,
-                port,
-                path: health_path(kind).to_string(),
-                own,
-                others,
-            },
-        });
     }
     out
 }
