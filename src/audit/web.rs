@@ -205,25 +205,47 @@ pub fn cookies(env: &Environment, res: &Resolution) -> Vec<Probe> {
         if other_hosts.is_empty() {
             continue;
         }
-        let port = kratos
-            .ory
-            .as_ref()
-            .and_then(|o| o.get("serve.public.port"))
-            .and_then(|p| p.value.text())
-            .unwrap_or_else(|| "4433".to_string());
-        if !port.chars().all(|c| c.is_ascii_digit()) {
+        let setting = |path: &str| kratos.ory.as_ref().and_then(|o| o.get(path));
+        // A port set but known only at deploy time is not guessed at.
+        let port = match setting("serve.public.port") {
+            Some(p) => p.value.text(),
+            None => Some("4433".to_string()),
+        };
+        let Some(port) = port.filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        else {
             continue;
-        }
+        };
         let name = &kratos.service.name;
         let own = domain.to_uppercase();
+        // The login flow sets the CSRF cookie (`cookies.domain`); a
+        // session cookie of its own domain shows only after a sign-in,
+        // which ISO002 reads statically.
+        let (csrf, session) = (setting("cookies.domain"), setting("session.cookie.domain"));
+        let apart = session
+            .as_ref()
+            .is_some_and(|s| csrf.as_ref().and_then(|c| c.value.text()) != s.value.text());
+        let mut relation = format!(
+            "{name}'s cookies are its own; the other domain serves {}",
+            other_hosts.join(", ")
+        );
+        if apart {
+            relation.push_str(
+                " (its session.cookie.domain, set apart, is seen only after a sign-in: ISO002 checks it)",
+            );
+        }
+        let sources = std::iter::once(kratos.service.name_span)
+            .chain(
+                [csrf, session]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.value.span()),
+            )
+            .collect();
         out.push(Probe {
             name: format!("{name} ({own}) sets no cookie for the other domain's hosts"),
             expect: Expect::Refused,
-            relation: format!(
-                "{name}'s cookies are its own; the other domain serves {}",
-                other_hosts.join(", ")
-            ),
-            sources: vec![kratos.service.name_span],
+            relation,
+            sources,
             predicted_by: None,
             prediction: Some(Prediction {
                 code: "ISO002",

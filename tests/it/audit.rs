@@ -354,8 +354,10 @@ fn predicted(root: &str, env: &str) -> Vec<(String, String)> {
         .filter_map(|pair| {
             let finding = pair[0].strip_prefix("# A breach is expected: ")?;
             let code = finding.split(' ').next().unwrap_or_default();
-            let description = pair[1].split('\'').nth(1).unwrap_or_default();
-            Some((code.to_string(), description.to_string()))
+            // The second word, single-quoted (`'\''` is a quote in it).
+            let line = pair[1].replace("'\\''", "\u{1}");
+            let description = line.split('\'').nth(1).unwrap_or_default();
+            Some((code.to_string(), description.replace('\u{1}', "'")))
         })
         .collect()
 }
@@ -431,6 +433,36 @@ fn findings_predict_the_breaches_they_describe() {
             through("login.ciam.example.test"),
             through("www.ciam.example.test")
         ])
+    );
+    // A parent session-cookie domain: predicted, and the probe says that
+    // the login flow alone does not show that cookie.
+    let session = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    crate::common::copy_tree(&repo().join("tests/audit/http"), session.path());
+    let compose = session.path().join("platform/prod/compose.yml");
+    let text = std::fs::read_to_string(&compose).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &compose,
+        text.replacen(
+            "  ciam-kratos:\n    <<: *kratos\n    networks: [ciam]\n",
+            "  ciam-kratos:\n    <<: *kratos\n    networks: [ciam]\n    environment:\n      SESSION_COOKIE_DOMAIN: example.test\n",
+            1,
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let root = session.path().to_string_lossy().into_owned();
+    assert_eq!(
+        predicted(&root, "prod"),
+        expect(&[(
+            "ISO002",
+            "ciam-kratos (CIAM) sets no cookie for the other domain's hosts".into()
+        )])
+    );
+    let script = isolint(&["audit", &root, "--environment", "prod"]);
+    assert!(
+        script.contains(
+            "(its session.cookie.domain, set apart, is seen only after a sign-in: ISO002 checks it)"
+        ),
+        "{script}"
     );
     // Another environment's findings do not predict: the same names in a
     // healthy prod beside a dev whose Kratos shares the IAM database.
