@@ -7,6 +7,7 @@
 use crate::action::Runner;
 use crate::release;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
 const HEALTHY: (&str, &str) = ("paths", "fixtures/olympus/platform/dev");
@@ -274,6 +275,62 @@ fn with_only_wget_a_missing_binary_is_told_from_a_failed_download() {
         "{}",
         out.stdout
     );
+}
+
+/// A container with only wget, or only python3, downloads, verifies and
+/// installs the release binary as curl does; a server error is told from
+/// a missing binary.
+#[test]
+fn each_downloader_installs_the_release_binary() {
+    let server = release::Server::start(release::assets(false));
+    // python3 itself (not a version manager's shim), on the runner's PATH.
+    let python = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    let tools = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&python, tools.path().join("python3"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for fetcher in ["wget", "python3"] {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut runner = Runner::new(&server, home.path());
+        let mut only = vec![
+            "bash",
+            "sed",
+            "head",
+            "cut",
+            "mkdir",
+            "rm",
+            "rmdir",
+            "env",
+            "sha256sum",
+            "chmod",
+            "mv",
+            "grep",
+        ];
+        if fetcher == "wget" {
+            only.push("wget");
+        } else {
+            runner.path = vec![tools.path().to_path_buf()];
+        }
+        runner.only = Some(&only);
+        let sarif = sarif_in(home.path());
+        let given = [HEALTHY, ("sarif-file", &*sarif), ("job-summary", "false")];
+        let out = runner.run(&given);
+        assert_eq!(out.status, 0, "{fetcher}: {}", out.stdout);
+        assert!(cached(home.path()).exists(), "{fetcher}: {}", out.stdout);
+        assert!(out.stdout.contains("SHA-256 verified"), "{}", out.stdout);
+    }
+    // A server that fails is not a release without the binary.
+    let failing = crate::stand_in::Server::start(|_| crate::stand_in::Response::new(500, "oops"));
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let runner = Runner::new(&server, home.path());
+    let url = format!("http://{}/releases", failing.address());
+    let out = runner.run(&[HEALTHY, ("release-url", &url)]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("(HTTP 500)"), "{}", out.stdout);
+    assert!(!out.stdout.contains("building isolint from source"));
 }
 
 #[test]
