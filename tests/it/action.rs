@@ -192,6 +192,18 @@ impl Runner<'_> {
                 vec![bin]
             }
         };
+        // The machine's own GitHub CLI (a developer's, say) is not the
+        // runner's: a stand-in without attestations comes first, unless a
+        // test gives its own.
+        let no_gh = scratch.path().join("no-gh");
+        std::fs::create_dir_all(&no_gh).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(no_gh.join("gh"), "#!/bin/sh\nexit 1\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(
+            no_gh.join("gh"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        path.insert(0, no_gh);
         path.splice(0..0, self.path.iter().cloned());
         let path = std::env::join_paths(path).unwrap_or_else(|e| panic!("{e}"));
         for (n, step) in steps.iter().enumerate() {
