@@ -143,7 +143,11 @@ pub fn render(
                 .collect();
             let mut fingerprints = BTreeMap::new();
             fingerprints.insert("isolint/v1".to_string(), print);
-            let rule_index = all.iter().position(|r| r.code == d.code).unwrap_or(0) as i64;
+            // SARIF's -1: no rule of the run's list (never rule 0 by mistake).
+            let rule_index = all
+                .iter()
+                .position(|r| r.code == d.code)
+                .map_or(-1, |i| i as i64);
             let message = match &d.help {
                 Some(help) => format!("{}\n{help}", d.message),
                 None => d.message.clone(),
