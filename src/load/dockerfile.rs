@@ -299,19 +299,32 @@ fn words(file: FileId, text: &str, command: &Command<'_>) -> Vec<Value> {
     }
 }
 
-/// The byte offset of a 1-based line and column.
+/// The byte offset of a 1-based line and column, on a character's
+/// boundary (a column past a multi-byte character never splits it).
 fn byte_of(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
-    (start + column.saturating_sub(1)).min(text.len())
+    let mut at = (start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_never_splits_a_character() {
+        let text = "# é\nRUN x\n";
+        assert_eq!(byte_of(text, 1, 4), 2);
+        assert_eq!(byte_of(text, 2, 2), 6);
+        assert_eq!(byte_of(text, 9, 9), text.len());
+    }
 
     /// The final stage's ENTRYPOINT and CMD, as written.
     fn program(dockerfile: &str) -> (Option<String>, Option<String>) {
