@@ -278,10 +278,10 @@ pub fn findings_and<T: Send>(
     };
     // An entry of a rule this run left out is not stale: not looked for.
     let ran = |code: &str, file: &Path| {
+        let config = configs.owner(file);
         registries.iter().any(|r| r.is_selector(code))
-            && configs
-                .owner(file)
-                .selected(code, request.select, request.ignore)
+            && config.selected(code, request.select, request.ignore)
+            && !config.ignored_in(code, file)
     };
     let baseline = match file {
         Some(path) => {

@@ -100,7 +100,9 @@ pub fn proxy(env: &Environment, res: &Resolution) -> Vec<Probe> {
         // Its upstreams of its own domain, and those of another (a
         // crossed site, whose probe is expected to breach).
         let (mut own, mut crossed): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-        let mut kind = None;
+        // The first own upstream's kind (else the first upstream's) picks
+        // the health path.
+        let (mut kind, mut kind_is_own) = (None, false);
         for (ui, upstream) in site.upstreams.iter().enumerate() {
             let (Some(target), Some(dial)) = (res.upstream(si, ui), &upstream.dial) else {
                 continue;
@@ -116,13 +118,17 @@ pub fn proxy(env: &Environment, res: &Resolution) -> Vec<Probe> {
             if !list.contains(dial) {
                 list.push(dial.clone());
             }
-            if theirs == domain || kind.is_none() {
-                kind = target
+            let is_own = theirs == domain;
+            if kind.is_none() || (is_own && !kind_is_own) {
+                let this = target
                     .services
                     .first()
                     .and_then(|&i| env.services.get(i))
-                    .map(|s| s.kind)
-                    .or(kind);
+                    .map(|s| s.kind);
+                if this.is_some() {
+                    kind = this;
+                    kind_is_own = is_own;
+                }
             }
         }
         let others = of_others(&all.dials, domain);

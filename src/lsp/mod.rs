@@ -118,8 +118,11 @@ impl Options {
         let Some(value) = params.get("initializationOptions").filter(|v| !v.is_null()) else {
             return Ok(Options::default());
         };
-        let mut options: Options = serde_json::from_value(value.clone())
-            .map_err(|e| format!("initializationOptions: {e}"))?;
+        // (serde's message quotes the value, which may be a secret.)
+        let mut options: Options = serde_json::from_value(value.clone()).map_err(|_| {
+            r#"initializationOptions must be {"envFiles": ["path", ...], "vars": {"NAME": "value", ...}}; they are not used"#
+                .to_string()
+        })?;
         let root = params
             .pointer("/workspaceFolders/0/uri")
             .or_else(|| params.get("rootUri"))
@@ -293,6 +296,7 @@ impl Server<'_> {
             self.backlog.push_back(m);
         }
         let tree = canonical(tree);
+        let mut read_files: Option<BTreeSet<PathBuf>> = None;
         self.backlog.iter().any(|m| {
             let Message::Notification(n) = m else {
                 return false;
@@ -318,10 +322,18 @@ impl Server<'_> {
             };
             let path = canonical(&path);
             path.starts_with(&tree)
-                || read.find(&path).is_some()
                 || path
                     .file_name()
                     .is_some_and(|f| f == crate::config::FILE_NAME)
+                || read_files
+                    .get_or_insert_with(|| {
+                        // The files as read, however their paths were written.
+                        (0..read.len())
+                            .filter_map(|i| u32::try_from(i).ok())
+                            .map(|i| canonical(read.path(crate::syntax::source::FileId(i))))
+                            .collect()
+                    })
+                    .contains(&path)
         })
     }
 

@@ -55,7 +55,14 @@ impl Rule for Unresolved {
         }
         for s in &ctx.env.services {
             let Some(ory) = &s.ory else { continue };
-            for key in COOKIE_KEYS {
+            // ISO010 needs to know whether a serving Kratos's or Hydra's
+            // admin API listens beyond loopback.
+            let admin = if s.serves_admin().is_none() {
+                &["serve.admin.host"][..]
+            } else {
+                &[]
+            };
+            for key in COOKIE_KEYS.iter().chain(admin) {
                 if let Some(setting) = ory.get(key)
                     && let (Some(vars), Some(span)) =
                         (symbolic(&setting.value), setting.value.span())

@@ -1,8 +1,9 @@
 //! Shell text handed to brush-parser, which recurses once per level of
 //! `(`, `{` or `$(`: text nested deeper than [`MAX_NESTING`] is refused
 //! before it gets there (a stack overflow aborts; no `catch_unwind` stops
-//! it), and a panic inside it is caught. The seed loader and the reading
-//! of multi-line statements for suppressions share this one guard.
+//! it), and a panic inside it is caught. Every call into brush-parser
+//! (the seed loader's scripts and words, the reading of multi-line
+//! statements for suppressions) goes through this one guard.
 
 /// Scripts nesting `(`, `{` or `$(` deeper than this are not parsed.
 pub const MAX_NESTING: usize = 200;

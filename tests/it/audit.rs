@@ -518,7 +518,17 @@ fn the_script_holds_no_secret_and_no_probe_passes_unseen() {
     )]);
     let root = tree.path().to_string_lossy().into_owned();
     // Over ssh, the script's one heredoc ends where the script does.
-    let over_ssh = isolint(&["audit", &root, "--environment", "prod", "--ssh", "h"]);
+    // (The local runner writes DSN templates into the script.)
+    let over_ssh = isolint(&[
+        "audit",
+        &root,
+        "--environment",
+        "prod",
+        "--runner",
+        "local",
+        "--ssh",
+        "h",
+    ]);
     assert_clean(&over_ssh);
     assert_eq!(
         over_ssh.lines().filter(|l| *l == "ISOLINT_AUDIT").count(),

@@ -84,6 +84,7 @@ cases! {
     cfg001_kratos_duplicate_key: "CFG001" / "kratos-duplicate-key",
     cfg001_missing_import: "CFG001" / "missing-import",
     cfg001_seed_script: "CFG001" / "seed-script",
+    cfg002_deploy_time_admin_host: "CFG002" / "deploy-time-admin-host",
     cfg002_deploy_time_site_address: "CFG002" / "deploy-time-site-address",
     cfg002_ok_known_addresses: "CFG002" / "ok-known-addresses",
     cfg003_suppressions: "CFG003" / "suppressions",

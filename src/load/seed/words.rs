@@ -20,13 +20,14 @@ impl Flow<'_> {
     pub(super) fn text_value(&self, raw: &str, span: Span) -> Value {
         let options = brush_parser::ParserOptions::default();
         let mut out = Vec::new();
-        match brush_parser::word::parse(raw, &options) {
-            Ok(pieces) => {
+        // Guarded like every call into brush-parser.
+        match crate::syntax::shell::guarded(raw, || brush_parser::word::parse(raw, &options)) {
+            Ok(Ok(pieces)) => {
                 for p in pieces {
                     self.piece(&p.piece, span, &mut out);
                 }
             }
-            Err(_) => out.push(Piece::Lit {
+            _ => out.push(Piece::Lit {
                 text: raw.to_string(),
                 span,
             }),

@@ -51,7 +51,8 @@ fn covered(statements: &[statements::Lines], at: usize) -> (usize, usize) {
 /// Where a new suppression for a finding on `line` (0-based) goes, and
 /// its indentation: alone on the line above the statement that holds the
 /// finding. `None` where the file's statements cannot be told (it does
-/// not lex), so that no edit can break it.
+/// not lex, or it is of a kind not read here, such as a Dockerfile), so
+/// that no edit can break it.
 pub fn placement<'t>(
     path: &std::path::Path,
     text: &'t str,
