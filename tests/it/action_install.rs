@@ -12,6 +12,18 @@ use std::time::Instant;
 
 const HEALTHY: (&str, &str) = ("paths", "fixtures/olympus/platform/dev");
 
+/// What a minimal container has besides a downloader.
+const BASE: [&str; 8] = [
+    "bash",
+    "sed",
+    "head",
+    "cut",
+    "mkdir",
+    "rm",
+    "env",
+    "sha256sum",
+];
+
 /// Where the install step caches the release binary in `home`.
 fn cached(home: &Path) -> PathBuf {
     home.join(format!(
@@ -240,16 +252,6 @@ fn with_only_wget_a_missing_binary_is_told_from_a_failed_download() {
     let server = release::Server::start(Default::default());
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut runner = Runner::new(&server, home.path());
-    const BASE: [&str; 8] = [
-        "bash",
-        "sed",
-        "head",
-        "cut",
-        "mkdir",
-        "rm",
-        "env",
-        "sha256sum",
-    ];
     let with_wget: Vec<&str> = BASE.iter().copied().chain(["wget"]).collect();
     runner.only = Some(&with_wget);
     let out = runner.run(&[HEALTHY]);
@@ -295,20 +297,11 @@ fn each_downloader_installs_the_release_binary() {
     for fetcher in ["wget", "python3"] {
         let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let mut runner = Runner::new(&server, home.path());
-        let mut only = vec![
-            "bash",
-            "sed",
-            "head",
-            "cut",
-            "mkdir",
-            "rm",
-            "rmdir",
-            "env",
-            "sha256sum",
-            "chmod",
-            "mv",
-            "grep",
-        ];
+        let mut only: Vec<&str> = BASE
+            .iter()
+            .copied()
+            .chain(["rmdir", "chmod", "mv", "grep"])
+            .collect();
         if fetcher == "wget" {
             only.push("wget");
         } else {
